@@ -1,0 +1,80 @@
+/**
+ * Typed errors shared by every layer. Each carries a stable `code` (mapped to HTTP statuses by the API
+ * and to `UnrecoverableError` by the workers), a message a user can act on, and the underlying `cause`.
+ */
+export class EppError extends Error {
+  /** Stable machine-readable code, e.g. `INVALID_NETCDF`. */
+  readonly code: string;
+  /** True when retrying the same input cannot succeed (bad input, not a transient fault). */
+  readonly permanent: boolean;
+
+  constructor(code: string, message: string, options: { cause?: unknown; permanent?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.permanent = options.permanent ?? true;
+  }
+}
+
+/** A file that is not NetCDF, is truncated, or is an HDF5 file that is not netCDF-4. */
+export class InvalidNetcdfError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INVALID_NETCDF', message, options);
+  }
+}
+
+/** A variable, dimension or coordinate that a caller asked for and the file does not hold. */
+export class NotFoundInFileError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('NOT_FOUND_IN_FILE', message, options);
+  }
+}
+
+/** A hyperslab (`start`/`count`) outside a variable's shape. */
+export class SliceOutOfRangeError extends EppError {
+  constructor(message: string) {
+    super('SLICE_OUT_OF_RANGE', message);
+  }
+}
+
+/** Options or arguments that fail validation (bad flags, bad request fields). */
+export class InvalidArgumentError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INVALID_ARGUMENT', message, options);
+  }
+}
+
+/** Inputs that are individually valid but inconsistent with each other (grids, units, members, times). */
+export class MismatchError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('MISMATCH', message, options);
+  }
+}
+
+/** A file or folder the caller named does not exist or cannot be read. */
+export class FileAccessError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('FILE_ACCESS', message, options);
+  }
+}
+
+/** A model folder that is missing files or whose files do not match its manifest. */
+export class ModelError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INVALID_MODEL', message, options);
+  }
+}
+
+/** A computation that cannot proceed on this data (e.g. all-NaN truth, non-positive variance). */
+export class DataError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INVALID_DATA', message, options);
+  }
+}
+
+/** Describe an unknown thrown value in one line. */
+export function describeError(err: unknown): string {
+  if (err instanceof EppError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
