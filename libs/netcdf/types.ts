@@ -36,6 +36,8 @@ export interface VariableInfo {
   dims: string[];
   shape: number[];
   attrs: Attributes;
+  /** Stored type of each attribute (lets `epp convert` write attributes back with their original types). */
+  attrTypes?: Record<string, NcType>;
 }
 
 /** A hyperslab: `start` and `count` per dimension (defaults: 0 and the full extent). */
@@ -69,9 +71,15 @@ export interface Dataset {
   /** Variable metadata, or a NotFoundInFileError naming the file and the variables it does hold. */
   variable(name: string): VariableInfo;
   hasVariable(name: string): boolean;
-  /** CF-decoded values (float64 for double/int64 and time coordinates, float32 otherwise). */
+  /**
+   * CF-decoded values, typed as xarray decodes them: float32 for float and for byte/short without add_offset,
+   * float64 otherwise (double, int, int64, packed with add_offset).
+   */
   readVariable(name: string, slice?: Slice): DecodedVariable;
-  /** Undecoded values exactly as stored (numbers as Float64Array, char/string as string[]). */
+  /**
+   * Undecoded values exactly as stored: numbers as a typed array of the stored type (int64 as Float64Array);
+   * char variables as one string per row of their last dimension; string variables one string per element.
+   */
   readRaw(
     name: string,
     slice?: Slice,
@@ -95,6 +103,9 @@ export interface VariableSpec {
   dtype: Exclude<NcType, 'string'>;
   dims: string[];
   attrs?: Attributes;
+  /** Attribute types; when absent: text → char, _FillValue/missing_value/valid_* → the variable's type,
+   *  integers → int, other numbers → double. */
+  attrTypes?: Record<string, NcType>;
   /** Row-major values matching the dims' sizes; for `char`, a string (or strings, padded per the last dim). */
   data: ArrayLike<number> | string | string[];
 }
@@ -103,4 +114,5 @@ export interface FileSpec {
   dimensions: DimensionSpec[];
   variables: VariableSpec[];
   attrs?: Attributes;
+  attrTypes?: Record<string, NcType>;
 }

@@ -1,0 +1,7 @@
+/** Public API of libs/netcdf: open (netCDF-3 via netcdfjs, netCDF-4 via h5wasm), CF decoding, writing. */
+export { openDataset } from './open.js';
+export { NcDataset } from './dataset.js';
+export { decodeValues, decodedIsFloat32, isPacked } from './cf.js';
+export { parseTimeUnits, toEpochSeconds } from './time.js';
+export { findMemberAxis, MEMBER_DIM_NAMES } from './members.js';
+export type * from './types.js';

@@ -1,0 +1,270 @@
+/**
+ * netCDF-4 / HDF5 through h5wasm (the HDF5 C library compiled to WebAssembly; chunked and zlib-compressed
+ * variables decompress inside it). netCDF-4 dimensions are HDF5 dimension scales: datasets with
+ * CLASS=DIMENSION_SCALE, ordered by `_Netcdf4Dimid`, attached to variables through DIMENSION_LIST. A dimension
+ * without a coordinate variable is a scale whose NAME says "This is a netCDF dimension but not a netCDF
+ * variable"; those are hidden from the variables. Only the root group is read.
+ */
+import { InvalidNetcdfError } from '../contracts/errors.js';
+import { attrNumbers, product, type NumericArray, type RawStore } from './store.js';
+import type { AttrValue, Attributes, DimensionInfo, NcType, NetcdfFormat, VariableInfo } from './types.js';
+
+type H5 = typeof import('h5wasm/node');
+type H5File = InstanceType<H5['File']>;
+type H5Dataset = InstanceType<H5['Dataset']>;
+type H5Attrs = H5Dataset['attrs'];
+
+let h5: Promise<H5> | undefined;
+/** The wasm module is loaded once per process. */
+export function loadH5wasm(): Promise<H5> {
+  h5 ??= import('h5wasm/node').then(async (m) => {
+    await m.ready;
+    return m;
+  });
+  return h5;
+}
+
+/** HDF5 bookkeeping attributes that netCDF-C hides from users. */
+const INTERNAL_ATTRS = new Set([
+  'DIMENSION_LIST',
+  'REFERENCE_LIST',
+  'CLASS',
+  'NAME',
+  '_Netcdf4Dimid',
+  '_Netcdf4Coordinates',
+  '_NCProperties',
+  '_nc3_strict',
+  '_SuperblockVersion',
+  '_IsNetcdf4',
+]);
+const PHONY_DIM = 'This is a netCDF dimension but not a netCDF variable';
+/** H5S_UNLIMITED (2^64 - 1) as h5wasm reports it in `maxshape`. */
+const UNLIMITED = 2 ** 63;
+const H5T_INTEGER = 0;
+const H5T_FLOAT = 1;
+const H5T_STRING = 3;
+
+export class Nc4Store implements RawStore {
+  readonly format: NetcdfFormat;
+  readonly dimensions: DimensionInfo[] = [];
+  readonly variables: VariableInfo[] = [];
+  readonly attrs: Attributes;
+  readonly attrTypes: Record<string, NcType>;
+  private readonly datasets = new Map<string, H5Dataset>();
+  private file: H5File | null;
+
+  constructor(
+    readonly path: string,
+    file: H5File,
+  ) {
+    this.file = file;
+    const rootAttrs = file.attrs;
+    this.format = '_nc3_strict' in rootAttrs ? 'nc4-classic' : 'nc4';
+    ({ attrs: this.attrs, types: this.attrTypes } = convertAttrs(rootAttrs));
+    const entries: [string, H5Dataset][] = [];
+    for (const name of file.keys()) {
+      const obj = file.get(name);
+      if (obj && obj.constructor.name === 'Dataset') entries.push([name, obj as H5Dataset]);
+    }
+    const isNetcdf4 =
+      '_NCProperties' in rootAttrs ||
+      entries.some(([, d]) => {
+        const a = d.attrs;
+        return '_Netcdf4Dimid' in a || 'DIMENSION_LIST' in a || a.CLASS?.value === 'DIMENSION_SCALE';
+      });
+    if (!isNetcdf4)
+      throw new InvalidNetcdfError(
+        `${path} is HDF5 but not netCDF-4 (no _NCProperties, dimension scales or DIMENSION_LIST)`,
+      );
+    this.readDimensions(entries);
+    const byPath = new Map(this.dimensions.map((d) => [`/${d.name}`, d]));
+    for (const [name, ds] of entries) {
+      const a = ds.attrs;
+      if (typeof a.NAME?.value === 'string' && a.NAME.value.startsWith(PHONY_DIM)) continue;
+      const dtype = ncType(ds);
+      if (!dtype) continue; // compound, enum, vlen, opaque: not part of the classic data model
+      const shape = ds.shape ?? [];
+      const dims = shape.map((_, i) => {
+        const scales = safe(() => ds.get_attached_scales(i), [] as string[]);
+        const dim = scales.length ? byPath.get(scales[0]) : undefined;
+        if (dim) return dim.name;
+        if (a.CLASS?.value === 'DIMENSION_SCALE' && shape.length === 1) return name;
+        return phonyDim(this.dimensions, shape[i]);
+      });
+      const { attrs, types } = convertAttrs(a);
+      this.variables.push({
+        name,
+        dtype,
+        dims,
+        shape: dims.map((d, i) => this.dimensions.find((x) => x.name === d)?.size ?? shape[i]),
+        attrs,
+        attrTypes: types,
+      });
+      this.datasets.set(name, ds);
+    }
+  }
+
+  private readDimensions(entries: [string, H5Dataset][]): void {
+    const scales = entries
+      .filter(([, d]) => d.attrs.CLASS?.value === 'DIMENSION_SCALE')
+      .map(([name, d]) => {
+        const id = d.attrs._Netcdf4Dimid?.value;
+        const max = d.metadata.maxshape?.[0];
+        return {
+          name,
+          size: (d.shape ?? [0])[0],
+          unlimited: max === null || max === undefined ? d.metadata.maxshape === null : max >= UNLIMITED,
+          id: typeof id === 'number' ? id : Number.MAX_SAFE_INTEGER,
+        };
+      });
+    scales.sort((a, b) => a.id - b.id);
+    for (const s of scales) this.dimensions.push({ name: s.name, size: s.size, unlimited: s.unlimited });
+  }
+
+  read(v: VariableInfo, start: number[], count: number[]): NumericArray | string[] {
+    if (!this.file) throw new InvalidNetcdfError(`${this.path}: dataset is closed`);
+    const ds = this.datasets.get(v.name)!;
+    let value: unknown;
+    try {
+      value =
+        v.shape.length === 0
+          ? ds.value
+          : ds.slice(start.map((s, i) => [s, s + count[i]] as [number, number]));
+    } catch (err) {
+      throw new InvalidNetcdfError(
+        `${this.path}: cannot read variable '${v.name}' (${(err as Error).message})`,
+        { cause: err },
+      );
+    }
+    if (v.dtype === 'char' || v.dtype === 'string') return toStrings(value, v, count);
+    if (value instanceof BigInt64Array || value instanceof BigUint64Array)
+      return Float64Array.from(value, Number);
+    if (ArrayBuffer.isView(value)) return value as NumericArray;
+    if (typeof value === 'number' || typeof value === 'bigint') return Float64Array.of(Number(value));
+    if (product(count) === 0) return new Float64Array(0);
+    throw new InvalidNetcdfError(`${this.path}: variable '${v.name}' returned no numeric data`);
+  }
+
+  close(): void {
+    this.file?.close();
+    this.file = null;
+  }
+}
+
+function safe<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+/** Datasets with no dimension scale attached get netCDF-C's `phony_dim_N` names. */
+function phonyDim(dims: DimensionInfo[], size: number): string {
+  const found = dims.find((d) => d.name.startsWith('phony_dim_') && d.size === size);
+  if (found) return found.name;
+  const name = `phony_dim_${dims.filter((d) => d.name.startsWith('phony_dim_')).length}`;
+  dims.push({ name, size, unlimited: false });
+  return name;
+}
+
+function ncType(ds: H5Dataset): NcType | null {
+  const m = ds.metadata;
+  if (m.type === H5T_INTEGER) {
+    const t = ({ 1: 'byte', 2: 'short', 4: 'int', 8: 'int64' } as const)[m.size as 1 | 2 | 4 | 8];
+    if (!t) return null;
+    return m.signed ? t : ({ byte: 'ubyte', short: 'ushort', int: 'uint', int64: 'uint64' } as const)[t];
+  }
+  if (m.type === H5T_FLOAT) return m.size === 4 ? 'float' : m.size === 8 ? 'double' : null;
+  if (m.type === H5T_STRING) return m.vlen ? 'string' : 'char';
+  return null;
+}
+
+function convertAttrs(list: H5Attrs): { attrs: Attributes; types: Record<string, NcType> } {
+  const attrs: Attributes = {};
+  const types: Record<string, NcType> = {};
+  for (const [name, attr] of Object.entries(list)) {
+    if (INTERNAL_ATTRS.has(name)) continue;
+    let value: unknown;
+    try {
+      value = attr.value;
+    } catch {
+      continue; // attribute types outside the netCDF data model
+    }
+    const m = attr.metadata;
+    const converted = attrValue(value);
+    if (converted === null) continue;
+    attrs[name] = converted;
+    types[name] =
+      m.type === H5T_STRING
+        ? 'char'
+        : m.type === H5T_FLOAT
+          ? m.size === 4
+            ? 'float'
+            : 'double'
+          : m.size === 1
+            ? m.signed
+              ? 'byte'
+              : 'ubyte'
+            : m.size === 2
+              ? m.signed
+                ? 'short'
+                : 'ushort'
+              : m.size === 4
+                ? m.signed
+                  ? 'int'
+                  : 'uint'
+                : m.signed
+                  ? 'int64'
+                  : 'uint64';
+  }
+  return { attrs, types };
+}
+
+function attrValue(value: unknown): AttrValue | null {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return Number(value);
+  if (ArrayBuffer.isView(value)) return attrNumbers(value as unknown as ArrayLike<number | bigint>);
+  if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return value.join('\n');
+  if (Array.isArray(value) && value.every((x) => typeof x === 'number')) return attrNumbers(value);
+  return null;
+}
+
+/** Fixed-length char arrays come back one character per element: join each row of the last dimension. */
+function toStrings(value: unknown, v: VariableInfo, count: number[]): string[] {
+  const flat: string[] = Array.isArray(value)
+    ? (value as unknown[]).flat(Infinity).map((x) => String(x))
+    : [typeof value === 'string' ? value : ''];
+  if (v.dtype === 'string') return flat;
+  const width = count.length ? count[count.length - 1] : 1;
+  const rows: string[] = [];
+  for (let i = 0; i < flat.length; i += width)
+    rows.push(
+      flat
+        .slice(i, i + width)
+        .join('')
+        .replace(/\0.*$/s, ''),
+    );
+  return rows;
+}
+
+export async function openNc4(path: string): Promise<Nc4Store> {
+  const m = await loadH5wasm();
+  let file: H5File;
+  try {
+    file = new m.File(path, 'r');
+  } catch (err) {
+    throw new InvalidNetcdfError(`${path}: not a readable HDF5/netCDF-4 file (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  try {
+    return new Nc4Store(path, file);
+  } catch (err) {
+    file.close();
+    if (err instanceof InvalidNetcdfError) throw err;
+    throw new InvalidNetcdfError(`${path}: cannot read netCDF-4 structure (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}
