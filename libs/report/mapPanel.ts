@@ -1,0 +1,228 @@
+/**
+ * One map panel as a PNG: a field on a (regular or projected) grid drawn cell by cell over a lat–lon box,
+ * north up, with Natural Earth coastlines, a labelled graticule and a colour bar with units.
+ */
+import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { geoPath } from 'd3-geo';
+import { InvalidArgumentError, MismatchError } from '../contracts/errors.js';
+import { colorAt, type Colormap } from './colormaps.js';
+import {
+  bboxOfPoints,
+  boxHeightForWidth,
+  boxProjection,
+  countryBorders,
+  landFeatures,
+  resolutionForBox,
+  validateBBox,
+  type BBox,
+} from './geo.js';
+import { rasterizeCells } from './rasterize.js';
+import { drawColorBar } from './colorBar.js';
+import { FONT, FONT_BOLD } from './style.js';
+
+/** Where the values sit: latitude/longitude of every point, row-major [y, x]. */
+export interface PointGrid {
+  ny: number;
+  nx: number;
+  latitude: ArrayLike<number>;
+  longitude: ArrayLike<number>;
+}
+
+export interface MapPanelOptions {
+  /** Region drawn; default: the extent of the first grid rendered. */
+  bbox?: BBox;
+  /** Width of the PNG in pixels (default 460). */
+  width?: number;
+}
+
+export interface MapLayer {
+  title: string;
+  units: string;
+  grid: PointGrid;
+  values: ArrayLike<number>;
+  cmap: Colormap;
+  /** Colour-scale limits; values outside saturate (the caller shares them between comparable panels). */
+  range: [number, number];
+  /** Short text drawn at the top right (e.g. the area mean). */
+  note?: string;
+}
+
+const MARGIN = { left: 46, right: 14, top: 28, bottom: 70 };
+
+/** Configure once (box, size), then `render` any number of fields on it. */
+export class MapPanel {
+  private readonly width: number;
+  private bbox?: BBox;
+
+  constructor(options: MapPanelOptions = {}) {
+    this.width = options.width ?? 460;
+    if (!Number.isInteger(this.width) || this.width < 200 || this.width > 4000)
+      throw new InvalidArgumentError(`map width ${options.width} must be an integer in [200, 4000] pixels`);
+    if (options.bbox) this.bbox = fitAspect(validateBBox({ ...options.bbox }));
+  }
+
+  /** The PNG bytes of one panel. */
+  render(layer: MapLayer): Buffer {
+    const { grid, values } = layer;
+    const n = grid.ny * grid.nx;
+    if (values.length !== n || grid.latitude.length !== n || grid.longitude.length !== n)
+      throw new MismatchError(
+        `map "${layer.title}": ${values.length} values for a ${grid.ny}×${grid.nx} grid with ` +
+          `${grid.latitude.length} latitudes and ${grid.longitude.length} longitudes`,
+      );
+    if (!(layer.range[1] > layer.range[0]))
+      throw new InvalidArgumentError(`map "${layer.title}": colour range ${layer.range.join('..')} is empty`);
+    this.bbox ??= fitAspect(bboxOfPoints(grid.latitude, grid.longitude));
+    const box = this.bbox;
+
+    const fw = this.width - MARGIN.left - MARGIN.right;
+    const fh = Math.round(boxHeightForWidth(box, fw));
+    const canvas = createCanvas(this.width, MARGIN.top + fh + MARGIN.bottom);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    const x0 = MARGIN.left;
+    const y0 = MARGIN.top;
+    const projection = boxProjection(box, x0, y0, fw, fh);
+
+    // Field: missing values and points outside the grid stay light grey.
+    ctx.fillStyle = '#d9d9d9';
+    ctx.fillRect(x0, y0, fw, fh);
+    const image = rasterizeCells(
+      grid,
+      values,
+      fw,
+      fh,
+      (lon, lat) => {
+        const p = projection([lon, lat]);
+        return p ? [p[0] - x0, p[1] - y0] : [NaN, NaN];
+      },
+      (v) => colorAt(layer.cmap, (v - layer.range[0]) / (layer.range[1] - layer.range[0])),
+    );
+    const layerCanvas = createCanvas(fw, fh);
+    const lctx = layerCanvas.getContext('2d');
+    const imageData = lctx.createImageData(fw, fh);
+    imageData.data.set(image);
+    lctx.putImageData(imageData, 0, 0);
+    ctx.drawImage(layerCanvas, x0, y0);
+
+    drawGraticule(ctx, box, projection, x0, y0, fw, fh);
+    const res = resolutionForBox(box);
+    const path = geoPath(projection, ctx as unknown as CanvasRenderingContext2DLike);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(x0, y0, fw, fh);
+    ctx.clip();
+    ctx.beginPath();
+    path(countryBorders(res));
+    ctx.strokeStyle = 'rgba(40,40,40,0.6)';
+    ctx.lineWidth = 0.6;
+    ctx.stroke();
+    ctx.beginPath();
+    path(landFeatures(res));
+    ctx.strokeStyle = '#111111';
+    ctx.lineWidth = 1;
+    ctx.stroke();
+    ctx.restore();
+
+    ctx.strokeStyle = '#000000';
+    ctx.lineWidth = 1;
+    ctx.strokeRect(x0 + 0.5, y0 + 0.5, fw - 1, fh - 1);
+    ctx.fillStyle = '#000000';
+    ctx.font = FONT_BOLD;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
+    ctx.fillText(layer.title, x0, y0 - 9, fw * (layer.note ? 0.7 : 1));
+    if (layer.note) {
+      ctx.font = FONT;
+      ctx.textAlign = 'right';
+      ctx.fillText(layer.note, x0 + fw, y0 - 9, fw * 0.3);
+    }
+    drawColorBar(ctx, layer.cmap, layer.range, layer.units, x0, y0 + fh + 26, fw);
+    return canvas.toBuffer('image/png');
+  }
+}
+
+/** d3-geo draws into anything with the CanvasPath methods; @napi-rs/canvas provides them. */
+type CanvasRenderingContext2DLike = Parameters<typeof geoPath>[1];
+
+/** Widen a box whose projected aspect would be extreme (taller than 1.3× or flatter than 0.45× its width). */
+function fitAspect(box: BBox): BBox {
+  const ratio = boxHeightForWidth(box, 1);
+  if (ratio > 1.3) {
+    const k = Math.cos(((box.south + box.north) / 2) * (Math.PI / 180));
+    const want = (box.north - box.south) / (1.3 * k);
+    const pad = (want - (box.east - box.west)) / 2;
+    return { ...box, west: box.west - pad, east: box.east + pad };
+  }
+  if (ratio < 0.45) {
+    const k = Math.cos(((box.south + box.north) / 2) * (Math.PI / 180));
+    const want = 0.45 * (box.east - box.west) * k;
+    const pad = (want - (box.north - box.south)) / 2;
+    return { ...box, south: Math.max(-90, box.south - pad), north: Math.min(90, box.north + pad) };
+  }
+  return box;
+}
+
+const GRATICULE_STEPS = [0.25, 0.5, 1, 2, 5, 10, 15, 30, 45, 60];
+
+/** Meridians and parallels every `step` degrees (3–6 lines across), labelled outside the frame. */
+function drawGraticule(
+  ctx: SKRSContext2D,
+  box: BBox,
+  projection: (p: [number, number]) => [number, number] | null,
+  x0: number,
+  y0: number,
+  fw: number,
+  fh: number,
+): void {
+  const span = Math.max(box.east - box.west, box.north - box.south);
+  const step = GRATICULE_STEPS.find((s) => span / s <= 6) ?? 90;
+  const latMid = (box.south + box.north) / 2;
+  const lonMid = (box.west + box.east) / 2;
+  ctx.save();
+  ctx.strokeStyle = 'rgba(0,0,0,0.35)';
+  ctx.lineWidth = 0.7;
+  ctx.setLineDash([3, 3]);
+  ctx.fillStyle = '#000000';
+  ctx.font = FONT;
+  for (let lon = Math.ceil(box.west / step) * step; lon <= box.east + 1e-9; lon += step) {
+    const p = projection([lon, latMid]);
+    if (!p || p[0] < x0 || p[0] > x0 + fw) continue;
+    ctx.beginPath();
+    ctx.moveTo(p[0], y0);
+    ctx.lineTo(p[0], y0 + fh);
+    ctx.stroke();
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    ctx.fillText(lonLabel(lon), p[0], y0 + fh + 4);
+  }
+  for (let lat = Math.ceil(box.south / step) * step; lat <= box.north + 1e-9; lat += step) {
+    const p = projection([lonMid, lat]);
+    if (!p || p[1] < y0 || p[1] > y0 + fh) continue;
+    ctx.beginPath();
+    ctx.moveTo(x0, p[1]);
+    ctx.lineTo(x0 + fw, p[1]);
+    ctx.stroke();
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(latLabel(lat), x0 - 4, p[1]);
+  }
+  ctx.restore();
+}
+
+function trim(v: number): string {
+  return String(Number(v.toFixed(2)));
+}
+
+export function lonLabel(lon: number): string {
+  const l = ((((lon + 180) % 360) + 360) % 360) - 180;
+  if (Math.abs(l) < 1e-9) return '0°';
+  if (Math.abs(Math.abs(l) - 180) < 1e-9) return '180°';
+  return `${trim(Math.abs(l))}°${l < 0 ? 'W' : 'E'}`;
+}
+
+export function latLabel(lat: number): string {
+  if (Math.abs(lat) < 1e-9) return '0°';
+  return `${trim(Math.abs(lat))}°${lat < 0 ? 'S' : 'N'}`;
+}

@@ -1,0 +1,58 @@
+/**
+ * The case-study report as data: sections of images (PNG bytes), tables and text. Renderers (HTML, PDF)
+ * turn it into documents; the numbers live in `scores` so tests and the API can check them.
+ */
+
+export interface ReportImage {
+  /** Short caption under the image; also its alt text. */
+  caption: string;
+  png: Buffer;
+}
+
+export interface ReportTable {
+  caption: string;
+  columns: string[];
+  rows: (string | number)[][];
+}
+
+export interface ReportSection {
+  heading: string;
+  /** Paragraphs of plain text (escaped by the renderer). */
+  text?: string[];
+  /** Images laid out in a grid of `columns` per row (default 3). */
+  images?: ReportImage[];
+  columns?: number;
+  tables?: ReportTable[];
+}
+
+/** Aggregate scores of one forecast over the whole window and region. */
+export interface ForecastScores {
+  /** Stable key: `raw10`, `raw5`, `emos`, `model`. */
+  key: string;
+  label: string;
+  crps: number;
+  rmse: number;
+  bias: number;
+  spread: number;
+  ssr: number;
+  /** Brier score of P(value > threshold), when a threshold applies. */
+  brier?: number;
+  /** Number of (point, time) pairs scored and skipped for missing truth. */
+  n: number;
+  nMissing: number;
+  /** Per valid time (epoch seconds) area-mean CRPS. */
+  crpsByTime: { time: number; crps: number }[];
+}
+
+export interface CaseStudyReport {
+  title: string;
+  subtitle: string;
+  /** ISO time the report was generated. */
+  generatedAt: string;
+  /** What was run: model, members, data, versions (key → value, shown as a table). */
+  run: Record<string, string>;
+  scores: ForecastScores[];
+  sections: ReportSection[];
+  /** Things the reader must know (e.g. PDF not produced, a forecast missing for a day). */
+  warnings: string[];
+}
