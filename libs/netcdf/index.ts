@@ -5,3 +5,4 @@ export { decodeValues, decodedIsFloat32, isPacked } from './cf.js';
 export { parseTimeUnits, toEpochSeconds } from './time.js';
 export { findMemberAxis, MEMBER_DIM_NAMES } from './members.js';
 export type * from './types.js';
+export { writeNetcdf, type WriteOptions } from './write.js';
