@@ -1,0 +1,235 @@
+/**
+ * The archive generator (configure, then process): one continuous truth run; at every initialisation an
+ * analysis (truth + analysis error), 10 imperfect-model members from under-sized perturbations and, in the
+ * test split, 50 true-model members from analysis-error-sized perturbations. Fields go to an ArchiveSink
+ * (NetCDF files, or in-memory statistics when tuning).
+ */
+import { InvalidArgumentError } from '../contracts/errors.js';
+import {
+  Diagnostics,
+  NO_BIAS,
+  regularGrid,
+  type LevelFields,
+  type OutputBias,
+  type OutputGrid,
+} from './diagnostics.js';
+import { eventForcing, labelEvent, type LabelledEvent } from './events.js';
+import { Integrator } from './integrator.js';
+import { PerturbationSampler } from './perturbations.js';
+import { PRESETS, initTimes, isoToEpoch, type Preset, type PresetName, type SplitName } from './presets.js';
+import { Rng, streamKey } from './prng.js';
+import { QgModel } from './qgModel.js';
+import { SpectralGrid } from './spectralGrid.js';
+import { StochasticForcing } from './stochasticForcing.js';
+import { buildTopography } from './topography.js';
+import { DEFAULT_TUNING, type TestbedTuning } from './tuning.js';
+
+const DAY = 86400;
+/** Forecast steps written, hours (ENS10: 0, 24, 48 h). */
+export const STEP_HOURS = [0, 24, 48];
+export const LEVELS = [500, 850];
+/** Version of the generator's numerics: bump when the same seed would give different files. */
+export const GENERATOR_VERSION = '1.0.0';
+
+export interface InitInfo {
+  index: number;
+  time: number;
+  split: SplitName;
+}
+
+export interface ArchivePlan {
+  preset: Preset;
+  seed: number;
+  grid: OutputGrid;
+  inits: InitInfo[];
+  /** Valid times of the truth files (00 UTC daily, first init → last init + 48 h). */
+  truthTimes: number[];
+  events: LabelledEvent[];
+  tuning: TestbedTuning;
+}
+
+export type EnsembleKind = 'forecasts' | 'perfect';
+
+/** Where the generator puts its fields. Arrays are reused after the promise resolves: copy what you keep. */
+export interface ArchiveSink {
+  begin(plan: ArchivePlan): Promise<void> | void;
+  /** One truth state, each variable [level, lat, lon]. */
+  truth(time: number, fields: LevelFields): Promise<void> | void;
+  /** One ensemble, each variable [step, member, level, lat, lon]. */
+  ensemble(kind: EnsembleKind, init: InitInfo, members: number, fields: LevelFields): Promise<void> | void;
+  end(): Promise<void> | void;
+}
+
+export interface GenerateProgress {
+  /** Units of work done (one member forecast = 1, one truth day = 0.5) and in total. */
+  done: number;
+  total: number;
+  phase: 'spin-up' | 'archive';
+}
+
+export interface GeneratorOptions {
+  preset: PresetName | Preset;
+  seed?: number;
+  tuning?: Partial<TestbedTuning>;
+  onProgress?: (p: GenerateProgress) => void;
+}
+
+function allocFields(n: number): LevelFields {
+  return {
+    z: new Float32Array(n),
+    t: new Float32Array(n),
+    u: new Float32Array(n),
+    v: new Float32Array(n),
+    q: new Float32Array(n),
+  };
+}
+
+export class TestbedGenerator {
+  readonly plan: ArchivePlan;
+  private readonly onProgress: (p: GenerateProgress) => void;
+
+  constructor(options: GeneratorOptions) {
+    const preset = typeof options.preset === 'string' ? PRESETS[options.preset] : options.preset;
+    if (!preset)
+      throw new InvalidArgumentError(
+        `unknown testbed preset '${typeof options.preset === 'string' ? options.preset : options.preset.name}' (one of ${Object.keys(PRESETS).join(', ')})`,
+      );
+    const seed = options.seed ?? 1;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new InvalidArgumentError(`seed must be an integer in [0, 4294967295], got ${seed}`);
+    const tuning = { ...DEFAULT_TUNING, ...(options.tuning ?? {}) };
+    if (!(tuning.dtHours > 0) || (24 / tuning.dtHours) % 1 !== 0)
+      throw new InvalidArgumentError(`dtHours must divide 24, got ${tuning.dtHours}`);
+    const inits: InitInfo[] = [];
+    for (const split of ['train', 'val', 'test'] as SplitName[]) {
+      for (const time of initTimes(preset.splits[split])) inits.push({ index: inits.length, time, split });
+    }
+    if (inits.length === 0) throw new InvalidArgumentError(`preset '${preset.name}' has no initialisations`);
+    const truthTimes: number[] = [];
+    for (let t = inits[0].time; t <= inits[inits.length - 1].time + 2 * DAY; t += DAY) truthTimes.push(t);
+    const testStart = isoToEpoch(preset.splits.test.start);
+    const testEnd = isoToEpoch(preset.splits.test.end);
+    for (const e of preset.events) {
+      const t = isoToEpoch(e.start);
+      if (!(t >= testStart && t + e.days * DAY < testEnd))
+        throw new InvalidArgumentError(`event '${e.name}' (${e.start}) is not inside the test split`);
+    }
+    this.plan = {
+      preset,
+      seed,
+      grid: regularGrid(preset.gridDeg),
+      inits,
+      truthTimes,
+      events: preset.events.map(labelEvent),
+      tuning,
+    };
+    this.onProgress = options.onProgress ?? (() => undefined);
+  }
+
+  async process(sink: ArchiveSink): Promise<void> {
+    const { preset, seed, tuning, inits, truthTimes } = this.plan;
+    const grid = new SpectralGrid(30, 15, 48);
+    const topo = buildTopography(grid, tuning.truth.topography);
+    const truthModel = new QgModel(grid, tuning.truth, topo);
+    const memberModel = new QgModel(grid, tuning.member, topo);
+    const dt = tuning.dtHours * 3600;
+    const events = eventForcing(grid, preset.events);
+    const truthNoise = new StochasticForcing(
+      grid,
+      tuning.truth.stochasticAmp,
+      tuning.truth.stochasticHours,
+      dt,
+      new Rng(streamKey(seed, 1)),
+    );
+    const truth = new Integrator(truthModel, dt, truthNoise, events);
+    const perfect = new Integrator(truthModel, dt, null, events);
+    const raw = new Integrator(memberModel, dt, null, null);
+    const sampler = new PerturbationSampler(truthModel);
+    const diag = new Diagnostics(grid, this.plan.grid, tuning.climate);
+    const np = diag.nLat * diag.nLon;
+
+    // Spin-up from a zonal state at radiative equilibrium plus small noise.
+    const t0 = truthTimes[0] - preset.spinupDays * DAY;
+    const psi0 = new Float64Array(4 * grid.size);
+    for (let j = 0; j < grid.nLat; j++) {
+      const te = truthModel.tauEq(j, t0);
+      psi0[j * grid.nm] = te / 2;
+      psi0[2 * grid.size + j * grid.nm] = -te / 2;
+    }
+    const q0 = new Float64Array(4 * grid.size);
+    truthModel.pvFromPsi(psi0, q0);
+    sampler.addTo(q0, new Rng(streamKey(seed, 0)), 2e5, 1);
+    truth.start(q0, t0);
+
+    const nTest = inits.filter((i) => i.split === 'test').length;
+    const total = inits.length * preset.members + nTest * preset.perfectMembers + 0.5 * truthTimes.length;
+    let done = 0;
+    this.onProgress({ done, total, phase: 'spin-up' });
+    await sink.begin(this.plan);
+
+    const truthFields = allocFields(2 * np);
+    const rawFields = allocFields(STEP_HOURS.length * preset.members * 2 * np);
+    const perfFields = allocFields(STEP_HOURS.length * preset.perfectMembers * 2 * np);
+    const analysis = new Float64Array(4 * grid.size);
+    const initial = new Float64Array(4 * grid.size);
+    const initByTime = new Map(inits.map((i) => [i.time, i]));
+
+    for (const vt of truthTimes) {
+      while (truth.t < vt - 1) truth.step();
+      diag.fill(truth.psi, vt, NO_BIAS, truthFields, 0);
+      await sink.truth(vt, truthFields);
+      done += 0.5;
+      const init = initByTime.get(vt);
+      if (init) {
+        analysis.set(truth.q);
+        sampler.addTo(analysis, new Rng(streamKey(seed, 2, init.index)), tuning.analysisErrorPsi, 1);
+        const run = (
+          integ: Integrator,
+          kind: number,
+          members: number,
+          scale: number,
+          bias: OutputBias,
+          dst: LevelFields,
+        ) => {
+          for (let m = 0; m < members; m++) {
+            initial.set(analysis);
+            sampler.addTo(
+              initial,
+              new Rng(streamKey(seed, kind, init.index, m)),
+              tuning.analysisErrorPsi,
+              scale,
+            );
+            integ.start(initial, vt);
+            if (kind === 4) {
+              const rng = new Rng(streamKey(seed, 5, init.index, m));
+              integ.useNoise(
+                new StochasticForcing(
+                  grid,
+                  tuning.truth.stochasticAmp,
+                  tuning.truth.stochasticHours,
+                  dt,
+                  rng,
+                ),
+              );
+            }
+            for (let s = 0; s < STEP_HOURS.length; s++) {
+              const target = vt + STEP_HOURS[s] * 3600;
+              while (integ.t < target - 1) integ.step();
+              diag.fill(integ.psi, integ.t, bias, dst, (s * members + m) * 2 * np);
+            }
+            done += 1;
+            if (m % 5 === 4) this.onProgress({ done, total, phase: 'archive' });
+          }
+        };
+        run(raw, 3, preset.members, tuning.rawPerturbationScale, tuning.memberBias, rawFields);
+        await sink.ensemble('forecasts', init, preset.members, rawFields);
+        if (init.split === 'test') {
+          run(perfect, 4, preset.perfectMembers, 1, NO_BIAS, perfFields);
+          await sink.ensemble('perfect', init, preset.perfectMembers, perfFields);
+        }
+      }
+      this.onProgress({ done, total, phase: 'archive' });
+    }
+    await sink.end();
+  }
+}
