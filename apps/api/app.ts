@@ -1,0 +1,68 @@
+/**
+ * Build the HTTP application (used by main.ts and by the tests): body limits, validation with field names,
+ * the error envelope for body-parser errors, OpenAPI at /docs and /docs-json, graceful shutdown hooks.
+ */
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { ValidationError } from 'class-validator';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { EppConfig } from '../../libs/contracts/config.js';
+import { InvalidArgumentError } from '../../libs/contracts/errors.js';
+import type { ApiKeyStore } from '../../libs/service/api-keys.js';
+import { AppModule } from './app.module.js';
+import { errorBody } from './error.filter.js';
+import { JobQueues } from './queue/job-queues.js';
+
+function describeValidation(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((m) =>
+      m.startsWith(e.property) ? `${prefix ? prefix + '.' : ''}${m}` : `${field}: ${m}`,
+    );
+    return [...own, ...describeValidation(e.children ?? [], field)];
+  });
+}
+
+export async function createApp(config: EppConfig, keys: ApiKeyStore): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, keys), {
+    bodyParser: false,
+    logger: config.logLevel === 'silent' ? false : ['error', 'warn'],
+  });
+  app.use(express.json({ limit: config.bodyLimitBytes }));
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (!err) return next();
+    const { status, code, message } = errorBody(err);
+    res.status(status).json({ error: { code, message } });
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => new InvalidArgumentError(describeValidation(errors).join('; ')),
+    }),
+  );
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('epp — ensemble post-processing')
+      .setDescription(
+        'Submit post-processing of ensemble NetCDF forecasts (raw, EMOS, mixed deep model), follow jobs, download calibrated products.',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
+  app.enableShutdownHooks();
+  const queues = app.get(JobQueues);
+  const close = app.close.bind(app);
+  // Close the queues (embedded: let running jobs finish) when the app closes.
+  app.close = async () => {
+    await queues.close();
+    await close();
+  };
+  return app;
+}

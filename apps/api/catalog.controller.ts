@@ -1,0 +1,59 @@
+/** /v1/models (list, manifest and scores, training jobs) and /v1/datasets (forecast files under the data root). */
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { EppConfig } from '../../libs/contracts/config.js';
+import { jobIdFor, type TrainJobPayload } from '../../libs/contracts/jobs.js';
+import { describeDataset, getModel, listForecastFiles, listModels } from '../../libs/service/catalog.js';
+import { resolveInRoot } from '../../libs/service/data-root.js';
+import { RequireRole } from './auth.guard.js';
+import { accepted } from './forecasts/forecasts.controller.js';
+import { TrainRequestDto } from './forecasts/forecast-request.dto.js';
+import { JobQueues } from './queue/job-queues.js';
+import { CONFIG } from './tokens.js';
+
+@ApiTags('models')
+@ApiBearerAuth()
+@Controller('v1/models')
+export class ModelsController {
+  constructor(
+    @Inject(CONFIG) private readonly config: EppConfig,
+    private readonly queues: JobQueues,
+  ) {}
+
+  @Get()
+  list() {
+    return { models: listModels(this.config.dataDir) };
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string) {
+    return getModel(this.config.dataDir, id);
+  }
+
+  @Post()
+  @HttpCode(202)
+  @RequireRole('admin')
+  async train(@Body() body: TrainRequestDto) {
+    resolveInRoot(this.config.dataDir, body.data, { mustExist: false });
+    const request = { model: body.model, data: body.data, options: body.options ?? {} };
+    const id = jobIdFor('train', request);
+    const payload: TrainJobPayload = { id, ...request };
+    const { view, created } = await this.queues.submit('train', id, payload);
+    return accepted(view, created);
+  }
+}
+
+@ApiTags('datasets')
+@ApiBearerAuth()
+@Controller('v1/datasets')
+export class DatasetsController {
+  constructor(@Inject(CONFIG) private readonly config: EppConfig) {}
+
+  @Get()
+  async list() {
+    const files = listForecastFiles(this.config.dataDir);
+    const datasets = [];
+    for (const f of files) datasets.push(await describeDataset(this.config.dataDir, f));
+    return { datasets };
+  }
+}

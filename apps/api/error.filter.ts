@@ -1,0 +1,87 @@
+/**
+ * One place maps every error to `{"error": {"code", "message"}}` and an HTTP status: typed EppErrors by
+ * code, Nest's HttpExceptions (e.g. multer's 413) by status, anything else as 500 (logged, not leaked).
+ */
+import { ArgumentsHost, Catch, HttpException, Inject, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import type { EppConfig } from '../../libs/contracts/config.js';
+import { EppError } from '../../libs/contracts/errors.js';
+import { CONFIG } from './tokens.js';
+
+export const STATUS_BY_CODE: Record<string, number> = {
+  INVALID_ARGUMENT: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  PATH_OUTSIDE_ROOT: 403,
+  NOT_FOUND: 404,
+  FILE_ACCESS: 404,
+  MODEL_NOT_FOUND: 404,
+  NOT_READY: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  INVALID_NETCDF: 422,
+  NOT_FOUND_IN_FILE: 422,
+  SLICE_OUT_OF_RANGE: 422,
+  MISMATCH: 422,
+  INVALID_DATA: 422,
+  INVALID_MODEL: 422,
+  MODEL_NOT_AVAILABLE: 501,
+  QUEUE_UNAVAILABLE: 503,
+};
+
+export function errorBody(err: unknown): { status: number; code: string; message: string } {
+  if (err instanceof EppError)
+    return { status: STATUS_BY_CODE[err.code] ?? 400, code: err.code, message: err.message };
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const res = err.getResponse();
+    const message =
+      typeof res === 'string'
+        ? res
+        : Array.isArray((res as { message?: unknown }).message)
+          ? (res as { message: string[] }).message.join('; ')
+          : typeof (res as { message?: unknown }).message === 'string'
+            ? (res as { message: string }).message
+            : err.message;
+    const code =
+      status === 413
+        ? 'PAYLOAD_TOO_LARGE'
+        : status === 404
+          ? 'NOT_FOUND'
+          : status === 400
+            ? 'INVALID_ARGUMENT'
+            : `HTTP_${status}`;
+    return { status, code, message };
+  }
+  // body-parser errors carry status/type (entity.too.large → 413, entity.parse.failed → 400).
+  const e = err as { status?: number; type?: string; message?: string };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+    return {
+      status: e.status,
+      code: e.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_ARGUMENT',
+      message:
+        e.type === 'entity.parse.failed' ? 'request body is not valid JSON' : (e.message ?? 'bad request'),
+    };
+  return { status: 500, code: 'INTERNAL', message: 'internal error' };
+}
+
+@Catch()
+export class EppExceptionFilter implements ExceptionFilter {
+  private readonly log = new Logger('epp');
+
+  constructor(@Inject(CONFIG) private readonly config: EppConfig) {}
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const body = errorBody(err);
+    const { status, code } = body;
+    // Name files relative to the data root: clients never see the server's absolute paths.
+    const message = body.message.split(`${this.config.dataDir}/`).join('');
+    if (status >= 500 && status !== 501 && status !== 503)
+      this.log.error(err instanceof Error ? err.stack : String(err));
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).json({ error: { code, message } });
+  }
+}

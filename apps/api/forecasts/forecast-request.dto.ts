@@ -1,0 +1,184 @@
+/**
+ * The body of POST /v1/forecasts, as JSON or as multipart form fields (strings, coerced here): shapes and
+ * types only; defaults and cross-field rules live in libs/contracts/jobs.ts `normaliseForecastRequest`.
+ */
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
+import { METHODS, PRODUCTS } from '../../../libs/contracts/jobs.js';
+
+const num = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+const list = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const s = value.trim();
+  if (s.startsWith('[')) {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return s.split(',').map((x) => x.trim());
+};
+const numList = (v: { value: unknown }): unknown => {
+  const l: unknown = list(v);
+  return Array.isArray(l)
+    ? (l as unknown[]).map((x) =>
+        typeof x === 'string' && x !== '' && !Number.isNaN(Number(x)) ? Number(x) : x,
+      )
+    : l;
+};
+
+@ValidatorConstraint({ name: 'members' })
+class MembersConstraint implements ValidatorConstraintInterface {
+  validate(v: unknown): boolean {
+    if (typeof v === 'number') return Number.isInteger(v) && v >= 1;
+    if (typeof v === 'string') return /^\d+-\d+$/.test(v);
+    return Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x) && (x as number) >= 1);
+  }
+  defaultMessage(): string {
+    return 'members must be a count, a range "1-5" or a list of 1-based member positions';
+  }
+}
+
+export class SourceDto {
+  @ApiProperty({ description: 'NetCDF file relative to the data root', example: 'inbox/era5.nc' })
+  @IsString()
+  path!: string;
+}
+
+export class ForecastRequestDto {
+  @ApiPropertyOptional({
+    type: SourceDto,
+    description: 'a file under the data root (or upload `file` as multipart)',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return { path: value };
+    }
+  })
+  @ValidateNested()
+  @Type(() => SourceDto)
+  source?: SourceDto;
+
+  @ApiProperty({ example: 't' })
+  @IsString()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, { message: 'variable must be a NetCDF variable name' })
+  variable!: string;
+
+  @ApiPropertyOptional({ example: 850, description: 'pressure level, hPa' })
+  @IsOptional()
+  @Transform(num)
+  @IsNumber()
+  level?: number;
+
+  @ApiPropertyOptional({ description: 'index on the time/step axis (default: the last)' })
+  @IsOptional()
+  @Transform(num)
+  @IsInt()
+  @Min(0)
+  time?: number;
+
+  @ApiPropertyOptional({ enum: METHODS, default: 'raw' })
+  @IsOptional()
+  @IsIn(METHODS)
+  method?: string;
+
+  @ApiPropertyOptional({ default: 'default' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'model must be a model id like "default"' })
+  model?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'count k (members 1..k), range "1-5" or list of 1-based positions; default 1–5 for mixed, all otherwise',
+    oneOf: [{ type: 'integer' }, { type: 'string' }, { type: 'array', items: { type: 'integer' } }],
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    if (/^\d+$/.test(value.trim())) return Number(value);
+    if (/^\d+-\d+$/.test(value.trim())) return value.trim();
+    return numList({ value });
+  })
+  @Validate(MembersConstraint)
+  members?: number | string | number[];
+
+  @ApiPropertyOptional({ enum: PRODUCTS, isArray: true })
+  @IsOptional()
+  @Transform(list)
+  @IsArray()
+  @IsIn(PRODUCTS, { each: true })
+  products?: string[];
+
+  @ApiPropertyOptional({ type: [Number], example: [10, 50, 90] })
+  @IsOptional()
+  @Transform(numList)
+  @IsArray()
+  @IsNumber({}, { each: true })
+  @Min(0, { each: true })
+  @Max(100, { each: true })
+  percentiles?: number[];
+
+  @ApiPropertyOptional({ type: [Number], example: [273.15] })
+  @IsOptional()
+  @Transform(numList)
+  @IsArray()
+  @IsNumber({}, { each: true })
+  thresholds?: number[];
+
+  @ApiPropertyOptional({
+    type: [Number],
+    description: '[west, south, east, north], degrees',
+    example: [-30, 30, 40, 75],
+  })
+  @IsOptional()
+  @Transform(numList)
+  @IsArray()
+  @ArrayMinSize(4)
+  @ArrayMaxSize(4)
+  @IsNumber({}, { each: true })
+  bbox?: number[];
+}
+
+export class TrainRequestDto {
+  @ApiProperty({ example: 'mymodel' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'model must be a model id' })
+  model!: string;
+
+  @ApiProperty({
+    description: 'training archive (testbed folder) relative to the data root',
+    example: 'testbed/small',
+  })
+  @IsString()
+  data!: string;
+
+  @ApiPropertyOptional({
+    description: 'training options passed to the model pipeline (task, members, variables, epochs)',
+  })
+  @IsOptional()
+  options?: Record<string, string | number | boolean | string[]>;
+}

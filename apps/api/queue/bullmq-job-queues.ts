@@ -1,0 +1,146 @@
+/** BullMQ on Redis: the API only produces jobs and reads their state; worker processes run them. */
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable } from '@nestjs/common';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { EppConfig } from '../../../libs/contracts/config.js';
+import {
+  decodeJobError,
+  queueOfJobId,
+  QUEUES,
+  type JobState,
+  type JobView,
+  type QueueName,
+} from '../../../libs/contracts/jobs.js';
+import { CONFIG } from '../tokens.js';
+import { JobQueues, type QueueCounts, type QueueHealth, type WorkerInfo } from './job-queues.js';
+
+@Injectable()
+export class BullJobQueues extends JobQueues {
+  readonly mode = 'redis' as const;
+  private readonly queues: Record<QueueName, Queue>;
+  private readonly redis: Redis;
+  private events: QueueEvents[] = [];
+
+  constructor(
+    @Inject(CONFIG) private readonly config: EppConfig,
+    @InjectQueue(QUEUES.forecast) forecast: Queue,
+    @InjectQueue(QUEUES.train) train: Queue,
+  ) {
+    super();
+    this.queues = { forecast, train };
+    for (const q of Object.values(this.queues)) q.on('error', () => undefined);
+    this.redis = new Redis(config.redisUrl!, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    this.redis.on('error', () => undefined);
+  }
+
+  async submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }> {
+    const q = this.queues[queue];
+    const existing = await q.getJob(id);
+    if (existing) return { view: await this.view(queue, existing), created: false };
+    const job = await q.add(queue, data, {
+      jobId: id,
+      attempts: this.config.jobAttempts,
+      backoff: { type: 'exponential', delay: this.config.retryDelayMs },
+      removeOnComplete: { age: this.config.jobRetentionS },
+      removeOnFail: { age: this.config.jobRetentionS },
+    });
+    return { view: await this.view(queue, job), created: true };
+  }
+
+  async get(id: string): Promise<JobView | null> {
+    const queue = queueOfJobId(id);
+    if (!queue) return null;
+    const job = await this.queues[queue].getJob(id);
+    return job ? this.view(queue, job) : null;
+  }
+
+  private async view(queue: QueueName, job: Job): Promise<JobView> {
+    const raw = await job.getState();
+    const state: JobState =
+      raw === 'active'
+        ? 'active'
+        : raw === 'completed'
+          ? 'completed'
+          : raw === 'failed'
+            ? 'failed'
+            : 'queued';
+    const iso = (t?: number | null) => (t ? new Date(t).toISOString() : null);
+    return {
+      id: job.id!,
+      type: queue,
+      state,
+      progress: state === 'completed' ? 1 : typeof job.progress === 'number' ? job.progress : 0,
+      attempts: job.attemptsMade,
+      createdAt: new Date(job.timestamp).toISOString(),
+      startedAt: iso(job.processedOn),
+      finishedAt: state === 'completed' || state === 'failed' ? iso(job.finishedOn) : null,
+      error: state === 'failed' ? decodeJobError(job.failedReason) : null,
+      result: state === 'completed' ? (job.returnvalue as unknown) : null,
+    };
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const one = async (q: Queue) => {
+      const c = await q.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
+      return {
+        queued: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0),
+        delayed: c.delayed ?? 0,
+        active: c.active ?? 0,
+        completed: c.completed ?? 0,
+        failed: c.failed ?? 0,
+      };
+    };
+    return { forecast: await one(this.queues.forecast), train: await one(this.queues.train) };
+  }
+
+  async health(): Promise<QueueHealth> {
+    const up = await Promise.race([
+      this.redis.ping().then(
+        (r) => r === 'PONG',
+        () => false,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 1500)),
+    ]);
+    if (!up) return { mode: 'redis', redis: 'down', workers: [] };
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(
+        cursor,
+        'MATCH',
+        `${this.config.queuePrefix}:epp:workers:*`,
+        'COUNT',
+        200,
+      );
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0' && keys.length < 1000);
+    const values = keys.length ? await this.redis.mget(...keys) : [];
+    const workers = values.filter((v): v is string => !!v).map((v) => JSON.parse(v) as WorkerInfo);
+    return { mode: 'redis', redis: 'up', workers };
+  }
+
+  onFinished(cb: (view: JobView) => void): void {
+    for (const queue of Object.values(QUEUES)) {
+      const ev = new QueueEvents(queue, {
+        connection: { url: this.config.redisUrl, maxRetriesPerRequest: null },
+        prefix: this.config.queuePrefix,
+      });
+      ev.on('error', () => undefined);
+      const emit = ({ jobId }: { jobId: string }) => {
+        void this.get(jobId)
+          .then((v) => v && cb(v))
+          .catch(() => undefined);
+      };
+      ev.on('completed', emit);
+      ev.on('failed', emit);
+      this.events.push(ev);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.events.map((e) => e.close()));
+    this.redis.disconnect();
+  }
+}

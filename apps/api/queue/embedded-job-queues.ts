@@ -1,0 +1,73 @@
+/** The embedded mode: the same job contracts and the same runner (`runJob`), in this process. */
+import os from 'node:os';
+import type { EppConfig } from '../../../libs/contracts/config.js';
+import { QUEUES, type JobView, type QueueName, queueOfJobId } from '../../../libs/contracts/jobs.js';
+import { InProcessQueue } from '../../../libs/service/in-process-queue.js';
+import { runJob } from '../../../libs/service/run-job.js';
+import { JobQueues, type QueueCounts, type QueueHealth } from './job-queues.js';
+
+export class EmbeddedJobQueues extends JobQueues {
+  readonly mode = 'embedded' as const;
+  private readonly queues: Record<QueueName, InProcessQueue>;
+
+  constructor(private readonly config: EppConfig) {
+    super();
+    const make = (name: QueueName) =>
+      new InProcessQueue({
+        name,
+        concurrency: config.workerConcurrency,
+        attempts: config.jobAttempts,
+        backoffMs: config.retryDelayMs,
+        retentionMs: config.jobRetentionS * 1000,
+        run: (queue, data, ctx) => runJob(queue, data, { dataDir: config.dataDir, ...ctx }),
+      });
+    this.queues = { forecast: make(QUEUES.forecast), train: make(QUEUES.train) };
+  }
+
+  submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }> {
+    return Promise.resolve(this.queues[queue].add(id, data));
+  }
+
+  get(id: string): Promise<JobView | null> {
+    const q = queueOfJobId(id);
+    return Promise.resolve(q ? this.queues[q].get(id) : null);
+  }
+
+  counts(): Promise<QueueCounts> {
+    const c = (q: QueueName) => ({ ...this.queues[q].counts(), delayed: 0 });
+    return Promise.resolve({ forecast: c('forecast'), train: c('train') });
+  }
+
+  health(): Promise<QueueHealth> {
+    return Promise.resolve({
+      mode: 'embedded',
+      redis: 'not used',
+      workers: [
+        {
+          id: `embedded:${os.hostname()}:${process.pid}`,
+          host: os.hostname(),
+          pid: process.pid,
+          lastSeen: new Date().toISOString(),
+          queues: Object.keys(this.queues),
+          concurrency: this.config.workerConcurrency,
+          tfBackend: this.config.tfBackend,
+        },
+      ],
+    });
+  }
+
+  onFinished(cb: (view: JobView) => void): void {
+    for (const q of Object.values(this.queues)) {
+      const emit = (id: string) => {
+        const v = q.get(id);
+        if (v) cb(v);
+      };
+      q.on('completed', emit);
+      q.on('failed', emit);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((q) => q.close()));
+  }
+}

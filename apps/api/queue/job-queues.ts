@@ -1,0 +1,35 @@
+/**
+ * What the API needs from a queue, implemented twice with the same contracts: BullMQ on Redis
+ * (`BullJobQueues`) and the embedded in-process queue (`EmbeddedJobQueues`).
+ */
+import type { JobState, JobView, QueueName } from '../../../libs/contracts/jobs.js';
+
+export interface WorkerInfo {
+  id: string;
+  host?: string;
+  pid?: number;
+  lastSeen: string;
+  queues: string[];
+  concurrency: number;
+  tfBackend: string;
+}
+
+export interface QueueHealth {
+  mode: 'redis' | 'embedded';
+  redis: 'up' | 'down' | 'not used';
+  workers: WorkerInfo[];
+}
+
+export type QueueCounts = Record<QueueName, Record<JobState | 'delayed', number>>;
+
+export abstract class JobQueues {
+  abstract readonly mode: 'redis' | 'embedded';
+  /** Enqueue under a deterministic id; an existing id returns the existing job (`created: false`). */
+  abstract submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }>;
+  abstract get(id: string): Promise<JobView | null>;
+  abstract counts(): Promise<QueueCounts>;
+  abstract health(): Promise<QueueHealth>;
+  /** Called once per finished job (for metrics). */
+  abstract onFinished(cb: (view: JobView) => void): void;
+  abstract close(): Promise<void>;
+}

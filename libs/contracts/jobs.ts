@@ -1,0 +1,262 @@
+/**
+ * Job contracts shared by the API, the BullMQ workers and the embedded in-process queue: queue names,
+ * payloads (file references and parameters, never arrays), results, framework-free validation and
+ * deterministic job ids (the same normalised request on the same file gives the same id, hence one job).
+ */
+import { createHash } from 'node:crypto';
+import { InvalidArgumentError } from './errors.js';
+
+export const QUEUES = { forecast: 'forecast', train: 'train' } as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export const METHODS = ['mixed', 'emos', 'raw'] as const;
+export type Method = (typeof METHODS)[number];
+export const PRODUCTS = ['mean', 'std', 'percentiles', 'probabilities', 'realizations'] as const;
+export type Product = (typeof PRODUCTS)[number];
+
+/** Default member subset of the mixed model: the paper's members 1–5 (1-based positions on the member axis). */
+export const MIXED_DEFAULT_MEMBERS = [1, 2, 3, 4, 5];
+export const DEFAULT_PERCENTILES = [10, 25, 50, 75, 90];
+
+/** A post-processing request after defaults and validation. */
+export interface ForecastRequest {
+  /** File relative to the data root (uploads are stored under `inbox/uploads/<sha256>.nc`). */
+  source: { path: string };
+  variable: string;
+  /** Pressure level (hPa) when the variable has a level axis. */
+  level?: number;
+  /** Index on the file's time/step axis; default: the last (longest lead). */
+  time?: number;
+  method: Method;
+  model: string;
+  /** 1-based positions on the member axis, sorted; undefined = every member. */
+  members?: number[];
+  products: Product[];
+  percentiles: number[];
+  thresholds: number[];
+  /** [west, south, east, north] in degrees. */
+  bbox?: [number, number, number, number];
+}
+
+/** What a forecast job carries: the request plus the identity of the input file when it was submitted. */
+export interface ForecastJobPayload {
+  id: string;
+  request: ForecastRequest;
+  /** Size and modification time of the source when submitted (part of the id: a replaced file is a new job). */
+  sourceStamp: string;
+}
+
+export interface TrainJobPayload {
+  id: string;
+  /** Id of the model folder to write under `<dataDir>/models/`. */
+  model: string;
+  /** Training archive relative to the data root (a testbed folder). */
+  data: string;
+  options: Record<string, string | number | boolean | string[]>;
+}
+
+export interface ProductInfo {
+  name: string;
+  kind: Product;
+  dims: string[];
+  shape: number[];
+  units: string;
+  coordinate?: number[];
+}
+
+export interface ForecastSummary {
+  variable: string;
+  level?: number;
+  method: Method;
+  model?: string;
+  members: number[];
+  validTime: string;
+  units: string;
+  grid: { ny: number; nx: number; latitude: [number, number]; longitude: [number, number] };
+  mean: { min: number; max: number; avg: number };
+  std: { min: number; max: number; avg: number };
+  durationMs: number;
+}
+
+export interface ForecastJobResult {
+  /** Paths relative to the data root. */
+  outputs: { nc: string; json: string };
+  summary: ForecastSummary;
+  products: ProductInfo[];
+}
+
+export interface TrainJobResult {
+  model: string;
+  path: string;
+  metrics?: Record<string, unknown>;
+}
+
+export type JobState = 'queued' | 'active' | 'completed' | 'failed';
+
+/** The public view of a job, identical for BullMQ and the in-process queue. */
+export interface JobView {
+  id: string;
+  type: QueueName;
+  state: JobState;
+  progress: number;
+  attempts: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: { code: string; message: string } | null;
+  result: unknown;
+}
+
+/** Progress callback given to job runners: fraction 0–1 and an optional stage label. */
+export type ProgressFn = (fraction: number, stage?: string) => void | Promise<void>;
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Check model ids before they become folder names. */
+export function isModelId(id: unknown): id is string {
+  return typeof id === 'string' && MODEL_ID.test(id) && !id.includes('..');
+}
+
+function numberList(name: string, v: unknown, min: number, max: number): number[] {
+  const list = typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v;
+  if (!Array.isArray(list) || !list.every(isNum))
+    throw new InvalidArgumentError(`${name} must be a list of numbers`);
+  if (list.length > 200) throw new InvalidArgumentError(`${name} has more than 200 entries`);
+  for (const x of list)
+    if (x < min || x > max) throw new InvalidArgumentError(`${name} value ${x} is outside [${min}, ${max}]`);
+  return [...new Set(list)].sort((a, b) => a - b);
+}
+
+/** Members as a list of 1-based positions, a count k (positions 1..k) or a range string "1-5". */
+function parseMembers(v: unknown): number[] {
+  if (isNum(v)) {
+    if (!Number.isInteger(v) || v < 1 || v > 1000)
+      throw new InvalidArgumentError('members count must be an integer in [1, 1000]');
+    return Array.from({ length: v }, (_, i) => i + 1);
+  }
+  if (typeof v === 'string' && /^\d+-\d+$/.test(v.trim())) {
+    const [a, b] = v.trim().split('-').map(Number);
+    if (a < 1 || b < a || b > 1000)
+      throw new InvalidArgumentError(`members range ${v} must be a-b with 1 ≤ a ≤ b ≤ 1000`);
+    return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  }
+  const list = numberList('members', v, 1, 1000);
+  if (!list.every(Number.isInteger) || list.length === 0)
+    throw new InvalidArgumentError('members must be 1-based integer positions');
+  return list;
+}
+
+/** Apply defaults and check a request (from JSON, multipart fields or a queue); errors name the field. */
+export function normaliseForecastRequest(input: Record<string, unknown>): ForecastRequest {
+  const src = input.source as { path?: unknown } | undefined;
+  if (!src || typeof src.path !== 'string' || !src.path.trim())
+    throw new InvalidArgumentError('source.path must be a file path relative to the data root');
+  if (typeof input.variable !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(input.variable))
+    throw new InvalidArgumentError('variable must be a NetCDF variable name');
+  const method = (input.method ?? 'raw') as Method;
+  if (!METHODS.includes(method))
+    throw new InvalidArgumentError(`method must be one of ${METHODS.join(', ')}`);
+  const model = input.model ?? 'default';
+  if (!isModelId(model)) throw new InvalidArgumentError('model must be a model id like "default"');
+  const level = input.level === undefined || input.level === null ? undefined : Number(input.level);
+  if (level !== undefined && !Number.isFinite(level))
+    throw new InvalidArgumentError('level must be a number');
+  const time = input.time === undefined || input.time === null ? undefined : Number(input.time);
+  if (time !== undefined && (!Number.isInteger(time) || time < 0))
+    throw new InvalidArgumentError('time must be a non-negative index on the time axis');
+  const members =
+    input.members === undefined || input.members === null
+      ? method === 'mixed'
+        ? MIXED_DEFAULT_MEMBERS
+        : undefined
+      : parseMembers(input.members);
+  const thresholds =
+    input.thresholds === undefined ? [] : numberList('thresholds', input.thresholds, -1e12, 1e12);
+  const percentiles =
+    input.percentiles === undefined
+      ? DEFAULT_PERCENTILES
+      : numberList('percentiles', input.percentiles, 0, 100);
+  let products: Product[];
+  if (input.products === undefined) {
+    products = ['mean', 'std', 'percentiles'];
+    if (thresholds.length) products.push('probabilities');
+  } else {
+    const list = typeof input.products === 'string' ? input.products.split(',') : input.products;
+    if (!Array.isArray(list) || list.length === 0)
+      throw new InvalidArgumentError(`products must be a non-empty list of ${PRODUCTS.join(', ')}`);
+    for (const p of list)
+      if (!PRODUCTS.includes(p as Product))
+        throw new InvalidArgumentError(
+          `products entry ${JSON.stringify(p)} is not one of ${PRODUCTS.join(', ')}`,
+        );
+    products = PRODUCTS.filter((p) => (list as string[]).map((s) => s.trim()).includes(p));
+  }
+  if (products.includes('probabilities') && thresholds.length === 0)
+    throw new InvalidArgumentError('thresholds are required when products include probabilities');
+  let bbox: ForecastRequest['bbox'];
+  if (input.bbox !== undefined && input.bbox !== null) bbox = parseBbox(input.bbox, 'bbox');
+  return {
+    source: { path: src.path.trim() },
+    variable: input.variable,
+    ...(level !== undefined ? { level } : {}),
+    ...(time !== undefined ? { time } : {}),
+    method,
+    model,
+    ...(members ? { members } : {}),
+    products,
+    percentiles,
+    thresholds,
+    ...(bbox ? { bbox } : {}),
+  };
+}
+
+/** A bounding box `west,south,east,north` (degrees; west > east crosses the antimeridian). */
+export function parseBbox(v: unknown, field = 'bbox'): [number, number, number, number] {
+  const list = typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v;
+  if (!Array.isArray(list) || list.length !== 4 || !list.every(isNum))
+    throw new InvalidArgumentError(`${field} must be west,south,east,north in degrees`);
+  const [w, s, e, n] = list;
+  if (s < -90 || n > 90 || s > n) throw new InvalidArgumentError(`${field} needs -90 ≤ south ≤ north ≤ 90`);
+  if (w < -180 || w > 360 || e < -180 || e > 360)
+    throw new InvalidArgumentError(`${field} longitudes must lie in [-180, 360]`);
+  return [w, s, e, n];
+}
+
+/** Canonical JSON: object keys sorted, so equal requests serialise identically. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** Deterministic job id: a prefix naming the queue + the first 24 hex digits of SHA-256(canonical request). */
+export function jobIdFor(queue: QueueName, request: unknown, stamp = ''): string {
+  const digest = createHash('sha256')
+    .update(canonicalJson(request))
+    .update('\0' + stamp)
+    .digest('hex');
+  return `${queue === 'forecast' ? 'fc' : 'tr'}-${digest.slice(0, 24)}`;
+}
+
+/** The queue a job id belongs to, or null when the id is not one of ours. */
+export function queueOfJobId(id: string): QueueName | null {
+  if (/^fc-[0-9a-f]{24}$/.test(id)) return 'forecast';
+  if (/^tr-[0-9a-f]{24}$/.test(id)) return 'train';
+  return null;
+}
+
+/** Errors cross process boundaries (sandboxed processors, Redis) as "CODE: message"; this reads them back. */
+export function encodeJobError(code: string, message: string): string {
+  return `${code}: ${message}`;
+}
+
+export function decodeJobError(reason: string | undefined | null): { code: string; message: string } {
+  const m = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(reason ?? '');
+  return m ? { code: m[1], message: m[2] } : { code: 'INTERNAL', message: reason || 'unknown error' };
+}

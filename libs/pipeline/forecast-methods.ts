@@ -1,0 +1,59 @@
+/**
+ * The three post-processing methods behind one call: `raw` (statistics of the raw member subset),
+ * `emos` (IMPROVER-parameterised EMOS with coefficients fitted by EstimateEmos, stored as
+ * `<dataDir>/models/<model>/emos/<variable><level>.nc`) and `mixed` (the deep model of libs/model).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ForecastRequest } from '../contracts/jobs.js';
+import type { EnsembleField } from '../ensemble/types.js';
+import { resolveInRoot } from '../service/data-root.js';
+import { ModelNotFoundError, ModelUnavailableError } from '../service/errors.js';
+import { rawProducts, type ProductSet } from './forecast-products.js';
+
+/** Where EMOS coefficients for a variable/level live, relative to the data root (e.g. models/default/emos/t850.nc). */
+export function emosCoefficientsPath(req: Pick<ForecastRequest, 'model' | 'variable' | 'level'>): string {
+  return `models/${req.model}/emos/${req.variable}${req.level ?? ''}.nc`;
+}
+
+/** Check that the model a request needs exists (404 at the API when it does not). */
+export function checkModelAvailable(req: ForecastRequest, dataDir: string): void {
+  if (req.method === 'raw') return;
+  const folder = resolveInRoot(dataDir, `models/${req.model}`);
+  if (!existsSync(folder))
+    throw new ModelNotFoundError(
+      `model '${req.model}' does not exist (no folder models/${req.model} under the data root)`,
+    );
+  if (req.method === 'emos') {
+    const coeffs = resolveInRoot(dataDir, emosCoefficientsPath(req));
+    if (!existsSync(coeffs))
+      throw new ModelNotFoundError(
+        `model '${req.model}' has no EMOS coefficients for ${req.variable}${req.level ?? ''} (expected ${emosCoefficientsPath(req)})`,
+      );
+  }
+  if (req.method === 'mixed' && !existsSync(path.join(folder, 'manifest.json')))
+    throw new ModelNotFoundError(
+      `model '${req.model}' has no manifest.json: it is not a trained mixed model`,
+    );
+}
+
+// eslint-disable-next-line @typescript-eslint/require-await -- emos/mixed will await their libraries
+export async function computeProducts(
+  field: EnsembleField,
+  req: ForecastRequest,
+  dataDir: string,
+): Promise<ProductSet> {
+  checkModelAvailable(req, dataDir);
+  switch (req.method) {
+    case 'raw':
+      return rawProducts(field, req);
+    case 'emos':
+      throw new ModelUnavailableError(
+        'the emos method is not available in this build yet (libs/emos ApplyEmos missing)',
+      );
+    case 'mixed':
+      throw new ModelUnavailableError(
+        'the mixed method is not available in this build yet (libs/pipeline/postprocess.ts from the model work is missing)',
+      );
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * One forecast post-processing job, start to finish: resolve the source inside the data root, read the
+ * requested ensemble field, crop, run the method, and write `outputs/<id>/result.nc` + `result.json`
+ * atomically (a temporary folder renamed into place), reporting progress on the way.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  normaliseForecastRequest,
+  type ForecastJobPayload,
+  type ForecastJobResult,
+  type ForecastRequest,
+  type ForecastSummary,
+  type ProgressFn,
+} from '../contracts/jobs.js';
+import { InvalidArgumentError } from '../contracts/errors.js';
+import { openDataset } from '../netcdf/index.js';
+import { writeNetcdf } from '../netcdf/index.js';
+import { resolveInRoot } from '../service/data-root.js';
+import { computeProducts, checkModelAvailable } from './forecast-methods.js';
+import { cropToBbox } from './forecast-products.js';
+import { planField, readField } from './forecast-read.js';
+import { buildResultSpec } from './forecast-write.js';
+
+export interface ForecastContext {
+  dataDir: string;
+  onProgress?: ProgressFn;
+  signal?: AbortSignal;
+}
+
+/** Output folder of a job, relative to the data root. */
+export function outputDir(id: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id))
+    throw new InvalidArgumentError(`job id ${JSON.stringify(id)} is not valid`);
+  return `outputs/${id}`;
+}
+
+/**
+ * Validate a request against its file without computing anything (variable, level, time, members, model):
+ * what the API runs before enqueueing so that bad input is answered at once.
+ */
+export async function preflightForecast(req: ForecastRequest, dataDir: string): Promise<void> {
+  const file = resolveInRoot(dataDir, req.source.path, { mustExist: true });
+  const ds = await openDataset(file);
+  try {
+    planField(ds, req);
+  } finally {
+    ds.close();
+  }
+  checkModelAvailable(req, dataDir);
+}
+
+function stats(a: Float32Array): { min: number; max: number; avg: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let n = 0;
+  for (const x of a)
+    if (!Number.isNaN(x)) {
+      min = Math.min(min, x);
+      max = Math.max(max, x);
+      sum += x;
+      n++;
+    }
+  return n ? { min, max, avg: sum / n } : { min: NaN, max: NaN, avg: NaN };
+}
+
+export async function runForecastJob(
+  payload: ForecastJobPayload,
+  ctx: ForecastContext,
+): Promise<ForecastJobResult> {
+  const t0 = Date.now();
+  const progress = async (f: number, stage: string) => {
+    if (ctx.signal?.aborted) throw new Error('job cancelled: the worker is shutting down');
+    await ctx.onProgress?.(f, stage);
+  };
+  const req = normaliseForecastRequest(payload.request as unknown as Record<string, unknown>);
+  const file = resolveInRoot(ctx.dataDir, req.source.path, { mustExist: true });
+  await progress(0.05, 'reading');
+  const ds = await openDataset(file);
+  let field;
+  try {
+    field = readField(ds, req, planField(ds, req));
+  } finally {
+    ds.close();
+  }
+  if (req.bbox) field = cropToBbox(field, req.bbox);
+  await progress(0.3, req.method);
+  const set = await computeProducts(field, req, ctx.dataDir);
+  await progress(0.8, 'writing');
+
+  const rel = outputDir(payload.id);
+  const finalDir = resolveInRoot(ctx.dataDir, rel);
+  const tmpDir = resolveInRoot(ctx.dataDir, `outputs/.tmp-${payload.id}-${process.pid}-${Date.now()}`);
+  mkdirSync(tmpDir, { recursive: true });
+  try {
+    const { spec, products } = buildResultSpec(set, req, {
+      id: payload.id,
+      source: `${req.source.path} (${req.method}${req.method === 'raw' ? '' : `, model ${req.model}`})`,
+      history: `${new Date().toISOString()} epp forecast job ${payload.id}`,
+    });
+    await writeNetcdf(path.join(tmpDir, 'result.nc'), spec);
+    const summary: ForecastSummary = {
+      variable: req.variable,
+      ...(field.level !== undefined ? { level: field.level } : {}),
+      method: req.method,
+      ...(req.method !== 'raw' ? { model: req.model } : {}),
+      members: field.members,
+      validTime: Number.isFinite(field.validTime)
+        ? new Date(field.validTime * 1000).toISOString()
+        : 'unknown',
+      units: field.units,
+      grid: {
+        ny: field.ny,
+        nx: field.nx,
+        latitude: [field.grid.y[0], field.grid.y[field.ny - 1]],
+        longitude: [field.grid.x[0], field.grid.x[field.nx - 1]],
+      },
+      mean: stats(set.mean),
+      std: stats(set.std),
+      durationMs: Date.now() - t0,
+    };
+    const result: ForecastJobResult = {
+      outputs: { nc: `${rel}/result.nc`, json: `${rel}/result.json` },
+      summary,
+      products,
+    };
+    writeFileSync(
+      path.join(tmpDir, 'result.json'),
+      JSON.stringify({ id: payload.id, request: req, ...result }, null, 2) + '\n',
+    );
+    mkdirSync(path.dirname(finalDir), { recursive: true });
+    // A retried job may find an older complete result: replace it whole.
+    rmSync(finalDir, { recursive: true, force: true });
+    renameSync(tmpDir, finalDir);
+    await progress(1, 'done');
+    return result;
+  } catch (err) {
+    rmSync(tmpDir, { recursive: true, force: true });
+    throw err;
+  }
+}

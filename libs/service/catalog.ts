@@ -1,0 +1,110 @@
+/**
+ * What the data root holds, for the API: forecast files (with their inspect metadata) and models
+ * (mixed-model manifests and EMOS coefficient files).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describeError, EppError } from '../contracts/errors.js';
+import { isModelId } from '../contracts/jobs.js';
+import { openDataset } from '../netcdf/index.js';
+import { resolveInRoot } from './data-root.js';
+import { ModelNotFoundError } from './errors.js';
+
+const SKIP = new Set(['outputs', 'keys', 'models', 'tmp', 'node_modules']);
+const NC = /\.(nc|nc3|nc4|netcdf|cdf|h5)$/i;
+
+/** NetCDF files under the data root (not outputs/keys/models), relative paths, at most `limit`. */
+export function listForecastFiles(dataDir: string, limit = 200): string[] {
+  const out: string[] = [];
+  const walk = (rel: string, depth: number) => {
+    if (depth > 6 || out.length >= limit) return;
+    let entries;
+    try {
+      entries = readdirSync(path.join(dataDir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.name.startsWith('.')) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory() && !(depth === 0 && SKIP.has(e.name))) walk(r, depth + 1);
+      else if (e.isFile() && NC.test(e.name) && out.length < limit) out.push(r);
+    }
+  };
+  walk('', 0);
+  return out;
+}
+
+/** Inspect metadata of one file: format, dimensions, gridded variables, member axis. */
+export async function describeDataset(dataDir: string, rel: string): Promise<Record<string, unknown>> {
+  const abs = resolveInRoot(dataDir, rel, { mustExist: true });
+  const size = statSync(abs).size;
+  try {
+    const ds = await openDataset(abs);
+    try {
+      return {
+        path: rel,
+        size,
+        format: ds.format,
+        dimensions: ds.dimensions.map((d) => ({ name: d.name, size: d.size })),
+        variables: ds.variables
+          .filter((v) => v.dims.length >= 2)
+          .map((v) => ({ name: v.name, dims: v.dims, shape: v.shape, units: v.attrs.units ?? null })),
+        memberAxis: ds.memberAxis(),
+      };
+    } finally {
+      ds.close();
+    }
+  } catch (err) {
+    return {
+      path: rel,
+      size,
+      error: { code: err instanceof EppError ? err.code : 'INTERNAL', message: describeError(err) },
+    };
+  }
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+export interface ModelEntry {
+  id: string;
+  kinds: ('mixed' | 'emos')[];
+  emos: string[];
+  manifest: unknown;
+}
+
+function modelEntry(dataDir: string, id: string): ModelEntry {
+  const dir = resolveInRoot(dataDir, `models/${id}`);
+  const emosDir = path.join(dir, 'emos');
+  const emos = existsSync(emosDir)
+    ? readdirSync(emosDir)
+        .filter((f) => f.endsWith('.nc'))
+        .sort()
+    : [];
+  const manifestFile = path.join(dir, 'manifest.json');
+  const manifest = existsSync(manifestFile) ? readJson(manifestFile) : null;
+  const kinds: ModelEntry['kinds'] = [];
+  if (manifest) kinds.push('mixed');
+  if (emos.length) kinds.push('emos');
+  return { id, kinds, emos: emos.map((f) => f.replace(/\.nc$/, '')), manifest };
+}
+
+export function listModels(dataDir: string): ModelEntry[] {
+  const dir = path.join(dataDir, 'models');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && isModelId(e.name))
+    .map((e) => modelEntry(dataDir, e.name));
+}
+
+export function getModel(dataDir: string, id: string): ModelEntry {
+  if (!isModelId(id) || !existsSync(resolveInRoot(dataDir, `models/${id}`)))
+    throw new ModelNotFoundError(`model '${id}' does not exist`);
+  return modelEntry(dataDir, id);
+}

@@ -1,0 +1,42 @@
+/**
+ * The BullMQ workers of one worker process: one per queue, each running its sandboxed processor file in
+ * child processes (CPU-heavy work never blocks lock renewal), with the configured concurrency, retention,
+ * lock duration and stalled-job check.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker, type Job } from 'bullmq';
+import type pino from 'pino';
+import type { EppConfig } from '../../libs/contracts/config.js';
+import { QUEUES, type QueueName } from '../../libs/contracts/jobs.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export function processorFile(queue: QueueName): string {
+  return path.join(here, `${queue}.processor.js`);
+}
+
+export function createWorkers(config: EppConfig, log: pino.Logger): Worker[] {
+  return Object.values(QUEUES).map((queue) => {
+    const worker = new Worker(queue, processorFile(queue), {
+      connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+      prefix: config.queuePrefix,
+      concurrency: config.workerConcurrency,
+      removeOnComplete: { age: config.jobRetentionS },
+      removeOnFail: { age: config.jobRetentionS },
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.stalledIntervalMs,
+      maxStalledCount: 2,
+    });
+    worker.on('error', (err) => log.error({ queue, err: err.message }, 'worker error'));
+    worker.on('active', (job: Job) => log.info({ queue, job: job.id }, 'job started'));
+    worker.on('completed', (job: Job) =>
+      log.info({ queue, job: job.id, ms: (job.finishedOn ?? 0) - (job.processedOn ?? 0) }, 'job completed'),
+    );
+    worker.on('failed', (job: Job | undefined, err: Error) =>
+      log.warn({ queue, job: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
+    );
+    worker.on('stalled', (id: string) => log.warn({ queue, job: id }, 'job stalled; returned to the queue'));
+    return worker;
+  });
+}
