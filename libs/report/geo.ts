@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { geoProjection, type GeoProjection } from 'd3-geo';
-import { feature, mesh } from 'topojson-client';
+import { mesh } from 'topojson-client';
 import type { Topology, GeometryCollection } from 'topojson-specification';
-import type { FeatureCollection, MultiLineString, Feature, Geometry } from 'geojson';
+import type { MultiLineString } from 'geojson';
 import { InvalidArgumentError } from '../contracts/errors.js';
 
 /** West, south, east, north in degrees (east may exceed 180 or be < west + 360 for boxes over the antimeridian). */
@@ -122,14 +122,62 @@ function loadTopology(name: string): Topology {
   return topo;
 }
 
-/** Land polygons (their outlines are the coastlines). */
-export function landFeatures(res: Resolution): FeatureCollection | Feature<Geometry> {
-  const topo = loadTopology(`land-${res}.json`);
-  return feature(topo, topo.objects.land as GeometryCollection);
+const meshes = new Map<string, MultiLineString>();
+
+function cachedMesh(key: string, make: () => MultiLineString): MultiLineString {
+  let m = meshes.get(key);
+  if (!m) {
+    m = make();
+    meshes.set(key, m);
+  }
+  return m;
+}
+
+/** Coastlines: the arcs of the land polygons (each arc once). */
+export function coastlines(res: Resolution): MultiLineString {
+  return cachedMesh(`coast-${res}`, () => {
+    const topo = loadTopology(`land-${res}.json`);
+    return mesh(topo, topo.objects.land as GeometryCollection);
+  });
 }
 
 /** Borders between countries (shared arcs only, so coastlines are not drawn twice). */
 export function countryBorders(res: Resolution): MultiLineString {
-  const topo = loadTopology(`countries-${res}.json`);
-  return mesh(topo, topo.objects.countries as GeometryCollection, (a, b) => a !== b);
+  return cachedMesh(`borders-${res}`, () => {
+    const topo = loadTopology(`countries-${res}.json`);
+    return mesh(topo, topo.objects.countries as GeometryCollection, (a, b) => a !== b);
+  });
+}
+
+/**
+ * The parts of some lines inside a box widened by `margin` degrees (one point beyond each end kept so the
+ * lines leave the frame cleanly): drawing a region then projects thousands of points, not the whole world.
+ */
+export function linesInBox(lines: MultiLineString, box: BBox, margin = 1): MultiLineString {
+  const ref = (box.west + box.east) / 2;
+  const inside = (p: number[]): boolean => {
+    const lon = unwrap(p[0], ref);
+    return (
+      lon >= box.west - margin &&
+      lon <= box.east + margin &&
+      p[1] >= box.south - margin &&
+      p[1] <= box.north + margin
+    );
+  };
+  const out: number[][][] = [];
+  for (const line of lines.coordinates) {
+    let run: number[][] = [];
+    for (let i = 0; i < line.length; i++) {
+      if (inside(line[i])) {
+        if (run.length === 0 && i > 0) run.push(line[i - 1]);
+        run.push(line[i]);
+      } else if (run.length > 0) {
+        run.push(line[i]);
+        out.push(run);
+        run = [];
+      }
+    }
+    if (run.length > 1) out.push(run);
+  }
+  return { type: 'MultiLineString', coordinates: out };
 }

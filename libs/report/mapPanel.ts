@@ -4,6 +4,7 @@
  */
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { geoPath } from 'd3-geo';
+import type { MultiLineString } from 'geojson';
 import { InvalidArgumentError, MismatchError } from '../contracts/errors.js';
 import { colorAt, type Colormap } from './colormaps.js';
 import {
@@ -11,7 +12,8 @@ import {
   boxHeightForWidth,
   boxProjection,
   countryBorders,
-  landFeatures,
+  coastlines,
+  linesInBox,
   resolutionForBox,
   validateBBox,
   type BBox,
@@ -53,6 +55,8 @@ const MARGIN = { left: 46, right: 14, top: 28, bottom: 70 };
 export class MapPanel {
   private readonly width: number;
   private bbox?: BBox;
+  /** Coastlines and borders near the box, cut once per panel configuration. */
+  private lines?: { coast: MultiLineString; borders: MultiLineString };
 
   constructor(options: MapPanelOptions = {}) {
     this.width = options.width ?? 460;
@@ -107,19 +111,22 @@ export class MapPanel {
     ctx.drawImage(layerCanvas, x0, y0);
 
     drawGraticule(ctx, box, projection, x0, y0, fw, fh);
-    const res = resolutionForBox(box);
+    this.lines ??= {
+      coast: linesInBox(coastlines(resolutionForBox(box)), box),
+      borders: linesInBox(countryBorders(resolutionForBox(box)), box),
+    };
     const path = geoPath(projection, ctx as unknown as CanvasRenderingContext2DLike);
     ctx.save();
     ctx.beginPath();
     ctx.rect(x0, y0, fw, fh);
     ctx.clip();
     ctx.beginPath();
-    path(countryBorders(res));
+    path(this.lines.borders);
     ctx.strokeStyle = 'rgba(40,40,40,0.6)';
     ctx.lineWidth = 0.6;
     ctx.stroke();
     ctx.beginPath();
-    path(landFeatures(res));
+    path(this.lines.coast);
     ctx.strokeStyle = '#111111';
     ctx.lineWidth = 1;
     ctx.stroke();

@@ -1,9 +1,7 @@
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 
 /** Decode a PNG and return a pixel reader (RGBA) plus its size. */
-export async function decodePng(
-  png: Buffer,
-): Promise<{
+export async function decodePng(png: Buffer): Promise<{
   width: number;
   height: number;
   at: (x: number, y: number) => [number, number, number, number];
