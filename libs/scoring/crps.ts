@@ -47,6 +47,16 @@ export function crpsGaussianGrad(mu: number, sigma: number, y: number): [number,
   return [1 - 2 * normCdf(z), 2 * normPdf(z) - INV_SQRT_PI];
 }
 
+/** Gaussian CRPS and its gradient in one pass (one Φ and one φ): writes (∂/∂μ, ∂/∂σ) into grad[0..1]. */
+export function crpsGaussianAndGrad(mu: number, sigma: number, y: number, grad: Float64Array): number {
+  const z = (y - mu) / sigma;
+  const F = normCdf(z);
+  const f = normPdf(z);
+  grad[0] = 1 - 2 * F;
+  grad[1] = 2 * f - INV_SQRT_PI;
+  return sigma * (z * (2 * F - 1) + 2 * f - INV_SQRT_PI);
+}
+
 /**
  * CRPS of N(μ, σ²) truncated to [0, ∞) (Thorarinsdottir & Gneiting 2010, JRSS A 173, eq. 6; the form
  * IMPROVER minimises), with p = Φ(μ/σ), z = (y − μ)/σ:
@@ -66,10 +76,18 @@ export function crpsTruncNormal(mu: number, sigma: number, y: number): number {
 }
 
 /**
- * Gradient (∂/∂μ, ∂/∂σ) of crpsTruncNormal for y ≥ 0, by differentiating CRPS = σ h(z, x0) with
+ * Gradient (∂/∂μ, ∂/∂σ) of crpsTruncNormal (y < 0 adds −y, which has no gradient), by differentiating CRPS = σ h(z, x0) with
  * z = (y − μ)/σ, x0 = μ/σ: ∂/∂μ = −h_z + h_x0, ∂/∂σ = h − z h_z − x0 h_x0.
  */
 export function crpsTruncNormalGrad(mu: number, sigma: number, y: number): [number, number] {
+  const g = new Float64Array(2);
+  crpsTruncNormalAndGrad(mu, sigma, y, g);
+  return [g[0], g[1]];
+}
+
+/** crpsTruncNormal and its gradient (∂/∂μ, ∂/∂σ → grad[0..1]) in one pass; the score is σ·h. */
+export function crpsTruncNormalAndGrad(mu: number, sigma: number, y: number, grad: Float64Array): number {
+  const below = y < 0 ? -y : 0;
   const yy = y < 0 ? 0 : y;
   const z = (yy - mu) / sigma;
   const x0 = mu / sigma;
@@ -85,7 +103,9 @@ export function crpsTruncNormalGrad(mu: number, sigma: number, y: number): [numb
     (2 * fz * fx0) / (p * p) -
     (SQRT2 * normPdf(SQRT2 * x0) * INV_SQRT_PI) / (p * p) +
     (2 * F2 * fx0 * INV_SQRT_PI) / (p * p * p);
-  return [-hz + hx0, h - z * hz - x0 * hx0];
+  grad[0] = -hz + hx0;
+  grad[1] = h - z * hz - x0 * hx0;
+  return below + sigma * h;
 }
 
 /**
