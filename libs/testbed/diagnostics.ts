@@ -126,20 +126,23 @@ export class Diagnostics {
         this.sinTab[m * this.nLon + i] = Math.sin(a);
       }
     }
-    this.coefRe = new Float64Array(this.nLat * grid.nm);
-    this.coefIm = new Float64Array(this.nLat * grid.nm);
+    this.coefRe = new Float64Array(8 * this.nLat * grid.nm);
+    this.coefIm = new Float64Array(8 * this.nLat * grid.nm);
     this.work = Array.from({ length: 4 }, () => new Float64Array(grid.size));
     const np = this.nLat * this.nLon;
     // ψ₁, ψ₂, u₁, u₂, v₁, v₂, ζ₁, ζ₂ on the output grid.
     this.phys = Array.from({ length: 8 }, () => new Float64Array(np));
   }
 
-  /** Evaluate spectral coefficients [j, m] (model rows) on the output grid; `derivLon` multiplies by i·m. */
-  private toOutput(re: Float64Array, im: Float64Array, derivLon: boolean, dst: Float64Array): void {
-    const g = this.grid;
-    const nm = g.nm;
-    const cr = this.coefRe;
-    const ci = this.coefIm;
+  /** Interpolate spectral coefficients [j, m] (model rows) to the output rows; `derivLon` multiplies by i·m. */
+  private interpolate(
+    re: Float64Array,
+    im: Float64Array,
+    derivLon: boolean,
+    cr: Float64Array,
+    ci: Float64Array,
+  ): void {
+    const nm = this.grid.nm;
     for (let jo = 0; jo < this.nLat; jo++) {
       for (let m = 0; m < nm; m++) {
         let sr = 0;
@@ -154,16 +157,52 @@ export class Diagnostics {
         ci[jo * nm + m] = derivLon ? m * sr : si;
       }
     }
+  }
+
+  /** Evaluate the 8 interpolated coefficient sets on the output grid in one pass over the cos/sin tables. */
+  private synthesise(): void {
+    const nm = this.grid.nm;
     const nLon = this.nLon;
+    const cr = this.coefRe;
+    const ci = this.coefIm;
+    const stride = this.nLat * nm;
+    const ph = this.phys;
+    const [p0, p1, p2, p3, p4, p5, p6, p7] = ph;
     for (let jo = 0; jo < this.nLat; jo++) {
       const off = jo * nLon;
-      const c0 = cr[jo * nm];
-      for (let i = 0; i < nLon; i++) dst[off + i] = c0;
+      for (let f = 0; f < 8; f++) ph[f].fill(cr[f * stride + jo * nm], off, off + nLon);
       for (let m = 1; m <= this.mOut[jo]; m++) {
-        const a = 2 * cr[jo * nm + m];
-        const b = 2 * ci[jo * nm + m];
+        const k = jo * nm + m;
+        const a0 = 2 * cr[k],
+          b0 = 2 * ci[k];
+        const a1 = 2 * cr[stride + k],
+          b1 = 2 * ci[stride + k];
+        const a2 = 2 * cr[2 * stride + k],
+          b2 = 2 * ci[2 * stride + k];
+        const a3 = 2 * cr[3 * stride + k],
+          b3 = 2 * ci[3 * stride + k];
+        const a4 = 2 * cr[4 * stride + k],
+          b4 = 2 * ci[4 * stride + k];
+        const a5 = 2 * cr[5 * stride + k],
+          b5 = 2 * ci[5 * stride + k];
+        const a6 = 2 * cr[6 * stride + k],
+          b6 = 2 * ci[6 * stride + k];
+        const a7 = 2 * cr[7 * stride + k],
+          b7 = 2 * ci[7 * stride + k];
         const t = m * nLon;
-        for (let i = 0; i < nLon; i++) dst[off + i] += a * this.cosTab[t + i] - b * this.sinTab[t + i];
+        for (let i = 0; i < nLon; i++) {
+          const c = this.cosTab[t + i];
+          const sn = this.sinTab[t + i];
+          const p = off + i;
+          p0[p] += a0 * c - b0 * sn;
+          p1[p] += a1 * c - b1 * sn;
+          p2[p] += a2 * c - b2 * sn;
+          p3[p] += a3 * c - b3 * sn;
+          p4[p] += a4 * c - b4 * sn;
+          p5[p] += a5 * c - b5 * sn;
+          p6[p] += a6 * c - b6 * sn;
+          p7[p] += a7 * c - b7 * sn;
+        }
       }
     }
   }
@@ -177,16 +216,22 @@ export class Diagnostics {
     const n = g.size;
     const [dRe, dIm, lRe, lIm] = this.work;
     const ph = this.phys;
+    const st = this.nLat * g.nm;
+    const cf = (f: number): [Float64Array, Float64Array] => [
+      this.coefRe.subarray(f * st, (f + 1) * st),
+      this.coefIm.subarray(f * st, (f + 1) * st),
+    ];
     for (let layer = 0; layer < 2; layer++) {
       const re = psi.subarray(2 * n * layer, 2 * n * layer + n);
       const im = psi.subarray(2 * n * layer + n, 2 * n * layer + 2 * n);
-      this.toOutput(re, im, false, ph[layer]);
+      this.interpolate(re, im, false, ...cf(layer));
       g.dPhi(re, im, dRe, dIm);
-      this.toOutput(dRe, dIm, false, ph[2 + layer]);
-      this.toOutput(re, im, true, ph[4 + layer]);
+      this.interpolate(dRe, dIm, false, ...cf(2 + layer));
+      this.interpolate(re, im, true, ...cf(4 + layer));
       g.laplacian(re, im, lRe, lIm);
-      this.toOutput(lRe, lIm, false, ph[6 + layer]);
+      this.interpolate(lRe, lIm, false, ...cf(6 + layer));
     }
+    this.synthesise();
     const year = tSec / (365.2425 * DAY) + 1970;
     const trend = this.climate.trendKPerYear * (year - TREND_YEAR0);
     const doy = (((tSec / DAY) % 365.2425) + 365.2425) % 365.2425;

@@ -200,18 +200,18 @@ export class TestbedGenerator {
               scale,
             );
             integ.start(initial, vt);
-            if (kind === 4) {
-              const rng = new Rng(streamKey(seed, 5, init.index, m));
-              integ.useNoise(
-                new StochasticForcing(
-                  grid,
-                  tuning.truth.stochasticAmp,
-                  tuning.truth.stochasticHours,
-                  dt,
-                  rng,
-                ),
-              );
-            }
+            const mp = integ.model.params;
+            integ.useNoise(
+              mp.stochasticAmp > 0
+                ? new StochasticForcing(
+                    grid,
+                    mp.stochasticAmp,
+                    mp.stochasticHours,
+                    dt,
+                    new Rng(streamKey(seed, kind + 10, init.index, m)),
+                  )
+                : null,
+            );
             for (let s = 0; s < STEP_HOURS.length; s++) {
               const target = vt + STEP_HOURS[s] * 3600;
               while (integ.t < target - 1) integ.step();

@@ -40,8 +40,8 @@ const WINTER_CYCLONE = (start: string): EventSpec => ({
     'explosive North Atlantic cyclone (deep Z500 low, strong winds); missing physics in the members',
 });
 
-const HEAT_WAVE = (start: string, days: number): EventSpec => ({
-  name: 'Heat wave Volga-TB',
+const HEAT_WAVE = (start: string, days: number, name = 'Heat wave Volga-TB'): EventSpec => ({
+  name,
   kind: 'heatwave',
   start,
   days,
@@ -92,7 +92,11 @@ export const PRESETS: Record<PresetName, Preset> = {
       test: { start: '2016-01-01', end: '2018-01-01' },
     },
     spinupDays: 365,
-    events: [WINTER_CYCLONE('2016-02-15'), HEAT_WAVE('2016-07-18', 12), HEAT_WAVE('2017-06-20', 10)],
+    events: [
+      WINTER_CYCLONE('2016-02-15'),
+      HEAT_WAVE('2016-07-18', 12),
+      HEAT_WAVE('2017-06-20', 10, 'Heat wave Volga-TB 2017'),
+    ],
   },
 };
 

@@ -97,8 +97,11 @@ export class QgModel {
   /** Equilibrium thickness τ_eq (m² s⁻¹) on row j at time tSec (zonally uniform). */
   tauEq(j: number, tSec: number): number {
     const { north, south } = this.shearFactors(tSec);
-    const U = this.params.shearMs;
-    return U * (north * this.tauShapeN[j] + south * this.tauShapeS[j]);
+    return this.tauEqWith(j, north, south);
+  }
+
+  private tauEqWith(j: number, north: number, south: number): number {
+    return this.params.shearMs * (north * this.tauShapeN[j] + south * this.tauShapeS[j]);
   }
 
   /** PV inversion: ψ₁, ψ₂ from q₁, q₂ (barotropic/baroclinic decomposition). */
@@ -151,7 +154,10 @@ export class QgModel {
     }
   }
 
-  /** out = −J(ψ_k, q_k) − β v_k for both layers (transform method), spectral. */
+  /**
+   * out = −J(ψ_k, q_k) − β v_k for both layers (transform method), spectral. The four inverse transforms of a
+   * row (ψ_φ, ψ_λ, q_φ, q_λ) share one pass over the cos/sin tables.
+   */
   advection(q: Float64Array, psi: Float64Array, out: Float64Array): void {
     const g = this.grid;
     const n = g.size;
@@ -159,49 +165,58 @@ export class QgModel {
     const nx = g.nx;
     const a = EARTH_RADIUS;
     const { aRe, aIm, bRe, bIm, nl } = this.w;
-    const rA = this.rowA;
-    const rB = this.rowB;
-    const rC = this.rowC;
-    const rD = this.rowD;
+    const A = this.rowA;
+    const B = this.rowB;
+    const C = this.rowC;
+    const D = this.rowD;
+    const ct = g.cosTable;
+    const st = g.sinTable;
     for (let layer = 0; layer < 2; layer++) {
       const o = 2 * n * layer;
-      const pRe = psi.subarray(o, o + n);
-      const pIm = psi.subarray(o + n, o + 2 * n);
-      const qRe = q.subarray(o, o + n);
-      const qIm = q.subarray(o + n, o + 2 * n);
-      g.dPhi(pRe, pIm, aRe, aIm);
-      g.dPhi(qRe, qIm, bRe, bIm);
-      // i·m·ψ and i·m·q into the upper halves of the work arrays.
-      const ipRe = aRe.subarray(n);
-      const ipIm = aIm.subarray(n);
-      const iqRe = bRe.subarray(n);
-      const iqIm = bIm.subarray(n);
+      g.dPhiAt(psi, o, o + n, aRe, aIm);
+      g.dPhiAt(q, o, o + n, bRe, bIm);
       for (let j = 0; j < g.nLat; j++) {
-        for (let m = 0; m < nm; m++) {
-          const k = j * nm + m;
-          ipRe[k] = -m * pIm[k];
-          ipIm[k] = m * pRe[k];
-          iqRe[k] = -m * qIm[k];
-          iqIm[k] = m * qRe[k];
+        const base = j * nm;
+        const mm = g.mMax[j];
+        const a0 = aRe[base];
+        const c0 = bRe[base];
+        for (let i = 0; i < nx; i++) {
+          A[i] = a0;
+          B[i] = 0;
+          C[i] = c0;
+          D[i] = 0;
         }
-      }
-      for (let j = 0; j < g.nLat; j++) {
-        g.inverseRow(aRe, aIm, j, rA, 0); // ψ_φ
-        g.inverseRow(ipRe, ipIm, j, rB, 0); // ψ_λ
-        g.inverseRow(bRe, bIm, j, rC, 0); // q_φ
-        g.inverseRow(iqRe, iqIm, j, rD, 0); // q_λ
-        const acos = a * g.cos[j];
+        for (let m = 1; m <= mm; m++) {
+          const k = base + m;
+          const ar = 2 * aRe[k];
+          const ai = 2 * aIm[k];
+          const br = -2 * m * psi[o + n + k];
+          const bi = 2 * m * psi[o + k];
+          const cr = 2 * bRe[k];
+          const ci = 2 * bIm[k];
+          const dr = -2 * m * q[o + n + k];
+          const di = 2 * m * q[o + k];
+          const t = m * nx;
+          for (let i = 0; i < nx; i++) {
+            const c = ct[t + i];
+            const sn = st[t + i];
+            A[i] += ar * c - ai * sn;
+            B[i] += br * c - bi * sn;
+            C[i] += cr * c - ci * sn;
+            D[i] += dr * c - di * sn;
+          }
+        }
+        const inva = 1 / a;
+        const invAcos = 1 / (a * g.cos[j]);
         const beta = (2 * OMEGA * g.cos[j]) / a;
         const off = j * nx;
         for (let i = 0; i < nx; i++) {
-          const u = -rA[i] / a;
-          const v = rB[i] / acos;
-          nl[off + i] = -(u * (rD[i] / acos) + v * (rC[i] / a + beta));
+          const u = -A[i] * inva;
+          const v = B[i] * invAcos;
+          nl[off + i] = -(u * D[i] * invAcos + v * (C[i] * inva + beta));
         }
       }
-      const outRe = out.subarray(o, o + n);
-      const outIm = out.subarray(o + n, o + 2 * n);
-      for (let j = 0; j < g.nLat; j++) g.forwardRow(nl, j * nx, j, outRe, outIm);
+      for (let j = 0; j < g.nLat; j++) g.forwardRowAt(nl, j * nx, j, out, o, o + n);
     }
   }
 
@@ -217,12 +232,15 @@ export class QgModel {
     const invTr = 1 / (this.params.radiativeDays * DAY);
     const invTe = 1 / (this.params.ekmanDays * DAY);
     for (let k = 0; k < 2 * n; k++) {
-      const tau = psi[k] - psi[2 * n + k];
-      const j = k < n ? Math.floor(k / nm) : -1;
-      const eq = j >= 0 && k % nm === 0 ? this.tauEq(j, tSec) : 0;
-      const th = F * (tau - eq) * invTr;
+      const th = F * (psi[k] - psi[2 * n + k]) * invTr;
       out[k] += th;
       out[2 * n + k] -= th;
+    }
+    const { north, south } = this.shearFactors(tSec);
+    for (let j = 0; j < g.nLat; j++) {
+      const th = F * this.tauEqWith(j, north, south) * invTr;
+      out[j * nm] -= th;
+      out[2 * n + j * nm] += th;
     }
     // Ekman drag: −ζ₂/τ_E with ζ₂ = ∇²ψ₂.
     const { lap1, lap2 } = this.w;

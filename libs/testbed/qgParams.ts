@@ -1,7 +1,7 @@
 /**
  * Parameters of the two-layer quasi-geostrophic model (docs/testbed.md §2). The truth and the members share
- * the grid; the members' ("imperfect") model differs in drag, relaxation, diffusion, jet position and has no
- * stochastic sub-grid forcing.
+ * the grid; the members' ("imperfect") model differs in drag, relaxation, diffusion, jet position and has a
+ * too-weak stochastic sub-grid forcing.
  */
 
 export interface QgParams {
@@ -41,7 +41,7 @@ export const TRUTH_PARAMS: QgParams = {
   stochasticHours: 12,
 };
 
-/** The members' model: wrong drag, diffusion, relaxation and jet position, no sub-grid noise. */
+/** The members' model: wrong drag, diffusion, relaxation and jet position, too little sub-grid noise. */
 export const MEMBER_PARAMS: QgParams = {
   ...TRUTH_PARAMS,
   radiativeDays: 6,
@@ -49,5 +49,5 @@ export const MEMBER_PARAMS: QgParams = {
   jetLatDeg: 47,
   ekmanDays: 5,
   hyperHours: 8,
-  stochasticAmp: 0,
+  stochasticAmp: 3e-6,
 };

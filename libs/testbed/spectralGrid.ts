@@ -27,6 +27,13 @@ export class SpectralGrid {
   /** cos(m λ_i) and sin(m λ_i), [m, i]. */
   private readonly cosTab: Float64Array;
   private readonly sinTab: Float64Array;
+  /** The cos/sin tables [m, i] (read-only use by fused transforms). */
+  get cosTable(): Float64Array {
+    return this.cosTab;
+  }
+  get sinTable(): Float64Array {
+    return this.sinTab;
+  }
   /** Coefficients per row: M + 1 (index j·(M+1) + m). */
   readonly nm: number;
   /** Spectral array size: nLat·(M+1). */
@@ -113,6 +120,59 @@ export class SpectralGrid {
       }
       re[base + m] = sr * inv;
       im[base + m] = si * inv;
+    }
+  }
+
+  /** forwardRow writing into a state-layout array at block offsets (no subarray allocation). */
+  forwardRowAt(
+    f: Float64Array,
+    fOff: number,
+    j: number,
+    out: Float64Array,
+    reOff: number,
+    imOff: number,
+  ): void {
+    const nx = this.nx;
+    const base = j * this.nm;
+    const mm = this.mMax[j];
+    const ct = this.cosTab;
+    const st = this.sinTab;
+    const inv = 1 / nx;
+    for (let m = 0; m <= this.M; m++) {
+      if (m > mm) {
+        out[reOff + base + m] = 0;
+        out[imOff + base + m] = 0;
+        continue;
+      }
+      const t = m * nx;
+      let sr = 0;
+      let si = 0;
+      for (let i = 0; i < nx; i++) {
+        const v = f[fOff + i];
+        sr += v * ct[t + i];
+        si -= v * st[t + i];
+      }
+      out[reOff + base + m] = sr * inv;
+      out[imOff + base + m] = si * inv;
+    }
+  }
+
+  /** dPhi reading the real and imaginary parts of a state-layout array at offsets reOff/imOff. */
+  dPhiAt(src: Float64Array, reOff: number, imOff: number, outRe: Float64Array, outIm: Float64Array): void {
+    const n = this.nLat;
+    const nm = this.nm;
+    const s = 1 / (2 * this.dphi);
+    for (let j = 0; j < n; j++) {
+      for (let m = 0; m < nm; m++) {
+        const sign = (m & 1) === 0 ? 1 : -1;
+        const k = j * nm + m;
+        const up = j + 1 < n ? k + nm : k;
+        const dn = j > 0 ? k - nm : k;
+        const su = j + 1 < n ? 1 : sign;
+        const sd = j > 0 ? 1 : sign;
+        outRe[k] = (su * src[reOff + up] - sd * src[reOff + dn]) * s;
+        outIm[k] = (su * src[imOff + up] - sd * src[imOff + dn]) * s;
+      }
     }
   }
 

@@ -35,7 +35,8 @@ export class StochasticForcing {
   private draw(): void {
     const g = this.grid;
     const xi = this.xi;
-    for (let b = 0; b < 4; b++) {
+    // The same (equivalent-barotropic) pattern forces both layers: draw blocks 0–1, copy to 2–3.
+    for (let b = 0; b < 2; b++) {
       const o = b * g.size;
       for (let j = 0; j < g.nLat; j++) {
         for (let m = 0; m < g.nm; m++) {
@@ -54,6 +55,7 @@ export class StochasticForcing {
         }
       }
     }
+    xi.copyWithin(2 * g.size, 0, 2 * g.size);
   }
 
   /** Advance the AR(1) process by one step. */

@@ -24,7 +24,7 @@ export const DEFAULT_TUNING: TestbedTuning = {
   member: MEMBER_PARAMS,
   memberBias: { t850: 0.3, t850PerPolewardWind: 0.04, z500PerVorticity: 25 },
   analysisErrorPsi: 1.0e6,
-  rawPerturbationScale: 0.5,
+  rawPerturbationScale: 0.7,
   dtHours: 2,
   climate: { trendKPerYear: 0.04, zScale: 0.5, tScale: 0.5 },
 };
