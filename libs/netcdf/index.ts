@@ -6,3 +6,5 @@ export { parseTimeUnits, toEpochSeconds } from './time.js';
 export { findMemberAxis, MEMBER_DIM_NAMES } from './members.js';
 export type * from './types.js';
 export { writeNetcdf, type WriteOptions } from './write.js';
+export { convertFile, decodedSpec, type ConvertSummary } from './convert.js';
+export { inspectFile, formatInspect, type InspectReport } from './inspect.js';
