@@ -78,3 +78,10 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** A tensor backend that was asked for by name (e.g. `EPP_TF_BACKEND=tensorflow`) and cannot be loaded here. */
+export class BackendUnavailableError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('BACKEND_UNAVAILABLE', message, options);
+  }
+}
