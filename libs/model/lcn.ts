@@ -1,6 +1,6 @@
 /**
  * Locally connected per-grid-point linear layer (LCN) that ends the BC network (Grönquist et al. 2021,
- * §BC; reference code "LCN"): out[b,i,j,t] = Σ_c W[i,j,c,t]·x[b,i,j,c] + B[i,j,t]. Adds nothing to the
+ * §BC; reference code "LCN"): out[b,i,j,t] = Σ_c W[t,i,j,c]·x[b,i,j,c] + B[i,j,t]. Adds nothing to the
  * spatial dims; maps C feature channels to T outputs. W and B are zero-initialised so the untrained model
  * predicts a zero residual (μ = subset mean).
  */
@@ -38,7 +38,7 @@ export class LocallyConnected1x1 extends layers.Layer {
       throw new Error(
         `LocallyConnected1x1 needs a fixed [height, width, channels] input, got ${JSON.stringify(shape)}`,
       );
-    this.kernel = this.addWeight('kernel', [h, w, c, this.units], 'float32', initializers.zeros());
+    this.kernel = this.addWeight('kernel', [this.units, h, w, c], 'float32', initializers.zeros());
     this.biasMap = this.addWeight('bias', [h, w, this.units], 'float32', initializers.zeros());
     this.built = true;
   }
@@ -51,11 +51,11 @@ export class LocallyConnected1x1 extends layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      const w = this.kernel!.read(); // [h, w, c, t]
+      const w = this.kernel!.read(); // [t, h, w, c]
       const b = this.biasMap!.read(); // [h, w, t]
-      // Σ_c x[b,i,j,c]·W[i,j,c,t]: broadcast x to [b,h,w,c,1] against W [h,w,c,t] and sum over c.
-      const prod = tf.mul(tf.expandDims(x, 4), w);
-      return tf.add(tf.sum(prod, 3), b);
+      // One 4-D multiply-and-sum per output (5-D broadcasting is ~2× slower on wasm).
+      const outs = tf.unstack(w, 0).map((wt) => tf.sum(tf.mul(x, wt), 3));
+      return tf.add(tf.stack(outs, 3), b);
     });
   }
 
@@ -67,13 +67,30 @@ export class LocallyConnected1x1 extends layers.Layer {
     return tf.tidy(() => {
       if (this.smoothness === 0 || !this.kernel) return tf.scalar(0);
       const terms = [this.kernel.read(), this.biasMap!.read()].map((v) => {
-        const [h, w] = v.shape;
-        const dy = tf.abs(tf.sub(tf.slice(v, [1], [h - 1]), tf.slice(v, [0], [h - 1])));
-        const dx = tf.abs(tf.sub(tf.slice(v, [0, 1], [-1, w - 1]), tf.slice(v, [0, 0], [-1, w - 1])));
+        // kernel [t, h, w, c] and bias [h, w, t]: latitude/longitude are axes 1, 2 or 0, 1.
+        const a = v.rank === 4 ? 1 : 0;
+        const [h, w] = [v.shape[a] ?? 1, v.shape[a + 1] ?? 1];
+        const at = (axis: number, start: number, len: number) => {
+          const begin = v.shape.map(() => 0);
+          const size = v.shape.map(() => -1);
+          begin[axis] = start;
+          size[axis] = len;
+          return tf.slice(v, begin, size);
+        };
+        const dy = tf.abs(tf.sub(at(a, 1, h - 1), at(a, 0, h - 1)));
+        const dx = tf.abs(tf.sub(at(a + 1, 1, w - 1), at(a + 1, 0, w - 1)));
         return tf.add(tf.mean(dy), tf.mean(dx));
       });
       return tf.mul<tf.Scalar>(tf.addN(terms), this.smoothness);
     });
+  }
+
+  /** Replace the bias map (e.g. by the training-mean residual per grid point): [h, w, t]. */
+  setBias(values: Float32Array): void {
+    const b = this.biasMap!;
+    const t = tf.tensor(values, b.shape as number[]);
+    b.write(t);
+    t.dispose();
   }
 
   override getConfig(): tf.serialization.ConfigDict {
