@@ -40,7 +40,7 @@ async function train(backend: 'wasm' | 'cpu'): Promise<{ losses: number[]; weigh
   const weights = net.getWeights().map((w) => w.dataSync() as Float32Array);
   tf.dispose([x, y]);
   net.dispose();
-  (net.optimizer as unknown as tf.Optimizer).dispose();
+  net.optimizer.dispose();
   expect(tf.memory().numTensors).toBe(before);
   return { losses, weights };
 }
