@@ -2,7 +2,7 @@
 export { openDataset } from './open.js';
 export { NcDataset } from './dataset.js';
 export { decodeValues, decodedIsFloat32, isPacked } from './cf.js';
-export { parseTimeUnits, toEpochSeconds } from './time.js';
+export { durationSeconds, parseTimeUnits, toEpochSeconds } from './time.js';
 export { findMemberAxis, MEMBER_DIM_NAMES } from './members.js';
 export type * from './types.js';
 export { writeNetcdf, type WriteOptions } from './write.js';

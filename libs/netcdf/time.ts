@@ -76,3 +76,8 @@ export function toEpochSeconds(values: ArrayLike<number>, u: TimeUnits): Float64
   for (let i = 0; i < values.length; i++) out[i] = values[i] * u.scale + u.epoch;
   return out;
 }
+
+/** Seconds per unit of a duration such as `hours` or `seconds` (forecast_period, step); undefined if unknown. */
+export function durationSeconds(units: string): number | undefined {
+  return UNIT_SECONDS[units.trim().split(/\s+/)[0]?.toLowerCase() ?? ''];
+}
