@@ -51,14 +51,7 @@ describe('selectBackend', () => {
       tf.tidy(
         () =>
           tf
-            .sum(
-              tf.conv2d(
-                tf.ones([1, 3, 3, 1]) as tf.Tensor4D,
-                tf.ones([3, 3, 1, 1]) as tf.Tensor4D,
-                1,
-                'same',
-              ),
-            )
+            .sum(tf.conv2d(tf.ones<tf.Rank.R4>([1, 3, 3, 1]), tf.ones<tf.Rank.R4>([3, 3, 1, 1]), 1, 'same'))
             .dataSync()[0],
       ),
     ).toBe(4 * 4 + 4 * 6 + 9); // ones conv ones: corners see 4 taps, edges 6, the centre 9
