@@ -54,7 +54,9 @@ export class LocallyConnected1x1 extends layers.Layer {
       const w = this.kernel!.read(); // [t, h, w, c]
       const b = this.biasMap!.read(); // [h, w, t]
       // One 4-D multiply-and-sum per output (5-D broadcasting is ~2× slower on wasm).
-      const outs = tf.unstack(w, 0).map((wt) => tf.sum(tf.mul(x, wt), 3));
+      const outs = Array.from({ length: this.units }, (_, t) =>
+        tf.sum(tf.mul(x, tf.reshape(tf.slice(w, [t, 0, 0, 0], [1, -1, -1, -1]), w.shape.slice(1))), 3),
+      );
       return tf.add(tf.stack(outs, 3), b);
     });
   }

@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import { registerConvert } from './convert.js';
 import { registerInspect } from './inspect.js';
 import { registerTestbed } from './testbed.js';
+import { registerTrain } from './train.js';
 
 /** Every `epp` sub-command registers itself here (one line each). */
 export function registerCommands(program: Command): void {
   registerInspect(program);
   registerTestbed(program);
   registerConvert(program);
+  registerTrain(program);
   void program;
 }
