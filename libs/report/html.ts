@@ -9,7 +9,7 @@ body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:1440p
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ccc;padding-bottom:3px}
 .sub{color:#555;margin-bottom:14px}.warn{background:#fff4e5;border:1px solid #f0b46c;padding:6px 10px;margin:8px 0}
 table{border-collapse:collapse;margin:8px 0 14px;font-size:13px}th,td{border:1px solid #bbb;padding:3px 8px;text-align:right}
-th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}caption{caption-side:top;text-align:left;color:#444;padding:2px 0}
+th{background:#f2f2f2}table.run td{text-align:left}td:first-child,th:first-child{text-align:left}caption{caption-side:top;text-align:left;color:#444;padding:2px 0}
 .grid{display:grid;gap:10px 14px;align-items:start}figure{margin:0;break-inside:avoid;page-break-inside:avoid}
 figure img{width:100%;height:auto;display:block}figcaption{font-size:12px;color:#444;margin-top:2px}
 section{break-inside:auto}@media print{body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}}

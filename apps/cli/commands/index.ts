@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerConvert } from './convert.js';
 import { registerInspect } from './inspect.js';
+import { registerReport } from './report.js';
 import { registerTestbed } from './testbed.js';
 import { registerTrain } from './train.js';
 
@@ -10,5 +11,6 @@ export function registerCommands(program: Command): void {
   registerTestbed(program);
   registerConvert(program);
   registerTrain(program);
+  registerReport(program);
   void program;
 }
