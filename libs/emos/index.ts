@@ -4,3 +4,4 @@ export * from './coefficientsFile.js';
 export * from './estimate.js';
 export * from './outputFile.js';
 export * from './types.js';
+export * from './evaluate.js';

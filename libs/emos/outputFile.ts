@@ -12,12 +12,26 @@ export interface ProductAttrs {
   institution?: string;
 }
 
+/** CF attributes of a horizontal coordinate: metres on projected grids, degrees on lat–lon grids. */
+function axisAttrs(cal: CalibratedForecast, axis: 'X' | 'Y') {
+  const name = axis === 'Y' ? cal.grid.yName : cal.grid.xName;
+  if (cal.grid.kind === 'projected')
+    return {
+      axis,
+      units: 'm',
+      standard_name: name.startsWith('projection_') ? name : `projection_${axis.toLowerCase()}_coordinate`,
+    };
+  return axis === 'Y'
+    ? { axis, units: 'degrees_north', standard_name: 'latitude' }
+    : { axis, units: 'degrees_east', standard_name: 'longitude' };
+}
+
 function common(cal: CalibratedForecast, extraDims: { name: string; size: number }[], a: ProductAttrs) {
   const { yName, xName } = cal.grid;
   const dimensions = [...extraDims, { name: yName, size: cal.ny }, { name: xName, size: cal.nx }];
   const variables: VariableSpec[] = [
-    { name: yName, dtype: 'double', dims: [yName], data: cal.grid.y, attrs: { axis: 'Y' } },
-    { name: xName, dtype: 'double', dims: [xName], data: cal.grid.x, attrs: { axis: 'X' } },
+    { name: yName, dtype: 'double', dims: [yName], data: cal.grid.y, attrs: axisAttrs(cal, 'Y') },
+    { name: xName, dtype: 'double', dims: [xName], data: cal.grid.x, attrs: axisAttrs(cal, 'X') },
     {
       name: 'time',
       dtype: 'double',

@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
 import { registerConvert } from './convert.js';
+import { registerEmos } from './emos.js';
 import { registerInspect } from './inspect.js';
 import { registerReport } from './report.js';
+import { registerScore } from './score.js';
 import { registerTestbed } from './testbed.js';
 import { registerTrain } from './train.js';
 
 /** Every `epp` sub-command registers itself here (one line each). */
 export function registerCommands(program: Command): void {
   registerInspect(program);
+  registerScore(program);
+  registerEmos(program);
   registerTestbed(program);
   registerConvert(program);
   registerTrain(program);
