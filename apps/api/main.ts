@@ -13,6 +13,8 @@ try {
   const config = loadConfig();
   const { store, generated } = loadOrCreateKeys(config.dataDir, config.apiKeys);
   const app = await createApp(config, store);
+  // Idle keep-alive sockets outlive typical proxy timeouts, so clients rarely reuse a socket being closed.
+  (app.getHttpServer() as { keepAliveTimeout: number }).keepAliveTimeout = 65000;
   await app.listen(config.port, config.host);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
   if (generated)

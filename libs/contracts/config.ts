@@ -46,6 +46,8 @@ export interface EppConfig {
   heartbeatMs: number;
   realDataDir: string;
   logLevel: string;
+  /** Testing/diagnostics: extra time each job spends before its heavy step, ms (fault tests kill workers mid-job). */
+  jobDelayMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -135,6 +137,7 @@ export function loadConfig(env: Env = process.env): EppConfig {
     heartbeatMs: int('EPP_HEARTBEAT_MS', 5000, 100),
     realDataDir: path.resolve(env.EPP_REAL_DATA?.trim() || '../shared/data/real'),
     logLevel,
+    jobDelayMs: int('EPP_JOB_DELAY_MS', 0, 0, 600000),
   };
   if (problems.length)
     throw new InvalidArgumentError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -9,6 +9,8 @@ import type { ForecastRequest } from '../contracts/jobs.js';
 import type { EnsembleField } from '../ensemble/types.js';
 import { resolveInRoot } from '../service/data-root.js';
 import { ModelNotFoundError, ModelUnavailableError } from '../service/errors.js';
+import { ApplyEmos, readCoefficients } from '../emos/index.js';
+import { openDataset } from '../netcdf/index.js';
 import { rawProducts, type ProductSet } from './forecast-products.js';
 
 /** Where EMOS coefficients for a variable/level live, relative to the data root (e.g. models/default/emos/t850.nc). */
@@ -30,6 +32,7 @@ export function checkModelAvailable(req: ForecastRequest, dataDir: string): void
       throw new ModelNotFoundError(
         `model '${req.model}' has no EMOS coefficients for ${req.variable}${req.level ?? ''} (expected ${emosCoefficientsPath(req)})`,
       );
+    emosPlugin(req); // validates percentiles/thresholds for the calibrated distribution
   }
   if (req.method === 'mixed' && !existsSync(path.join(folder, 'manifest.json')))
     throw new ModelNotFoundError(
@@ -37,7 +40,40 @@ export function checkModelAvailable(req: ForecastRequest, dataDir: string): void
     );
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await -- emos/mixed will await their libraries
+function emosPlugin(req: ForecastRequest): ApplyEmos {
+  return new ApplyEmos({
+    percentiles: req.products.includes('percentiles') ? req.percentiles : [],
+    thresholds: req.products.includes('probabilities') ? req.thresholds : [],
+    realizations: req.products.includes('realizations'),
+  });
+}
+
+/** EMOS products: coefficients fitted by EstimateEmos, applied by ApplyEmos (IMPROVER parameterisation). */
+async function emosProducts(
+  field: EnsembleField,
+  req: ForecastRequest,
+  dataDir: string,
+): Promise<ProductSet> {
+  const ds = await openDataset(resolveInRoot(dataDir, emosCoefficientsPath(req), { mustExist: true }));
+  let coeffs;
+  try {
+    coeffs = readCoefficients(ds, field.grid);
+  } finally {
+    ds.close();
+  }
+  const cal = emosPlugin(req).process(field, coeffs);
+  return {
+    field,
+    mean: cal.mean,
+    std: cal.std,
+    ...(cal.percentiles ? { percentiles: cal.percentiles } : {}),
+    ...(cal.probabilities ? { probabilities: cal.probabilities } : {}),
+    ...(cal.realizations
+      ? { realizations: { ids: cal.realizations.members, data: cal.realizations.data } }
+      : {}),
+  };
+}
+
 export async function computeProducts(
   field: EnsembleField,
   req: ForecastRequest,
@@ -48,9 +84,7 @@ export async function computeProducts(
     case 'raw':
       return rawProducts(field, req);
     case 'emos':
-      throw new ModelUnavailableError(
-        'the emos method is not available in this build yet (libs/emos ApplyEmos missing)',
-      );
+      return emosProducts(field, req, dataDir);
     case 'mixed':
       throw new ModelUnavailableError(
         'the mixed method is not available in this build yet (libs/pipeline/postprocess.ts from the model work is missing)',

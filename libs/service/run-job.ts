@@ -11,11 +11,22 @@ export interface RunContext {
   dataDir: string;
   onProgress: ProgressFn;
   signal?: AbortSignal;
+  /** Extra time before the heavy step (EPP_JOB_DELAY_MS; for fault tests and demos). */
+  delayMs?: number;
+}
+
+async function delay(ctx: RunContext): Promise<void> {
+  const steps = 10;
+  for (let i = 1; i <= steps && ctx.delayMs; i++) {
+    await new Promise((r) => setTimeout(r, ctx.delayMs! / steps));
+    await ctx.onProgress((0.02 * i) / steps, 'waiting');
+  }
 }
 
 export async function runJob(queue: QueueName, data: unknown, ctx: RunContext): Promise<unknown> {
   if (!data || typeof data !== 'object')
     throw new InvalidArgumentError(`${queue} job payload is not an object`);
+  await delay(ctx);
   switch (queue) {
     case 'forecast':
       return runForecastJob(data as ForecastJobPayload, ctx);

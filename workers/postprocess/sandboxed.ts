@@ -23,6 +23,7 @@ export async function processSandboxed(queue: QueueName, job: SandboxJob): Promi
   try {
     return await runJob(queue, job.data, {
       dataDir: config.dataDir,
+      delayMs: config.jobDelayMs,
       onProgress: async (f) => {
         // Throttle: only whole-percent steps reach Redis.
         const pct = Math.round(f * 100);

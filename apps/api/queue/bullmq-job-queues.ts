@@ -36,8 +36,8 @@ export class BullJobQueues extends JobQueues {
 
   async submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }> {
     const q = this.queues[queue];
-    const existing = await q.getJob(id);
-    if (existing) return { view: await this.view(queue, existing), created: false };
+    const existing = await this.get(id);
+    if (existing) return { view: existing, created: false };
     const job = await q.add(queue, data, {
       jobId: id,
       attempts: this.config.jobAttempts,
@@ -45,18 +45,21 @@ export class BullJobQueues extends JobQueues {
       removeOnComplete: { age: this.config.jobRetentionS },
       removeOnFail: { age: this.config.jobRetentionS },
     });
-    return { view: await this.view(queue, job), created: true };
+    return { view: this.view(queue, job, await job.getState()), created: true };
   }
 
   async get(id: string): Promise<JobView | null> {
     const queue = queueOfJobId(id);
     if (!queue) return null;
+    // State first, then the job hash: a job that completes in between shows its older state with its
+    // newer data, never "completed" without its result.
+    const raw = await this.queues[queue].getJobState(id);
+    if (raw === 'unknown') return null;
     const job = await this.queues[queue].getJob(id);
-    return job ? this.view(queue, job) : null;
+    return job ? this.view(queue, job, raw) : null;
   }
 
-  private async view(queue: QueueName, job: Job): Promise<JobView> {
-    const raw = await job.getState();
+  private view(queue: QueueName, job: Job, raw: string): JobView {
     const state: JobState =
       raw === 'active'
         ? 'active'

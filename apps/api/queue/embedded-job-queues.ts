@@ -19,7 +19,8 @@ export class EmbeddedJobQueues extends JobQueues {
         attempts: config.jobAttempts,
         backoffMs: config.retryDelayMs,
         retentionMs: config.jobRetentionS * 1000,
-        run: (queue, data, ctx) => runJob(queue, data, { dataDir: config.dataDir, ...ctx }),
+        run: (queue, data, ctx) =>
+          runJob(queue, data, { dataDir: config.dataDir, delayMs: config.jobDelayMs, ...ctx }),
       });
     this.queues = { forecast: make(QUEUES.forecast), train: make(QUEUES.train) };
   }
