@@ -31,6 +31,28 @@ export interface CaseStudyResult {
   warnings: string[];
 }
 
+/** EMOS training uses at most this many forecasts (the latest before the window). */
+const TRAINING_DAYS = 60;
+
+/** Epoch seconds of a `YYYYMMDDTHH…Z` stamp in a file name (testbed and IMPROVER names), else null. */
+export function nameTime(file: string): number | null {
+  const m = /(\d{4})(\d{2})(\d{2})T(\d{2})\d{0,2}Z/.exec(path.basename(file));
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4]) / 1000 : null;
+}
+
+/** Files whose name stamp lies within `days` before `from` and 3 days after `to`; all files if any lacks a stamp. */
+function nearWindow(
+  files: string[],
+  from: number | undefined,
+  to: number | undefined,
+  days: number,
+): string[] {
+  if (from === undefined || files.some((f) => nameTime(f) === null)) return files;
+  const lo = from - days * 86400;
+  const hi = (to ?? Infinity) + 3 * 86400;
+  return files.filter((f) => nameTime(f)! >= lo && nameTime(f)! <= hi);
+}
+
 export type ReportProgress = (fraction: number, message: string) => void;
 
 const iso = (t: number): string => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
@@ -78,6 +100,9 @@ export async function buildCaseStudyReport(
 ): Promise<CaseStudyResult> {
   const opts = resolveCaseStudy(request);
   const warnings: string[] = [];
+  // Archives of years of files: read only those dated (by name) near the window and its EMOS training period.
+  opts.forecastFiles = nearWindow(opts.forecastFiles, opts.from, opts.to, TRAINING_DAYS + 10);
+  opts.truthFiles = nearWindow(opts.truthFiles, opts.from, opts.to, TRAINING_DAYS + 10);
   onProgress(0.01, 'reading forecasts');
   const allForecasts: EnsembleField[] = [];
   for (const [k, f] of opts.forecastFiles.entries()) {
@@ -125,7 +150,8 @@ export async function buildCaseStudyReport(
   // EMOS on the data before the window, else (e.g. three MOGREPS-UK days) on every day outside it.
   onProgress(0.3, 'fitting EMOS');
   const before = verifiable.filter((f) => opts.from !== undefined && f.validTime < opts.from);
-  const training = before.length > 0 ? before.slice(-60) : verifiable.filter((f) => !inWindow(f.validTime));
+  const training =
+    before.length > 0 ? before.slice(-TRAINING_DAYS) : verifiable.filter((f) => !inWindow(f.validTime));
   const gaussianSeries: { key: string; label: string }[] = [];
   let emosText = 'not fitted (no forecast with truth outside the window)';
   const emosByTime = new Map<number, GaussianForecast>();
