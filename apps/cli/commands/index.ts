@@ -6,6 +6,8 @@ import { registerReport } from './report.js';
 import { registerScore } from './score.js';
 import { registerTestbed } from './testbed.js';
 import { registerTrain } from './train.js';
+import { registerPostprocess } from './postprocess.js';
+import { registerEvaluate } from './evaluate.js';
 
 /** Every `epp` sub-command registers itself here (one line each). */
 export function registerCommands(program: Command): void {
@@ -15,6 +17,8 @@ export function registerCommands(program: Command): void {
   registerTestbed(program);
   registerConvert(program);
   registerTrain(program);
+  registerPostprocess(program);
+  registerEvaluate(program);
   registerReport(program);
   void program;
 }

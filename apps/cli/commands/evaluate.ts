@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
+import { selectBackend, type BackendKind } from '../../../libs/model/backend.js';
+import { evaluateModel, formatEvaluation } from '../../../libs/pipeline/evaluateReport.js';
+import type { SplitName } from '../../../libs/pipeline/dataset.js';
+
+/** `epp evaluate`: the mixed model against raw, EMOS and perfect-model baselines on a testbed split. */
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description(
+      'CRPS of raw10, raw5, EMOS, the mixed model and perfect50 at the target lead (all, extremes, events)',
+    )
+    .requiredOption('--model <dir>', 'model folder')
+    .requiredOption('--data <dir>', 'testbed archive')
+    .option('--split <name>', 'train | val | test', 'test')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', process.env.EPP_TF_BACKEND ?? 'auto')
+    .option('--json', 'print JSON')
+    .action(async (o: { model: string; data: string; split: string; backend: string; json?: boolean }) => {
+      if (!['train', 'val', 'test'].includes(o.split))
+        throw new InvalidArgumentError('--split must be train, val or test');
+      await selectBackend(o.backend as BackendKind, { log: (m) => process.stderr.write(m + '\n') });
+      const r = await evaluateModel({ modelDir: o.model, dataDir: o.data, split: o.split as SplitName });
+      process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatEvaluation(r)) + '\n');
+    });
+}
