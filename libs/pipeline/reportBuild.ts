@@ -99,6 +99,11 @@ export async function buildCaseStudyReport(
   onProgress: ReportProgress = () => {},
 ): Promise<CaseStudyResult> {
   const opts = resolveCaseStudy(request);
+  if (request.model !== 'emos')
+    throw new ModelError(
+      `--model ${request.model}: post-processing with a trained mixed model is not available in this build yet ` +
+        `(libs/pipeline/postprocess.ts has not landed); use --model emos`,
+    );
   const warnings: string[] = [];
   // Archives of years of files: read only those dated (by name) near the window and its EMOS training period.
   opts.forecastFiles = nearWindow(opts.forecastFiles, opts.from, opts.to, TRAINING_DAYS + 10);
@@ -172,11 +177,6 @@ export async function buildCaseStudyReport(
       `(${training.map((f) => iso(f.validTime)).join(', ')}): α=${coeffs.alpha[0].toFixed(4)}, β=${coeffs.beta[0].toFixed(4)}, ` +
       `γ=${coeffs.gamma[0].toFixed(4)}, δ=${coeffs.delta[0].toFixed(4)}, converged=${coeffs.converged}`;
   } else warnings.push('EMOS could not be fitted: no forecast with truth outside the window.');
-  if (request.model !== 'emos')
-    throw new ModelError(
-      `--model ${request.model}: post-processing with a trained mixed model is not available in this build yet ` +
-        `(libs/pipeline/postprocess.ts has not landed); use --model emos`,
-    );
   if (gaussianSeries.length === 0)
     throw new DataError('no post-processed forecast could be made (see warnings)');
 
