@@ -32,54 +32,80 @@ export function isPacked(attrs: VariableInfo['attrs']): boolean {
 
 const UNSIGNED_BITS: Partial<Record<NcType, number>> = { byte: 8, short: 16, int: 32 };
 
-/** Decode stored values (a typed array of the stored type) into float32/float64 with NaN for missing. */
+/**
+ * Decode stored values (a typed array of the stored type) into float32/float64 with NaN for missing. The
+ * stored values are first widened natively into the output type (exact for every type: 8/16-bit and float
+ * into float32, the rest into float64), so the masking and scaling loops below each see one array type.
+ */
 export function decodeValues(raw: NumericArray, v: VariableInfo): Float32Array | Float64Array {
   const attrs = v.attrs;
   const f32 = decodedIsFloat32(v.dtype, attrs);
-  const n = raw.length;
-  const out = f32 ? new Float32Array(n) : new Float64Array(n);
+  let out: Float32Array | Float64Array;
+  if (f32 && raw instanceof Float32Array) out = raw;
+  else if (!f32 && raw instanceof Float64Array) out = raw;
+  else {
+    out = f32 ? new Float32Array(raw.length) : new Float64Array(raw.length);
+    out.set(raw); // native, exact widening
+  }
   // _Unsigned = "true" marks netCDF-3 bytes/shorts/ints that hold unsigned values (NUG, xarray UnsignedIntegerCoder).
   const bits = attrs._Unsigned === 'true' ? UNSIGNED_BITS[v.dtype] : undefined;
   const wrap = bits ? 2 ** bits : 0;
   const fills = [...numbers(attrs._FillValue), ...numbers(attrs.missing_value)].map((f) =>
-    wrap && f < 0 ? f + wrap : f,
+    wrap && f < 0 ? f + wrap : f_round(f, f32),
   );
   const scale = numbers(attrs.scale_factor)[0];
   const offset = numbers(attrs.add_offset)[0];
-  const hasScale = scale !== undefined;
-  const hasOffset = offset !== undefined;
-  const fillA = fills[0];
-  const fillB = fills.length > 1 ? fills[1] : fills[0];
-  const nFill = fills.length;
-  const extraFills = fills.slice(2);
-  if (f32) {
-    // Emulate float32 arithmetic exactly as numpy 1.x does it (scalar attributes cast to float32, every
-    // product/sum rounded once to float32); numpy 2 would differ by at most 1 ulp for double attributes.
-    const s = hasScale ? Math.fround(scale) : 1;
-    const o = hasOffset ? Math.fround(offset) : 0;
-    for (let i = 0; i < n; i++) {
-      let x = raw[i];
-      if (wrap && x < 0) x += wrap;
-      if (nFill && (x === fillA || x === fillB || (extraFills.length && extraFills.includes(x)))) {
-        out[i] = NaN;
-        continue;
-      }
-      if (hasScale) x = Math.fround(Math.fround(x) * s);
-      if (hasOffset) x = Math.fround(x + o);
-      out[i] = x;
-    }
-    return out;
-  }
-  for (let i = 0; i < n; i++) {
-    let x = raw[i];
-    if (wrap && x < 0) x += wrap;
-    if (nFill && (x === fillA || x === fillB || (extraFills.length && extraFills.includes(x)))) {
-      out[i] = NaN;
-      continue;
-    }
-    if (hasScale) x *= scale;
-    if (hasOffset) x += offset;
-    out[i] = x;
-  }
+  if (f32) decode32(out as Float32Array, wrap, fills, scale, offset);
+  else decode64(out as Float64Array, wrap, fills, scale, offset);
   return out;
+}
+
+function f_round(x: number, f32: boolean): number {
+  return f32 ? Math.fround(x) : x;
+}
+
+function unsign(a: Float32Array | Float64Array, wrap: number): void {
+  for (let i = 0; i < a.length; i++) if (a[i] < 0) a[i] += wrap;
+}
+
+function mask(a: Float32Array | Float64Array, fills: number[]): void {
+  const fs = fills.filter((f) => !Number.isNaN(f)); // a NaN fill is already NaN
+  if (fs.length === 0) return;
+  const f0 = fs[0];
+  const f1 = fs.length > 1 ? fs[1] : f0;
+  const more = fs.slice(2);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (x === f0 || x === f1 || (more.length > 0 && more.includes(x))) a[i] = NaN;
+  }
+}
+
+/**
+ * float32 output: emulate numpy 1.x as xarray uses it (scalar attributes cast to float32, each product and sum
+ * rounded once to float32); numpy 2 would differ by at most 1 ulp for double attributes.
+ */
+function decode32(a: Float32Array, wrap: number, fills: number[], scale?: number, offset?: number): void {
+  if (wrap) unsign(a, wrap);
+  mask(a, fills);
+  // Float32Array stores round every result to float32; the products of two float32 values are exact in double.
+  if (scale !== undefined) {
+    const s = Math.fround(scale);
+    for (let i = 0; i < a.length; i++) a[i] = a[i] * s;
+  }
+  if (offset !== undefined) {
+    const o = Math.fround(offset);
+    for (let i = 0; i < a.length; i++) a[i] = a[i] + o;
+  }
+}
+
+function decode64(a: Float64Array, wrap: number, fills: number[], scale?: number, offset?: number): void {
+  if (wrap) unsign(a, wrap);
+  mask(a, fills);
+  if (scale !== undefined && offset !== undefined) {
+    for (let i = 0; i < a.length; i++) a[i] = a[i] * scale + offset;
+  } else if (scale !== undefined) {
+    for (let i = 0; i < a.length; i++) a[i] *= scale;
+  } else if (offset !== undefined) {
+    for (let i = 0; i < a.length; i++) a[i] += offset;
+  }
 }

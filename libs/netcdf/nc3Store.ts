@@ -120,15 +120,21 @@ export class Nc3Store implements RawStore {
       last += (recStart[i] + recCount[i] - 1) * strides[i];
     }
     const span = last - first + 1;
+    const recordPos = (r: number) => l.offset + (l.record ? (r0 + r) * this.recsize : 0) + first * elem;
+    if (product(recCount) === span) {
+      // Contiguous per record: read straight into the output, then swap it once.
+      const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      for (let r = 0; r < nr; r++)
+        this.readAt(outBytes.subarray(r * span * elem, (r + 1) * span * elem), recordPos(r));
+      swapToHost(outBytes, elem);
+      return out;
+    }
     const block = allocate(l.type, span);
     const bytes = new Uint8Array(block.buffer, block.byteOffset, span * elem);
-    const contiguous = product(recCount) === span;
     for (let r = 0; r < nr; r++) {
-      const pos = l.offset + (l.record ? (r0 + r) * this.recsize : 0) + first * elem;
-      this.readAt(bytes, pos);
+      this.readAt(bytes, recordPos(r));
       swapToHost(bytes, elem);
-      if (contiguous) out.set(block, r * span);
-      else copyHyperslab(block, recDims, recStart, recCount, out, r * product(recCount), first);
+      copyHyperslab(block, recDims, recStart, recCount, out, r * product(recCount), first);
     }
     return out;
   }

@@ -12,7 +12,6 @@ import type { AttrValue, Attributes, DimensionInfo, NcType, NetcdfFormat, Variab
 type H5 = typeof import('h5wasm/node');
 type H5File = InstanceType<H5['File']>;
 type H5Dataset = InstanceType<H5['Dataset']>;
-type H5Attrs = H5Dataset['attrs'];
 
 let h5: Promise<H5> | undefined;
 /** The wasm module is loaded once per process. */
@@ -60,36 +59,42 @@ export class Nc4Store implements RawStore {
     this.file = file;
     const rootAttrs = file.attrs;
     this.format = '_nc3_strict' in rootAttrs ? 'nc4-classic' : 'nc4';
-    ({ attrs: this.attrs, types: this.attrTypes } = convertAttrs(rootAttrs));
-    const entries: [string, H5Dataset][] = [];
+    ({ attrs: this.attrs, types: this.attrTypes } = convertAttrs(readAttrs(file)));
+    // Every attribute is read once (each read is a call into the wasm HDF5 library).
+    const entries: Entry[] = [];
     for (const name of file.keys()) {
       const obj = file.get(name);
-      if (obj && obj.constructor.name === 'Dataset') entries.push([name, obj as H5Dataset]);
+      if (obj && obj.constructor.name === 'Dataset') entries.push(entry(name, obj as H5Dataset));
     }
     const isNetcdf4 =
       '_NCProperties' in rootAttrs ||
-      entries.some(([, d]) => {
-        const a = d.attrs;
-        return '_Netcdf4Dimid' in a || 'DIMENSION_LIST' in a || a.CLASS?.value === 'DIMENSION_SCALE';
-      });
+      entries.some(
+        ({ attrs: a }) =>
+          a.has('_Netcdf4Dimid') || a.has('DIMENSION_LIST') || a.get('CLASS')?.value === 'DIMENSION_SCALE',
+      );
     if (!isNetcdf4)
       throw new InvalidNetcdfError(
         `${path} is HDF5 but not netCDF-4 (no _NCProperties, dimension scales or DIMENSION_LIST)`,
       );
-    this.readDimensions(entries);
+    const dimIds = this.readDimensions(entries);
     const byPath = new Map(this.dimensions.map((d) => [`/${d.name}`, d]));
-    for (const [name, ds] of entries) {
-      const a = ds.attrs;
-      if (typeof a.NAME?.value === 'string' && a.NAME.value.startsWith(PHONY_DIM)) continue;
-      const dtype = ncType(ds);
+    for (const { name, ds, meta, attrs: a } of entries) {
+      const label = a.get('NAME')?.value;
+      if (typeof label === 'string' && label.startsWith(PHONY_DIM)) continue;
+      const dtype = ncType(meta);
       if (!dtype) continue; // compound, enum, vlen, opaque: not part of the classic data model
-      const shape = ds.shape ?? [];
+      const shape = meta.shape ?? [];
+      const isScale = a.get('CLASS')?.value === 'DIMENSION_SCALE';
+      // netCDF-C's own record of a variable's dimension ids, else the attached dimension scales.
+      const coords = a.get('_Netcdf4Coordinates')?.value;
+      const ids = ArrayBuffer.isView(coords) ? Array.from(coords as Int32Array, Number) : null;
       const dims = shape.map((_, i) => {
+        const fromIds = ids && ids.length === shape.length ? dimIds.get(ids[i]) : undefined;
+        if (fromIds) return fromIds;
+        if (isScale && shape.length === 1) return name;
         const scales = safe(() => ds.get_attached_scales(i), [] as string[]);
         const dim = scales.length ? byPath.get(scales[0]) : undefined;
-        if (dim) return dim.name;
-        if (a.CLASS?.value === 'DIMENSION_SCALE' && shape.length === 1) return name;
-        return phonyDim(this.dimensions, shape[i]);
+        return dim ? dim.name : phonyDim(this.dimensions, shape[i]);
       });
       const { attrs, types } = convertAttrs(a);
       this.variables.push({
@@ -104,21 +109,23 @@ export class Nc4Store implements RawStore {
     }
   }
 
-  private readDimensions(entries: [string, H5Dataset][]): void {
+  /** Dimension scales ordered by `_Netcdf4Dimid`; returns dimid → name. */
+  private readDimensions(entries: Entry[]): Map<number, string> {
     const scales = entries
-      .filter(([, d]) => d.attrs.CLASS?.value === 'DIMENSION_SCALE')
-      .map(([name, d]) => {
-        const id = d.attrs._Netcdf4Dimid?.value;
-        const max = d.metadata.maxshape?.[0];
+      .filter(({ attrs }) => attrs.get('CLASS')?.value === 'DIMENSION_SCALE')
+      .map(({ name, meta: m, attrs }) => {
+        const id = Number(attrs.get('_Netcdf4Dimid')?.value ?? NaN);
+        const max = m.maxshape?.[0];
         return {
           name,
-          size: (d.shape ?? [0])[0],
-          unlimited: max === null || max === undefined ? d.metadata.maxshape === null : max >= UNLIMITED,
-          id: typeof id === 'number' ? id : Number.MAX_SAFE_INTEGER,
+          size: (m.shape ?? [0])[0],
+          unlimited: max === null || max === undefined ? m.maxshape === null : max >= UNLIMITED,
+          id: Number.isFinite(id) ? id : Number.MAX_SAFE_INTEGER,
         };
       });
     scales.sort((a, b) => a.id - b.id);
     for (const s of scales) this.dimensions.push({ name: s.name, size: s.size, unlimited: s.unlimited });
+    return new Map(scales.filter((s) => s.id !== Number.MAX_SAFE_INTEGER).map((s) => [s.id, s.name]));
   }
 
   read(v: VariableInfo, start: number[], count: number[]): NumericArray | string[] {
@@ -168,8 +175,7 @@ function phonyDim(dims: DimensionInfo[], size: number): string {
   return name;
 }
 
-function ncType(ds: H5Dataset): NcType | null {
-  const m = ds.metadata;
+function ncType(m: H5Dataset['metadata']): NcType | null {
   if (m.type === H5T_INTEGER) {
     const t = ({ 1: 'byte', 2: 'short', 4: 'int', 8: 'int64' } as const)[m.size as 1 | 2 | 4 | 8];
     if (!t) return null;
@@ -180,43 +186,64 @@ function ncType(ds: H5Dataset): NcType | null {
   return null;
 }
 
-function convertAttrs(list: H5Attrs): { attrs: Attributes; types: Record<string, NcType> } {
+/** An attribute value and its netCDF type, inferred from the typed array h5wasm returns. */
+interface RawAttr {
+  value: unknown;
+  type: NcType;
+}
+interface Entry {
+  name: string;
+  ds: H5Dataset;
+  meta: H5Dataset['metadata'];
+  attrs: Map<string, RawAttr>;
+}
+
+/**
+ * Read every attribute with one metadata query each: `Object.keys(attrs)` lists names without opening them,
+ * `get_attribute` reads a value (h5wasm's Attribute objects would query the metadata twice).
+ */
+function readAttrs(obj: H5Dataset | H5File): Map<string, RawAttr> {
+  const out = new Map<string, RawAttr>();
+  for (const name of Object.keys(obj.attrs)) {
+    try {
+      const value = obj.get_attribute(name, false);
+      out.set(name, { value, type: typeOfValue(value) });
+    } catch {
+      // attribute types outside the netCDF data model
+    }
+  }
+  return out;
+}
+
+function typeOfValue(v: unknown): NcType {
+  if (typeof v === 'string' || Array.isArray(v)) return 'char';
+  if (v instanceof Int8Array) return 'byte';
+  if (v instanceof Uint8Array) return 'ubyte';
+  if (v instanceof Int16Array) return 'short';
+  if (v instanceof Uint16Array) return 'ushort';
+  if (v instanceof Int32Array) return 'int';
+  if (v instanceof Uint32Array) return 'uint';
+  if (v instanceof BigInt64Array) return 'int64';
+  if (v instanceof BigUint64Array) return 'uint64';
+  if (v instanceof Float32Array) return 'float';
+  if (typeof v === 'bigint') return 'int64';
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 31) return 'int';
+  return 'double';
+}
+
+function entry(name: string, ds: H5Dataset): Entry {
+  return { name, ds, meta: ds.metadata, attrs: readAttrs(ds) };
+}
+
+function convertAttrs(list: Map<string, RawAttr>): { attrs: Attributes; types: Record<string, NcType> } {
   const attrs: Attributes = {};
   const types: Record<string, NcType> = {};
-  for (const [name, attr] of Object.entries(list)) {
+  for (const [name, m] of list) {
     if (INTERNAL_ATTRS.has(name)) continue;
-    let value: unknown;
-    try {
-      value = attr.value;
-    } catch {
-      continue; // attribute types outside the netCDF data model
-    }
-    const m = attr.metadata;
-    const converted = attrValue(value);
+    const converted = attrValue(m.value);
     if (converted === null) continue;
     attrs[name] = converted;
-    types[name] =
-      m.type === H5T_STRING
-        ? 'char'
-        : m.type === H5T_FLOAT
-          ? m.size === 4
-            ? 'float'
-            : 'double'
-          : m.size === 1
-            ? m.signed
-              ? 'byte'
-              : 'ubyte'
-            : m.size === 2
-              ? m.signed
-                ? 'short'
-                : 'ushort'
-              : m.size === 4
-                ? m.signed
-                  ? 'int'
-                  : 'uint'
-                : m.signed
-                  ? 'int64'
-                  : 'uint64';
+    types[name] = m.type;
   }
   return { attrs, types };
 }
