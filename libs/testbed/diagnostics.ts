@@ -259,10 +259,10 @@ export class Diagnostics {
         const zeta1 = ph[6][p];
         const zeta2 = ph[7][p];
         const thickT = (this.climate.tScale * f * (psi1 - psi2)) / (R_DRY * LN_850_500);
-        let t850 = 262 + thickT + tSeason;
+        let t850 = 292 + thickT + tSeason;
         t850 += bias.t850 + bias.t850PerPolewardWind * v2 * sgn;
         const t500 = t850 - lapse;
-        let z500 = 55200 + this.climate.zScale * f * psi1 + R_DRY * LN_850_500 * tSeason;
+        let z500 = 56700 + this.climate.zScale * f * psi1 + R_DRY * LN_850_500 * tSeason;
         z500 += (bias.z500PerVorticity * zeta1 * sgn) / 1e-5;
         const z850 = 14000 + this.climate.zScale * f * psi2;
         const rh850 = clamp(0.62 + 0.3 * Math.tanh((zeta2 * sgn) / 3e-5) - 0.25 * sinp * sinp, 0.05, 1);
