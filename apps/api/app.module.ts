@@ -37,7 +37,7 @@ export class AppModule {
             connection: { url: config.redisUrl, enableOfflineQueue: false },
             prefix: config.queuePrefix,
           }),
-          BullModule.registerQueue({ name: QUEUES.forecast }, { name: QUEUES.train }),
+          BullModule.registerQueue({ name: QUEUES.forecast }, { name: QUEUES.train }, { name: QUEUES.batch }),
         ]
       : [];
     const queueProvider: Provider = config.redisUrl

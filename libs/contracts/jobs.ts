@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from './errors.js';
 
-export const QUEUES = { forecast: 'forecast', train: 'train' } as const;
+export const QUEUES = { forecast: 'forecast', train: 'train', batch: 'batch' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const METHODS = ['mixed', 'emos', 'raw'] as const;
@@ -45,6 +45,17 @@ export interface ForecastJobPayload {
   /** Size and modification time of the source when submitted (part of the id: a replaced file is a new job). */
   sourceStamp: string;
 }
+
+/** A nightly batch (libs/pipeline/batchRun.ts): `date` = as-of day YYYY-MM-DD (default: the run's day, UTC). */
+export interface BatchJobPayload {
+  /** The job id, also the run id (`ba-…`); scheduler-made jobs have none and use their BullMQ id. */
+  id?: string;
+  date?: string;
+  trigger?: string;
+}
+
+/** Job id prefix per queue. */
+const JOB_ID_PREFIX: Record<QueueName, string> = { forecast: 'fc', train: 'tr', batch: 'ba' };
 
 export interface TrainJobPayload {
   id: string;
@@ -241,13 +252,14 @@ export function jobIdFor(queue: QueueName, request: unknown, stamp = ''): string
     .update(canonicalJson(request))
     .update('\0' + stamp)
     .digest('hex');
-  return `${queue === 'forecast' ? 'fc' : 'tr'}-${digest.slice(0, 24)}`;
+  return `${JOB_ID_PREFIX[queue]}-${digest.slice(0, 24)}`;
 }
 
 /** The queue a job id belongs to, or null when the id is not one of ours. */
 export function queueOfJobId(id: string): QueueName | null {
   if (/^fc-[0-9a-f]{24}$/.test(id)) return 'forecast';
   if (/^tr-[0-9a-f]{24}$/.test(id)) return 'train';
+  if (/^ba-[0-9a-f]{24}$/.test(id)) return 'batch';
   return null;
 }
 

@@ -1,47 +1,50 @@
 /**
- * Training jobs: validate the request, then hand over to the model library's training pipeline
- * (libs/pipeline/train.ts, owned by the model work). Until that module exists the job fails with a
- * typed MODEL_NOT_AVAILABLE error instead of pretending to train.
+ * Training jobs (queue `train`): validate the request, select the tensor backend, then run the model
+ * library's training pipeline (`trainModel`, libs/pipeline/trainModel.ts) into `<dataDir>/models/<id>`.
  */
 import { InvalidArgumentError } from '../contracts/errors.js';
 import { isModelId, type ProgressFn, type TrainJobPayload, type TrainJobResult } from '../contracts/jobs.js';
 import { resolveInRoot } from '../service/data-root.js';
-import { ModelUnavailableError } from '../service/errors.js';
-
-type TrainFn = (opts: {
-  data: string;
-  out: string;
-  options: TrainJobPayload['options'];
-  onProgress?: ProgressFn;
-  signal?: AbortSignal;
-}) => Promise<{ metrics?: Record<string, unknown> } | void>;
+import type { TfBackendName } from '../contracts/config.js';
 
 export async function runTrainJob(
   payload: TrainJobPayload,
-  ctx: { dataDir: string; onProgress: ProgressFn; signal?: AbortSignal },
+  ctx: {
+    dataDir: string;
+    onProgress: ProgressFn;
+    signal?: AbortSignal;
+    tfBackend?: TfBackendName;
+    tfThreads?: number;
+  },
 ): Promise<TrainJobResult> {
   if (!isModelId(payload.model)) throw new InvalidArgumentError('model must be a model id like "default"');
-  const data = resolveInRoot(ctx.dataDir, payload.data, {});
-  const out = resolveInRoot(ctx.dataDir, `models/${payload.model}`, {});
-  const specifier = './train.js';
-  let train: TrainFn | undefined;
-  try {
-    const mod = (await import(specifier)) as { trainForService?: TrainFn };
-    train = mod.trainForService;
-  } catch {
-    train = undefined;
-  }
-  if (!train)
-    throw new ModelUnavailableError(
-      'training is not available in this build: the model pipeline (libs/pipeline/train.ts trainForService) is missing',
-    );
+  const data = resolveInRoot(ctx.dataDir, payload.data, { mustExist: false });
+  const outDir = resolveInRoot(ctx.dataDir, `models/${payload.model}`);
+  const o = payload.options;
+  const task = (o.task ?? 'mixed') as 'bc' | 'uq' | 'mixed';
+  if (!['bc', 'uq', 'mixed'].includes(task))
+    throw new InvalidArgumentError('options.task must be bc, uq or mixed');
+  const epochs = Number(o.epochs ?? 10);
+  if (!Number.isInteger(epochs) || epochs < 1 || epochs > 1000)
+    throw new InvalidArgumentError('options.epochs must be an integer in [1, 1000]');
+  // Loaded lazily: tfjs and the model code stay out of processes that never train.
+  const { selectBackend } = await import('../model/backend.js');
+  const { trainModel } = await import('./trainModel.js');
+  await selectBackend(ctx.tfBackend ?? 'auto', { threads: ctx.tfThreads });
   await ctx.onProgress(0.01, 'training');
-  const r = await train({
-    data,
-    out,
-    options: payload.options,
-    onProgress: ctx.onProgress,
-    signal: ctx.signal,
+  const r = await trainModel({
+    dataDir: data,
+    outDir,
+    task,
+    epochs,
+    ...(o.members !== undefined ? { config: { members: Number(o.members) } } : {}),
+    onProgress: (p) => {
+      if (p.epoch !== undefined && p.epochs) void ctx.onProgress(Math.min(0.99, p.epoch / p.epochs), p.phase);
+    },
   });
-  return { model: payload.model, path: `models/${payload.model}`, metrics: r ? r.metrics : undefined };
+  return {
+    model: payload.model,
+    path: `models/${payload.model}`,
+    metrics: { val: r.val, seconds: r.seconds },
+  };
 }

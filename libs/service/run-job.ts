@@ -2,6 +2,7 @@
  * The one processor: maps a queue name and payload to the library call. BullMQ's sandboxed processor
  * files and the embedded in-process queue both call this, so the two modes run the same code.
  */
+import type { TfBackendName } from '../contracts/config.js';
 import { InvalidArgumentError } from '../contracts/errors.js';
 import type { ForecastJobPayload, ProgressFn, QueueName, TrainJobPayload } from '../contracts/jobs.js';
 import { runForecastJob } from '../pipeline/forecast.js';
@@ -11,6 +12,8 @@ export interface RunContext {
   dataDir: string;
   onProgress: ProgressFn;
   signal?: AbortSignal;
+  tfBackend?: TfBackendName;
+  tfThreads?: number;
   /** Extra time before the heavy step (EPP_JOB_DELAY_MS; for fault tests and demos). */
   delayMs?: number;
 }

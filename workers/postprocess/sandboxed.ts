@@ -24,6 +24,8 @@ export async function processSandboxed(queue: QueueName, job: SandboxJob): Promi
     return await runJob(queue, job.data, {
       dataDir: config.dataDir,
       delayMs: config.jobDelayMs,
+      tfBackend: config.tfBackend,
+      tfThreads: config.tfThreads,
       onProgress: async (f) => {
         // Throttle: only whole-percent steps reach Redis.
         const pct = Math.round(f * 100);

@@ -26,9 +26,10 @@ export class BullJobQueues extends JobQueues {
     @Inject(CONFIG) private readonly config: EppConfig,
     @InjectQueue(QUEUES.forecast) forecast: Queue,
     @InjectQueue(QUEUES.train) train: Queue,
+    @InjectQueue(QUEUES.batch) batch: Queue,
   ) {
     super();
-    this.queues = { forecast, train };
+    this.queues = { forecast, train, batch };
     for (const q of Object.values(this.queues)) q.on('error', () => undefined);
     this.redis = new Redis(config.redisUrl!, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
     this.redis.on('error', () => undefined);
@@ -94,7 +95,11 @@ export class BullJobQueues extends JobQueues {
         failed: c.failed ?? 0,
       };
     };
-    return { forecast: await one(this.queues.forecast), train: await one(this.queues.train) };
+    return {
+      forecast: await one(this.queues.forecast),
+      train: await one(this.queues.train),
+      batch: await one(this.queues.batch),
+    };
   }
 
   async health(): Promise<QueueHealth> {

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { EppConfig } from '../../../libs/contracts/config.js';
 import { QUEUES, type JobView, type QueueName, queueOfJobId } from '../../../libs/contracts/jobs.js';
+import { inProcessBatchRunner } from '../../../libs/pipeline/batchInProcess.js';
 import { InProcessQueue } from '../../../libs/service/in-process-queue.js';
 import { runJob } from '../../../libs/service/run-job.js';
 import { JobQueues, type QueueCounts, type QueueHealth } from './job-queues.js';
@@ -20,9 +21,25 @@ export class EmbeddedJobQueues extends JobQueues {
         backoffMs: config.retryDelayMs,
         retentionMs: config.jobRetentionS * 1000,
         run: (queue, data, ctx) =>
-          runJob(queue, data, { dataDir: config.dataDir, delayMs: config.jobDelayMs, ...ctx }),
+          runJob(queue, data, {
+            dataDir: config.dataDir,
+            delayMs: config.jobDelayMs,
+            tfBackend: config.tfBackend,
+            tfThreads: config.tfThreads,
+            ...ctx,
+          }),
       });
-    this.queues = { forecast: make(QUEUES.forecast), train: make(QUEUES.train) };
+    const forecast = make(QUEUES.forecast);
+    // Nightly batches run one at a time; their post-processing jobs go through the forecast queue above.
+    const batch = new InProcessQueue({
+      name: QUEUES.batch,
+      concurrency: 1,
+      attempts: 1,
+      backoffMs: config.retryDelayMs,
+      retentionMs: config.jobRetentionS * 1000,
+      run: inProcessBatchRunner(config.dataDir, forecast),
+    });
+    this.queues = { forecast, train: make(QUEUES.train), batch };
   }
 
   submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }> {
@@ -36,7 +53,7 @@ export class EmbeddedJobQueues extends JobQueues {
 
   counts(): Promise<QueueCounts> {
     const c = (q: QueueName) => ({ ...this.queues[q].counts(), delayed: 0 });
-    return Promise.resolve({ forecast: c('forecast'), train: c('train') });
+    return Promise.resolve({ forecast: c('forecast'), train: c('train'), batch: c('batch') });
   }
 
   health(): Promise<QueueHealth> {
