@@ -1,0 +1,102 @@
+/**
+ * End to end on a generated tiny testbed (a few steps only): train writes a model folder with a manifest,
+ * postprocess writes CF products with σ > 0, bad input gives errors that list what is missing.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { selectBackend } from '../../../libs/model/backend.js';
+import { readManifest } from '../../../libs/model/folder.js';
+import { openDataset } from '../../../libs/netcdf/open.js';
+import { writeNetcdf } from '../../../libs/netcdf/write.js';
+import { postprocessWithModel } from '../../../libs/pipeline/postprocess.js';
+import { trainModel } from '../../../libs/pipeline/trainModel.js';
+import { ArchiveWriter, TestbedGenerator } from '../../../libs/testbed/index.js';
+
+let dir: string;
+const small = { bcFilters: 2, bcLevels: 1, uqFilters: 2, uqBlocks: 1, uqBranchFilters: 1 };
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  dir = mkdtempSync(path.join(tmpdir(), 'epp-pipeline-'));
+  await new TestbedGenerator({ preset: 'tiny', seed: 3 }).process(new ArchiveWriter(path.join(dir, 'tb')));
+}, 180_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test('train → model folder; postprocess → products with σ > 0; no tensors leak', async () => {
+  const before = tf.memory().numTensors;
+  const out = path.join(dir, 'model');
+  const losses: number[] = [];
+  const r = await trainModel({
+    dataDir: path.join(dir, 'tb'),
+    outDir: out,
+    task: 'mixed',
+    epochs: 1,
+    maxTrainSamples: 4,
+    config: small,
+    onProgress: (p) => p.phase === 'train' && p.loss !== undefined && losses.push(p.loss),
+  });
+  expect(r.trainSamples).toBe(4);
+  expect(r.val.crps.every((c) => c > 0)).toBe(true);
+  const m = await readManifest(out);
+  expect(m.config.targets).toEqual(['t850', 'z500']);
+  expect(m.trainingData?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  expect(tf.memory().numTensors).toBe(before);
+
+  const res = await postprocessWithModel({
+    modelDir: out,
+    forecastPath: path.join(dir, 'tb', 'forecasts', '20160204T00Z.nc'),
+    outPath: path.join(dir, 'pp.nc'),
+    products: ['mean', 'std', 'percentiles'],
+    percentiles: [10, 90],
+  });
+  expect(res.sigmaMin).toBeGreaterThan(0);
+  const ds = await openDataset(path.join(dir, 'pp.nc'));
+  const mean = ds.readVariable('t850_mean').data;
+  const p = ds.readVariable('t850').data; // [time, percentile, lat, lon]
+  const n = mean.length;
+  for (let i = 0; i < n; i += 97) expect(p[i]).toBeLessThan(p[n + i]); // 10th < 90th percentile
+  ds.close();
+  expect(tf.memory().numTensors).toBe(before);
+}, 300_000);
+
+test('a forecast without the model variables is refused with the list of what is missing', async () => {
+  const file = path.join(dir, 'only-u.nc');
+  const lat = Array.from({ length: 31 }, (_, i) => 90 - 6 * i);
+  const lon = Array.from({ length: 60 }, (_, j) => 6 * j);
+  await writeNetcdf(file, {
+    dimensions: [
+      { name: 'number', size: 5 },
+      { name: 'level', size: 1 },
+      { name: 'latitude', size: 31 },
+      { name: 'longitude', size: 60 },
+    ],
+    variables: [
+      {
+        name: 'number',
+        dtype: 'int',
+        dims: ['number'],
+        data: [0, 1, 2, 3, 4],
+        attrs: { standard_name: 'realization' },
+      },
+      { name: 'level', dtype: 'int', dims: ['level'], data: [500], attrs: { units: 'millibars' } },
+      { name: 'latitude', dtype: 'float', dims: ['latitude'], data: lat },
+      { name: 'longitude', dtype: 'float', dims: ['longitude'], data: lon },
+      {
+        name: 'u',
+        dtype: 'float',
+        dims: ['number', 'level', 'latitude', 'longitude'],
+        data: new Float32Array(5 * 31 * 60),
+      },
+    ],
+  });
+  await expect(
+    postprocessWithModel({
+      modelDir: path.join(dir, 'model'),
+      forecastPath: file,
+      outPath: path.join(dir, 'x.nc'),
+    }),
+  ).rejects.toThrow(/needs variables\/levels z, t, 850 hPa/);
+});
