@@ -8,6 +8,7 @@ import { registerTestbed } from './testbed.js';
 import { registerTrain } from './train.js';
 import { registerPostprocess } from './postprocess.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerBackends } from './backends.js';
 
 /** Every `epp` sub-command registers itself here (one line each). */
 export function registerCommands(program: Command): void {
@@ -20,5 +21,6 @@ export function registerCommands(program: Command): void {
   registerPostprocess(program);
   registerEvaluate(program);
   registerReport(program);
+  registerBackends(program);
   void program;
 }
