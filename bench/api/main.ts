@@ -1,0 +1,232 @@
+/**
+ * `npm run -s bench -- api [--json] [--jobs 50] [--points 200]` (loopback only, bounded):
+ *  - p50/p99 latency of N concurrent point queries on a finished forecast;
+ *  - end-to-end throughput of M post-processing jobs (raw, real ERA5 t850, distinct requests) in embedded
+ *    mode and on Redis with 1 and with 2 worker processes.
+ * Needs the real data (EPP_REAL_DATA, default ../shared/data/real) and `redis-server` on PATH.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { printResults } from '../report.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const KEY = 'bench-admin-key-0123456789';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address() as net.AddressInfo;
+      s.close(() => resolve(a.port));
+    });
+  });
+}
+
+function launch(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; out: () => string }> {
+  const child = spawn(args[0], args.slice(1), {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${args.join(' ')} not ready:\n${out}`)), 60000);
+    const on = (d: Buffer) => {
+      out += d.toString();
+      if (ready.test(out)) {
+        clearTimeout(t);
+        resolve({ child, out: () => out });
+      }
+    };
+    child.stdout.on('data', on);
+    child.stderr.on('data', on);
+    child.once('exit', (c) => reject(new Error(`${args[0]} exited ${c}:\n${out}`)));
+  });
+}
+
+async function stop(p: { child: ChildProcess }): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  await new Promise<void>((r) => {
+    p.child.once('exit', () => r());
+    p.child.kill('SIGTERM');
+  });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies are read field by field
+type Json = any;
+
+async function call(
+  url: string,
+  method: string,
+  p: string,
+  json?: unknown,
+): Promise<{ status: number; body: Json }> {
+  const res = await fetch(url + p, {
+    method,
+    headers: { authorization: `Bearer ${KEY}`, ...(json ? { 'content-type': 'application/json' } : {}) },
+    body: json ? JSON.stringify(json) : undefined,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function waitAll(url: string, ids: string[]): Promise<void> {
+  const left = new Set(ids);
+  while (left.size) {
+    for (const id of [...left]) {
+      const r = await call(url, 'GET', `/v1/jobs/${id}`);
+      if (r.body.state === 'completed') left.delete(id);
+      else if (r.body.state === 'failed')
+        throw new Error(`job ${id} failed: ${JSON.stringify(r.body.error)}`);
+    }
+    if (left.size) await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const pct = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+/** Submit `n` distinct jobs and time until all have completed. */
+async function throughput(
+  url: string,
+  n: number,
+  salt: number,
+): Promise<{ seconds: number; jobsPerS: number }> {
+  const t0 = performance.now();
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await call(url, 'POST', '/v1/forecasts', {
+      source: { path: 'inbox/era5.nc' },
+      variable: 't',
+      level: 850,
+      thresholds: [250 + salt + i * 0.01],
+    });
+    if (r.status !== 202) throw new Error(`submit failed: ${JSON.stringify(r.body)}`);
+    ids.push(r.body.id);
+  }
+  await waitAll(url, ids);
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, jobsPerS: n / seconds };
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const asJson = argv.includes('--json');
+  const arg = (name: string, d: number) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? Math.min(1000, Math.max(1, Number(argv[i + 1]))) : d;
+  };
+  const nJobs = arg('--jobs', 50);
+  const nPoints = arg('--points', 200);
+  const real = path.resolve(process.env.EPP_REAL_DATA ?? path.join(ROOT, '../shared/data/real'));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'epp-bench-api-'));
+  mkdirSync(path.join(dataDir, 'inbox'));
+  copyFileSync(
+    path.join(real, 'cfgrib_era5_eda/era5-levels-members.nc3.nc'),
+    path.join(dataDir, 'inbox/era5.nc'),
+  );
+  const procs: { child: ChildProcess }[] = [];
+  const results: Record<string, unknown> = {};
+  const rows: (string | number)[][] = [];
+  try {
+    const base = {
+      EPP_DATA_DIR: dataDir,
+      EPP_API_KEYS: `${KEY}:admin`,
+      EPP_HOST: '127.0.0.1',
+      PORT: '0',
+      EPP_LOG_LEVEL: 'warn',
+    };
+    const api = (env: Record<string, string>) =>
+      launch(['node', 'dist/apps/api/main.js'], { ...base, ...env }, /listening on http:\/\/[\d.:]+/);
+    const urlOf = (p: { out: () => string }) => /listening on (http:\/\/[\d.]+:\d+)/.exec(p.out())![1];
+
+    // Embedded mode: point queries, then throughput of one in-process worker.
+    const emb = await api({});
+    procs.push(emb);
+    const url = urlOf(emb);
+    const first = await call(url, 'POST', '/v1/forecasts', {
+      source: { path: 'inbox/era5.nc' },
+      variable: 't',
+      level: 850,
+      thresholds: [273.15],
+    });
+    await waitAll(url, [first.body.id]);
+    await call(url, 'GET', `/v1/forecasts/${first.body.id}/point?lat=0&lon=0`); // warm the product cache
+    const lat: number[] = [];
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: nPoints }, async (_, i) => {
+        const s = performance.now();
+        const r = await call(
+          url,
+          'GET',
+          `/v1/forecasts/${first.body.id}/point?lat=${-80 + (i * 160) / nPoints}&lon=${(i * 7) % 360}`,
+        );
+        if (r.status !== 200) throw new Error(`point query: ${JSON.stringify(r.body)}`);
+        lat.push(performance.now() - s);
+      }),
+    );
+    const wall = performance.now() - t0;
+    results.point_queries = {
+      concurrent: nPoints,
+      p50_ms: pct(lat, 0.5),
+      p99_ms: pct(lat, 0.99),
+      max_ms: Math.max(...lat),
+      wall_ms: wall,
+    };
+    rows.push(
+      [`${nPoints} concurrent point queries`, 'p50 ms', pct(lat, 0.5)],
+      ['', 'p99 ms', pct(lat, 0.99)],
+      ['', 'queries/s', (nPoints / wall) * 1000],
+    );
+    const e = await throughput(url, nJobs, 0);
+    results.embedded = e;
+    rows.push([`${nJobs} jobs, embedded (1 process)`, 'jobs/s', e.jobsPerS]);
+    await stop(emb);
+
+    // Redis: the API plus 1, then 2 worker processes (distinct requests each round).
+    const port = await freePort();
+    const redis = await launch(
+      ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {},
+      /Ready to accept/,
+    );
+    procs.push(redis);
+    const redisEnv = { REDIS_URL: `redis://127.0.0.1:${port}`, EPP_QUEUE_PREFIX: `bench${process.pid}` };
+    const rapi = await api(redisEnv);
+    procs.push(rapi);
+    const rurl = urlOf(rapi);
+    for (const workers of [1, 2]) {
+      const ws = await Promise.all(
+        Array.from({ length: workers }, () =>
+          launch(
+            ['node', 'dist/workers/postprocess/main.js'],
+            { ...base, ...redisEnv, EPP_LOG_LEVEL: 'info' },
+            /worker ready/,
+          ),
+        ),
+      );
+      procs.push(...ws);
+      const r = await throughput(rurl, nJobs, workers * 10);
+      results[`redis_${workers}_worker${workers > 1 ? 's' : ''}`] = r;
+      rows.push([
+        `${nJobs} jobs, Redis, ${workers} worker process${workers > 1 ? 'es' : ''}`,
+        'jobs/s',
+        r.jobsPerS,
+      ]);
+      await Promise.all(ws.map(stop));
+    }
+  } finally {
+    for (const p of procs.reverse()) await stop(p).catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  results.machine = { cpus: os.cpus().length, node: process.version, loadavg_1m: os.loadavg()[0] };
+  printResults(results, { header: ['measurement', 'unit', 'value'], rows }, asJson);
+}
