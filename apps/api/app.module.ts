@@ -13,6 +13,7 @@ import type { EppConfig } from '../../libs/contracts/config.js';
 import { QUEUES } from '../../libs/contracts/jobs.js';
 import { ApiKeyStore } from '../../libs/service/api-keys.js';
 import { ApiKeyGuard } from './auth.guard.js';
+import { BatchesController } from './batches/batches.controller.js';
 import { DatasetsController, ModelsController } from './catalog.controller.js';
 import { EppExceptionFilter } from './error.filter.js';
 import { ForecastsController } from './forecasts/forecasts.controller.js';
@@ -58,6 +59,7 @@ export class AppModule {
         ModelsController,
         DatasetsController,
         HealthController,
+        BatchesController,
       ],
       providers: [
         { provide: CONFIG, useValue: config },

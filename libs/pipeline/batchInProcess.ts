@@ -2,9 +2,9 @@
  * The batch's jobs through the embedded in-process queue (the same queue, contracts and runner as API
  * jobs): every job is submitted under its deterministic id and the executor waits for each to finish.
  */
-import type { ForecastJobResult } from '../contracts/jobs.js';
-import type { InProcessQueue } from '../service/in-process-queue.js';
-import { outcomeOf, type BatchExecutor } from './batchRun.js';
+import type { BatchJobPayload, ForecastJobResult } from '../contracts/jobs.js';
+import type { InProcessQueue, JobRunner } from '../service/in-process-queue.js';
+import { batchJobResult, NightlyBatch, outcomeOf, type BatchExecutor } from './batchRun.js';
 import type { JobOutcome } from './batchTypes.js';
 
 export function inProcessExecutor(queue: InProcessQueue): BatchExecutor {
@@ -34,4 +34,21 @@ export function inProcessExecutor(queue: InProcessQueue): BatchExecutor {
       for (const j of jobs) queue.add(j.payload.id, j.payload);
       for (const j of jobs) settle(j.payload.id); // ids that had already finished
     });
+}
+
+/**
+ * The embedded queue's runner for `batch` jobs: one NightlyBatch whose post-processing jobs go through the
+ * embedded `forecast` queue. The batch job's id is the run id.
+ */
+export function inProcessBatchRunner(dataDir: string, forecastQueue: InProcessQueue): JobRunner {
+  return async (_queue, data, ctx) => {
+    const p = (data ?? {}) as BatchJobPayload;
+    const record = await new NightlyBatch({ dataDir }).run(inProcessExecutor(forecastQueue), {
+      ...(p.id ? { id: p.id } : {}),
+      ...(p.date ? { date: p.date } : {}),
+      trigger: p.trigger ?? 'embedded',
+      onProgress: ctx.onProgress,
+    });
+    return batchJobResult(record);
+  };
 }

@@ -65,6 +65,24 @@ export function errorOf(err: unknown): { code: string; message: string } {
     : { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** What a batch job returns through the job API: counts and where the full record is. */
+export function batchJobResult(r: BatchRunRecord) {
+  return {
+    batch: r.id,
+    status: r.status,
+    record: `batch/runs/${r.id}.json`,
+    jobs: {
+      total: r.jobs.length,
+      processed: r.jobs.filter((j) => j.status === 'processed').length,
+      failed: r.jobs.filter((j) => j.status === 'failed').length,
+    },
+    verified: r.verifications.filter((v) => v.status === 'verified').length,
+    methods: Object.fromEntries(Object.entries(r.methods).map(([k, v]) => [k, v.method])),
+    durationMs: r.durationMs,
+    ...(r.error ? { error: r.error } : {}),
+  };
+}
+
 export function newRunId(now = new Date()): string {
   const s = now.toISOString().replace(/[-:]/g, '').slice(0, 15);
   return `run-${s}Z-${randomBytes(3).toString('hex')}`;
