@@ -71,6 +71,9 @@ export async function selectBackend(
   const key = `${kind}:${threads}`;
   if (cached?.key === key && tf.getBackend() === cached.choice.name) return cached.choice;
   const choice = await choose(kind, threads);
+  if (choice.threads !== undefined && choice.threads < threads) {
+    choice.reason += `; ${threads} wasm threads asked for, ${choice.threads} in use (tfjs-backend-wasm loads its single-threaded binary under Node)`;
+  }
   cached = { key, choice };
   const detail = choice.threads === undefined ? '' : ` (threads: ${choice.threads})`;
   opts.log?.(`tensor backend: ${choice.name}${detail} — ${choice.reason}`);

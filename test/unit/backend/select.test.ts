@@ -57,6 +57,12 @@ describe('selectBackend', () => {
     ).toBe(4 * 4 + 4 * 6 + 9); // ones conv ones: corners see 4 taps, edges 6, the centre 9
   });
 
+  it('reports the wasm threads actually in use when more are asked for', async () => {
+    const choice = await selectBackend('wasm', { threads: 2 });
+    expect(choice.threads).toBe(1);
+    expect(choice.reason).toContain('2 wasm threads asked for, 1 in use');
+  });
+
   it.each<[string, unknown]>([
     ['an unknown backend', ['gpu']],
     ['zero threads', ['wasm', { threads: 0 }]],
