@@ -56,7 +56,7 @@ export interface EvaluationReport {
   targets: TargetReport[];
 }
 
-function toGrid(g: ModelGrid): Grid {
+export function toGrid(g: ModelGrid): Grid {
   const lat = new Float64Array(g.ny * g.nx);
   const lon = new Float64Array(g.ny * g.nx);
   for (let i = 0; i < g.ny; i++)
@@ -90,7 +90,7 @@ function pointQuantiles(fields: Float32Array[], q: number): Float32Array {
   return out;
 }
 
-function fitEmos(
+export function fitEmos(
   train: LoadedSample[],
   t: number,
   k: number,
@@ -99,12 +99,14 @@ function fitEmos(
   key: string,
   lead: number,
   pointByPoint: boolean,
+  units = '1',
 ): EmosCoefficients {
-  const { level } = parseTargetKey(key);
+  const { variable, level } = parseTargetKey(key);
+  const name = units === '1' ? key : variable;
   const n = g.ny * g.nx;
   const fc: EnsembleField[] = train.map((s) => ({
-    variable: key,
-    units: '1',
+    variable: name,
+    units,
     data: s.rawMembers![t].subarray(0, k * n),
     members: Array.from({ length: k }, (_, i) => i),
     ny: g.ny,
@@ -117,8 +119,8 @@ function fitEmos(
     source: `train ${new Date(s.init * 1000).toISOString()}`,
   }));
   const tr: Field2D[] = train.map((s) => ({
-    variable: key,
-    units: '1',
+    variable: name,
+    units,
     data: s.raw.truth![t],
     ny: g.ny,
     nx: g.nx,

@@ -2,6 +2,8 @@ import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { selectBackend, type BackendKind } from '../../../libs/model/backend.js';
+import { resolveModelConfig } from '../../../libs/model/config.js';
+import { writeEmosCoefficients } from '../../../libs/pipeline/trainEmos.js';
 import { trainModel, type TrainOptions } from '../../../libs/pipeline/trainModel.js';
 
 const list = (s?: string) =>
@@ -42,6 +44,7 @@ interface Opts {
   maxSamples?: string;
   progress: boolean;
   json?: boolean;
+  emosOnly?: boolean;
 }
 
 /** `epp train`: fit the mixed BC + UQ model on a testbed archive (DESIGN §2). */
@@ -70,6 +73,7 @@ export function registerTrain(program: Command): void {
     .option('--coslat', 'cos(latitude)-weighted losses')
     .option('--lcn-bias-init <how>', 'zero | mean-residual', 'zero')
     .option('--max-samples <n>', 'use at most n training samples')
+    .option('--emos-only', 'only fit global EMOS on the train split into <out>/emos/<target>.nc')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the result as JSON')
     .action(async (o: Opts) => {
@@ -144,6 +148,11 @@ export function registerTrain(program: Command): void {
           current?.update(p.step ?? 0, { loss: p.loss?.toFixed(4) ?? '-', val: lastVal });
         },
       };
+      if (o.emosOnly) {
+        const files = await writeEmosCoefficients(o.data, o.out, resolveModelConfig(opts.config));
+        process.stdout.write(`wrote ${files.join(', ')}\n`);
+        return;
+      }
       const r = await trainModel(opts);
       bar?.stop();
       const summary = { ...r, backend: backend.name };
