@@ -3,7 +3,8 @@
  * outside the window, or a trained model), score with libs/scoring, draw with libs/report, and write
  * `report.html` (self-contained), `scores.json` and `report.pdf` (headless Chromium, when installed).
  */
-import { mkdirSync, renameSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DataError, InvalidArgumentError, ModelError } from '../contracts/errors.js';
 import type { EnsembleField, Field2D } from '../ensemble/types.js';
@@ -12,11 +13,13 @@ import { browserUnavailableReason, openReportPage } from '../report/browser.js';
 import { renderHtml } from '../report/html.js';
 import type { CaseStudyReport, ForecastScores } from '../report/model.js';
 import { percentile } from '../report/scale.js';
-import type { GaussianForecast } from '../scoring/index.js';
+import { isGaussian, type GaussianForecast } from '../scoring/index.js';
+import { readForecasts } from '../scoring/files.js';
+import { postprocessWithModel } from './postprocess.js';
 import { assembleCaseStudy, type CaseDay } from './reportAssemble.js';
 import { resolveCaseStudy, type CaseStudyRequest } from './reportOptions.js';
-import { readForecastFile, readTruthFile } from './reportRead.js';
-import { boxWindow, cropEnsemble, cropField, cropGrid } from './reportRegion.js';
+import { readForecastFile, readTruthFile, splitVariable } from './reportRead.js';
+import { boxWindow, cropEnsemble, cropField, cropGaussian, cropGrid, fullWindow } from './reportRegion.js';
 
 export type { CaseStudyRequest } from './reportOptions.js';
 
@@ -94,15 +97,23 @@ function toGaussian(
   };
 }
 
+/** The model's Gaussian on the raw field's grid object (same points), so cropping treats both alike. */
+function modelAsEnsembleGrid(g: GaussianForecast, raw: EnsembleField): GaussianForecast {
+  if (g.ny !== raw.ny || g.nx !== raw.nx)
+    throw new DataError(
+      `model output ${g.ny}×${g.nx} differs from the forecast grid ${raw.ny}×${raw.nx} of ${raw.source}`,
+    );
+  return { ...g, grid: raw.grid };
+}
+
 export async function buildCaseStudyReport(
   request: CaseStudyRequest,
   onProgress: ReportProgress = () => {},
 ): Promise<CaseStudyResult> {
   const opts = resolveCaseStudy(request);
-  if (request.model !== 'emos')
+  if (request.model !== 'emos' && !existsSync(path.join(request.model, 'manifest.json')))
     throw new ModelError(
-      `--model ${request.model}: post-processing with a trained mixed model is not available in this build yet ` +
-        `(libs/pipeline/postprocess.ts has not landed); use --model emos`,
+      `--model ${request.model}: not "emos" and not a trained model folder (no manifest.json)`,
     );
   const warnings: string[] = [];
   // Archives of years of files: read only those dated (by name) near the window and its EMOS training period.
@@ -140,9 +151,7 @@ export async function buildCaseStudyReport(
 
   // Region: crop every field to the index rectangle of the box (the whole grid without a box).
   const first = window[0];
-  const w = opts.bbox
-    ? boxWindow(first.grid, opts.bbox, first.source)
-    : { j0: 0, j1: first.ny - 1, i0: 0, i1: first.nx - 1 };
+  const w = opts.bbox ? boxWindow(first.grid, opts.bbox, first.source) : fullWindow(first.ny, first.nx);
   const grid = cropGrid(first.grid, w);
   const crop = (f: EnsembleField): EnsembleField => cropEnsemble(f, w, grid);
   const cropT = (t: Field2D): Field2D => cropField(t, w, grid);
@@ -177,13 +186,48 @@ export async function buildCaseStudyReport(
       `(${training.map((f) => iso(f.validTime)).join(', ')}): α=${coeffs.alpha[0].toFixed(4)}, β=${coeffs.beta[0].toFixed(4)}, ` +
       `γ=${coeffs.gamma[0].toFixed(4)}, δ=${coeffs.delta[0].toFixed(4)}, converged=${coeffs.converged}`;
   } else warnings.push('EMOS could not be fitted: no forecast with truth outside the window.');
+  const modelByTime = new Map<number, GaussianForecast>();
+  if (request.model !== 'emos') {
+    onProgress(0.32, 'running the mixed model');
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'epp-report-pp-'));
+    try {
+      const { variable, level } = splitVariable(request.variable);
+      for (const file of [...new Set(window.map((f) => f.source))]) {
+        const outPath = path.join(tmp, `pp-${path.basename(file)}`);
+        await postprocessWithModel({
+          modelDir: request.model,
+          forecastPath: file,
+          variable,
+          level,
+          products: ['mean', 'std'],
+          outPath,
+        });
+        for (const g of await readForecasts(outPath, request.variable))
+          if (isGaussian(g) && window.some((f) => f.validTime === g.validTime && f.source === file))
+            modelByTime.set(g.validTime, { ...g, source: `mixed model(${path.basename(file)})` });
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    const missing = window.filter((f) => !modelByTime.has(f.validTime));
+    if (missing.length)
+      throw new DataError(
+        `the model gave no forecast valid at ${missing.map((f) => iso(f.validTime)).join(', ')}`,
+      );
+    gaussianSeries.push({ key: 'model', label: 'mixed model' });
+  }
   if (gaussianSeries.length === 0)
     throw new DataError('no post-processed forecast could be made (see warnings)');
 
   const days: CaseDay[] = window.map((f) => ({
     raw: crop(f),
     truth: cropT(truthAt.get(f.validTime)!),
-    gaussians: { emos: emosByTime.get(f.validTime)! },
+    gaussians: {
+      ...(emosByTime.has(f.validTime) ? { emos: emosByTime.get(f.validTime)! } : {}),
+      ...(modelByTime.has(f.validTime)
+        ? { model: cropGaussian(modelAsEnsembleGrid(modelByTime.get(f.validTime)!, f), w, grid) }
+        : {}),
+    },
   }));
   const threshold =
     request.threshold ??
@@ -196,7 +240,7 @@ export async function buildCaseStudyReport(
   const variableLabel = request.variable;
   const units = first.units;
   const region = opts.bbox
-    ? `W ${opts.bbox.west}°, S ${opts.bbox.south}°, E ${opts.bbox.east}°, N ${opts.bbox.north}° (grid rows ${w.j0}–${w.j1}, columns ${w.i0}–${w.i1})`
+    ? `W ${opts.bbox.west}°, S ${opts.bbox.south}°, E ${opts.bbox.east}°, N ${opts.bbox.north}° (${w.rows.length} × ${w.cols.length} grid points)`
     : `whole grid (${first.ny} × ${first.nx} points)`;
   const report: CaseStudyReport = assembleCaseStudy(
     {
@@ -208,7 +252,7 @@ export async function buildCaseStudyReport(
       units,
       days,
       gaussianSeries,
-      primary: 'emos',
+      primary: request.model === 'emos' ? 'emos' : 'model',
       subsetIds,
       threshold,
       thresholdSource:
@@ -216,7 +260,10 @@ export async function buildCaseStudyReport(
       bbox: opts.bbox,
       warnings,
       run: {
-        'post-processing': request.model === 'emos' ? emosText : request.model,
+        'post-processing':
+          request.model === 'emos'
+            ? emosText
+            : `mixed model ${request.model} (subset of its configured members); EMOS: ${emosText}`,
         members: `raw ${m} (${first.members.join(', ')}); subset ${k} (${subsetIds.join(', ')})`,
         ...(opts.eventName
           ? { event: `${opts.eventName}${opts.eventDescription ? ` — ${opts.eventDescription}` : ''}` }
