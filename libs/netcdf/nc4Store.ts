@@ -47,8 +47,7 @@ export class Nc4Store implements RawStore {
   readonly format: NetcdfFormat;
   readonly dimensions: DimensionInfo[] = [];
   readonly variables: VariableInfo[] = [];
-  readonly attrs: Attributes;
-  readonly attrTypes: Record<string, NcType>;
+  private global?: { attrs: Attributes; types: Record<string, NcType> };
   private readonly datasets = new Map<string, H5Dataset>();
   private file: H5File | null;
 
@@ -59,7 +58,6 @@ export class Nc4Store implements RawStore {
     this.file = file;
     const rootAttrs = file.attrs;
     this.format = '_nc3_strict' in rootAttrs ? 'nc4-classic' : 'nc4';
-    ({ attrs: this.attrs, types: this.attrTypes } = convertAttrs(readAttrs(file)));
     // Every attribute is read once (each read is a call into the wasm HDF5 library).
     const entries: Entry[] = [];
     for (const name of file.keys()) {
@@ -69,8 +67,10 @@ export class Nc4Store implements RawStore {
     const isNetcdf4 =
       '_NCProperties' in rootAttrs ||
       entries.some(
-        ({ attrs: a }) =>
-          a.has('_Netcdf4Dimid') || a.has('DIMENSION_LIST') || a.get('CLASS')?.value === 'DIMENSION_SCALE',
+        ({ names, attrs: a }) =>
+          a.has('_Netcdf4Dimid') ||
+          names.includes('DIMENSION_LIST') ||
+          a.get('CLASS')?.value === 'DIMENSION_SCALE',
       );
     if (!isNetcdf4)
       throw new InvalidNetcdfError(
@@ -78,7 +78,7 @@ export class Nc4Store implements RawStore {
       );
     const dimIds = this.readDimensions(entries);
     const byPath = new Map(this.dimensions.map((d) => [`/${d.name}`, d]));
-    for (const { name, ds, meta, attrs: a } of entries) {
+    for (const { name, ds, meta, names, attrs: a } of entries) {
       const label = a.get('NAME')?.value;
       if (typeof label === 'string' && label.startsWith(PHONY_DIM)) continue;
       const dtype = ncType(meta);
@@ -96,20 +96,30 @@ export class Nc4Store implements RawStore {
         const dim = scales.length ? byPath.get(scales[0]) : undefined;
         return dim ? dim.name : phonyDim(this.dimensions, shape[i]);
       });
-      const { attrs, types } = convertAttrs(a);
-      this.variables.push({
+      const info = {
         name,
         dtype,
         dims,
         shape: dims.map((d, i) => this.dimensions.find((x) => x.name === d)?.size ?? shape[i]),
-        attrs,
-        attrTypes: types,
-      });
+      };
+      this.variables.push(lazyAttrs(info, ds, names, () => this.file !== null, path));
       this.datasets.set(name, ds);
     }
   }
 
   /** Dimension scales ordered by `_Netcdf4Dimid`; returns dimid → name. */
+  /** Global attributes, read on first use. */
+  get attrs(): Attributes {
+    return this.globals().attrs;
+  }
+  get attrTypes(): Record<string, NcType> {
+    return this.globals().types;
+  }
+  private globals(): { attrs: Attributes; types: Record<string, NcType> } {
+    if (!this.file) throw new InvalidNetcdfError(`${this.path}: dataset is closed`);
+    return (this.global ??= convertAttrs(readAttrs(this.file)));
+  }
+
   private readDimensions(entries: Entry[]): Map<number, string> {
     const scales = entries
       .filter(({ attrs }) => attrs.get('CLASS')?.value === 'DIMENSION_SCALE')
@@ -195,16 +205,49 @@ interface Entry {
   name: string;
   ds: H5Dataset;
   meta: H5Dataset['metadata'];
+  /** Every attribute name; `attrs` holds only the structural ones (user attributes are read on first use). */
+  names: string[];
   attrs: Map<string, RawAttr>;
+}
+
+const STRUCTURAL = new Set(['CLASS', 'NAME', '_Netcdf4Dimid', '_Netcdf4Coordinates']);
+
+/**
+ * Define `attrs` and `attrTypes` on a VariableInfo as getters that read the user attributes on first access:
+ * each attribute read is a call into the wasm HDF5 library, and most opens touch one or two variables.
+ */
+function lazyAttrs(
+  info: Omit<VariableInfo, 'attrs'>,
+  ds: H5Dataset,
+  names: string[],
+  isOpen: () => boolean,
+  path: string,
+): VariableInfo {
+  let cache: { attrs: Attributes; types: Record<string, NcType> } | undefined;
+  const load = () => {
+    if (!cache && !isOpen())
+      throw new InvalidNetcdfError(
+        `${path}: dataset is closed; read attributes of '${info.name}' before closing`,
+      );
+    return (cache ??= convertAttrs(
+      readAttrs(
+        ds,
+        names.filter((n) => !INTERNAL_ATTRS.has(n)),
+      ),
+    ));
+  };
+  Object.defineProperty(info, 'attrs', { get: () => load().attrs, enumerable: true });
+  Object.defineProperty(info, 'attrTypes', { get: () => load().types, enumerable: true });
+  return info as VariableInfo;
 }
 
 /**
  * Read every attribute with one metadata query each: `Object.keys(attrs)` lists names without opening them,
  * `get_attribute` reads a value (h5wasm's Attribute objects would query the metadata twice).
  */
-function readAttrs(obj: H5Dataset | H5File): Map<string, RawAttr> {
+function readAttrs(obj: H5Dataset | H5File, names: string[] = Object.keys(obj.attrs)): Map<string, RawAttr> {
   const out = new Map<string, RawAttr>();
-  for (const name of Object.keys(obj.attrs)) {
+  for (const name of names) {
     try {
       const value = obj.get_attribute(name, false);
       out.set(name, { value, type: typeOfValue(value) });
@@ -232,7 +275,17 @@ function typeOfValue(v: unknown): NcType {
 }
 
 function entry(name: string, ds: H5Dataset): Entry {
-  return { name, ds, meta: ds.metadata, attrs: readAttrs(ds) };
+  const names = Object.keys(ds.attrs);
+  return {
+    name,
+    ds,
+    meta: ds.metadata,
+    names,
+    attrs: readAttrs(
+      ds,
+      names.filter((n) => STRUCTURAL.has(n)),
+    ),
+  };
 }
 
 function convertAttrs(list: Map<string, RawAttr>): { attrs: Attributes; types: Record<string, NcType> } {
