@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../../libs/contracts/config.js';
 import { describeError } from '../../libs/contracts/errors.js';
+import { startBatchScheduler } from './batch.worker.js';
 import { Heartbeat } from './heartbeat.js';
 import { createWorkers } from './workers.js';
 
@@ -27,6 +28,7 @@ if (!config.redisUrl) {
 }
 
 const workers = createWorkers(config, log);
+const closeScheduler = await startBatchScheduler(config, log);
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
 redis.on('error', (err) => log.warn({ err: err.message }, 'heartbeat connection error'));
 const heartbeat = new Heartbeat(redis, config.queuePrefix, config.heartbeatMs, () => ({
@@ -44,6 +46,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info({ signal }, 'closing workers: finishing running jobs');
   await Promise.all(workers.map((w) => w.close()));
+  await closeScheduler();
   await heartbeat.stop();
   redis.disconnect();
   log.info('worker stopped');

@@ -9,6 +9,7 @@ import { Worker, type Job } from 'bullmq';
 import type pino from 'pino';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { QUEUES, type QueueName } from '../../libs/contracts/jobs.js';
+import { createBatchWorker } from './batch.worker.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -18,6 +19,7 @@ export function processorFile(queue: QueueName): string {
 
 export function createWorkers(config: EppConfig, log: pino.Logger): Worker[] {
   return Object.values(QUEUES).map((queue) => {
+    if (queue === QUEUES.batch) return createBatchWorker({ config, log });
     const worker = new Worker(queue, processorFile(queue), {
       connection: { url: config.redisUrl, maxRetriesPerRequest: null },
       prefix: config.queuePrefix,

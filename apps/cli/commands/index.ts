@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBatch } from './batch.js';
 import { registerConvert } from './convert.js';
 import { registerEmos } from './emos.js';
 import { registerInspect } from './inspect.js';
@@ -13,6 +14,7 @@ import { registerBackends } from './backends.js';
 /** Every `epp` sub-command registers itself here (one line each). */
 export function registerCommands(program: Command): void {
   registerInspect(program);
+  registerBatch(program);
   registerScore(program);
   registerEmos(program);
   registerTestbed(program);
