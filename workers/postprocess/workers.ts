@@ -3,6 +3,7 @@
  * child processes (CPU-heavy work never blocks lock renewal), with the configured concurrency, retention,
  * lock duration and stalled-job check.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type Job } from 'bullmq';
@@ -18,7 +19,13 @@ export function processorFile(queue: QueueName): string {
 }
 
 export function createWorkers(config: EppConfig, log: pino.Logger): Worker[] {
-  return Object.values(QUEUES).map((queue) => {
+  // A queue gets a worker once its sandboxed processor file is part of the build.
+  const queues = Object.values(QUEUES).filter((queue) => {
+    const ok = existsSync(processorFile(queue));
+    if (!ok) log.warn({ queue, file: processorFile(queue) }, 'no processor for this queue: not consuming it');
+    return ok;
+  });
+  return queues.map((queue) => {
     if (queue === QUEUES.batch) return createBatchWorker({ config, log });
     const worker = new Worker(queue, processorFile(queue), {
       connection: { url: config.redisUrl, maxRetriesPerRequest: null },
