@@ -34,11 +34,11 @@ async function fitEmos(archive: string, dataDir: string, inits: string[]): Promi
 }
 
 async function waitFor(q: EmbeddedJobQueues, id: string, seen: number[]): Promise<JobView> {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 6000; i++) {
     const v = (await q.get(id))!;
     seen.push(v.progress);
     if (v.state === 'completed' || v.state === 'failed') return v;
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`job ${id} did not finish`);
 }
