@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<void> {
   const truth = normals(n, 2).map((v) => 0.3 + 1.2 * v);
 
   const times: number[] = [];
-  let out = new Float32Array(n);
+  let out: Float32Array = new Float32Array(n);
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
     out = ensembleCrpsMap(data, m, truth, out);
