@@ -21,7 +21,8 @@ export function processorFile(queue: QueueName): string {
 export function createWorkers(config: EppConfig, log: pino.Logger): Worker[] {
   // A queue gets a worker once its sandboxed processor file is part of the build.
   const queues = Object.values(QUEUES).filter((queue) => {
-    const ok = existsSync(processorFile(queue));
+    // The batch queue runs in this process (batch.worker.ts), not from a sandboxed processor file.
+    const ok = queue === QUEUES.batch || existsSync(processorFile(queue));
     if (!ok) log.warn({ queue, file: processorFile(queue) }, 'no processor for this queue: not consuming it');
     return ok;
   });
