@@ -1,0 +1,49 @@
+/**
+ * The default model on the real ERA5 EDA ensemble (members 1–5 of 10, no step axis: each time is an
+ * analysis-like input): σ > 0 everywhere and μ(t850) within 5 K of the 10-member mean.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { selectBackend } from '../../../libs/model/backend.js';
+import { openDataset } from '../../../libs/netcdf/open.js';
+import { postprocessWithModel } from '../../../libs/pipeline/postprocess.js';
+import { describeRealData, realFile } from '../../helpers/realData.js';
+
+describeRealData('default model on the real ERA5 ensemble', () => {
+  test('writes products with σ > 0 and μ(t850) within 5 K of the 10-member mean', async () => {
+    await selectBackend('wasm');
+    const dir = mkdtempSync(path.join(tmpdir(), 'epp-era5-'));
+    try {
+      const input = realFile('cfgrib_era5_eda/era5-levels-members.nc3.nc');
+      const out = path.join(dir, 'pp.nc');
+      const r = await postprocessWithModel({
+        modelDir: 'data/models/default',
+        forecastPath: input,
+        outPath: out,
+        members: [0, 1, 2, 3, 4],
+      });
+      expect(r.samples).toBe(4);
+      expect(r.sigmaMin).toBeGreaterThan(0);
+      const ds = await openDataset(out);
+      const mu = ds.readVariable('t850_mean').data; // [time, lat, lon]
+      const src = await openDataset(input);
+      const t = src.readVariable('t'); // [time, number, level, lat, lon]
+      const lv = Array.from(src.readVariable('level').data).indexOf(850);
+      const [T, M, L] = t.shape;
+      const n = mu.length / T;
+      let worst = 0;
+      for (let ti = 0; ti < T; ti++)
+        for (let p = 0; p < n; p++) {
+          let m = 0;
+          for (let k = 0; k < M; k++) m += t.data[((ti * M + k) * L + lv) * n + p];
+          worst = Math.max(worst, Math.abs(mu[ti * n + p] - m / M));
+        }
+      expect(worst).toBeLessThan(5);
+      ds.close();
+      src.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
