@@ -1,16 +1,41 @@
 /**
- * `npm run -s bench -- testbed [--preset tiny|small] [--json]`: generate a preset in memory (no files) and
- * report wall and CPU time with the acceptance statistics — the loop used to tune libs/testbed/tuning.ts.
+ * `npm run -s bench -- testbed [--preset tiny|small|year] [--tuning JSON] [--json]`: generate a preset in
+ * memory (no files) and report wall and CPU time with the acceptance statistics — the loop used to tune
+ * libs/testbed/tuning.ts. `year` is TUNING_YEAR (a full test year, cheap); `--tuning` overrides fields of
+ * DEFAULT_TUNING, e.g. '{"rawPerturbationScale":0.9,"memberBias":{"z500PerVorticity":80}}'.
  */
-import { MemoryStatsSink, TestbedGenerator, type PresetName } from '../../libs/testbed/index.js';
+import {
+  DEFAULT_TUNING,
+  MemoryStatsSink,
+  TUNING_YEAR,
+  TestbedGenerator,
+  type PresetName,
+  type TestbedTuning,
+} from '../../libs/testbed/index.js';
 import { printResults } from '../report.js';
+
+function tuningOverride(json: string | undefined): Partial<TestbedTuning> {
+  if (!json) return {};
+  const o = JSON.parse(json) as Partial<TestbedTuning>;
+  return {
+    ...o,
+    member: { ...DEFAULT_TUNING.member, ...(o.member ?? {}) },
+    memberBias: { ...DEFAULT_TUNING.memberBias, ...(o.memberBias ?? {}) },
+  };
+}
 
 export async function run(argv: string[]): Promise<void> {
   const asJson = argv.includes('--json');
   const i = argv.indexOf('--preset');
-  const preset = (i >= 0 ? argv[i + 1] : 'tiny') as PresetName;
+  const preset = i >= 0 ? argv[i + 1] : 'tiny';
+  const k = argv.indexOf('--tuning');
+  const tuning = tuningOverride(k >= 0 ? argv[k + 1] : undefined);
   const sink = new MemoryStatsSink();
-  const gen = new TestbedGenerator({ preset, seed: 1 });
+  const gen = new TestbedGenerator({
+    preset: preset === 'year' ? TUNING_YEAR : (preset as PresetName),
+    seed: 1,
+    tuning,
+  });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await gen.process(sink);
@@ -31,7 +56,7 @@ export async function run(argv: string[]): Promise<void> {
     100 * v.extremeFraction,
   ]);
   printResults(
-    { preset, inits: gen.plan.inits.length, wallSeconds: wallS, cpuSeconds: cpuS, stats: r },
+    { preset, tuning, inits: gen.plan.inits.length, wallSeconds: wallS, cpuSeconds: cpuS, stats: r },
     {
       header: [
         'var',

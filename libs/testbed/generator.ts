@@ -29,7 +29,7 @@ const DAY = 86400;
 export const STEP_HOURS = [0, 24, 48];
 export const LEVELS = [500, 850];
 /** Version of the generator's numerics: bump when the same seed would give different files. */
-export const GENERATOR_VERSION = '1.1.0';
+export const GENERATOR_VERSION = '1.2.0';
 
 export interface InitInfo {
   index: number;
@@ -102,7 +102,8 @@ export class TestbedGenerator {
       throw new InvalidArgumentError(`dtHours must divide 24, got ${tuning.dtHours}`);
     const inits: InitInfo[] = [];
     for (const split of ['train', 'val', 'test'] as SplitName[]) {
-      for (const time of initTimes(preset.splits[split])) inits.push({ index: inits.length, time, split });
+      for (const time of initTimes(preset.splits[split], preset.initWeekdays))
+        inits.push({ index: inits.length, time, split });
     }
     if (inits.length === 0) throw new InvalidArgumentError(`preset '${preset.name}' has no initialisations`);
     const truthTimes: number[] = [];

@@ -13,7 +13,7 @@ export {
 } from './generator.js';
 export { MemoryStatsSink } from './memoryStatsSink.js';
 export { buildManifest, parseManifest, fileStamp, type TestbedManifest } from './manifest.js';
-export { PRESETS, initTimes, type Preset, type PresetName } from './presets.js';
+export { PRESETS, TUNING_YEAR, initTimes, type Preset, type PresetName } from './presets.js';
 export { readArchiveStats, type ArchiveStatsReport } from './statsReader.js';
 export type { ArchiveStats, TargetStats } from './statsAccumulator.js';
 export type { SkillResult } from './skill.js';
