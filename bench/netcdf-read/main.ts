@@ -37,7 +37,7 @@ function child(cmd: string, args: string[]): Measure | { error: string } {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
 }
 
-export async function run(argv: string[]): Promise<void> {
+export function run(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const nIdx = argv.indexOf('--n');
   const n = nIdx >= 0 ? Number(argv[nIdx + 1]) : 20;
@@ -110,4 +110,5 @@ export async function run(argv: string[]): Promise<void> {
     },
     json,
   );
+  return Promise.resolve();
 }
