@@ -8,10 +8,11 @@ import path from 'node:path';
 import type { ForecastRequest } from '../contracts/jobs.js';
 import type { EnsembleField } from '../ensemble/types.js';
 import { resolveInRoot } from '../service/data-root.js';
-import { ModelNotFoundError, ModelUnavailableError } from '../service/errors.js';
+import { ModelNotFoundError } from '../service/errors.js';
 import { ApplyEmos, readCoefficients } from '../emos/index.js';
 import { openDataset } from '../netcdf/index.js';
-import { rawProducts, type ProductSet } from './forecast-products.js';
+import { cropToBbox, rawProducts, type ProductSet } from './forecast-products.js';
+import { checkMixedRequest, mixedProducts, type MixedOptions } from './forecast-mixed.js';
 
 /** Where EMOS coefficients for a variable/level live, relative to the data root (e.g. models/default/emos/t850.nc). */
 export function emosCoefficientsPath(req: Pick<ForecastRequest, 'model' | 'variable' | 'level'>): string {
@@ -38,6 +39,7 @@ export function checkModelAvailable(req: ForecastRequest, dataDir: string): void
     throw new ModelNotFoundError(
       `model '${req.model}' has no manifest.json: it is not a trained mixed model`,
     );
+  if (req.method === 'mixed') checkMixedRequest(req, folder);
 }
 
 function emosPlugin(req: ForecastRequest): ApplyEmos {
@@ -74,20 +76,18 @@ async function emosProducts(
   };
 }
 
+/**
+ * Products of one request on the field read from its file (full grid, requested members). `raw` and `emos` work
+ * per grid point, so the field is cropped to the bbox first; `mixed` runs its network on the full grid, then crops.
+ */
 export async function computeProducts(
   field: EnsembleField,
   req: ForecastRequest,
   dataDir: string,
+  mixed: MixedOptions = {},
 ): Promise<ProductSet> {
   checkModelAvailable(req, dataDir);
-  switch (req.method) {
-    case 'raw':
-      return rawProducts(field, req);
-    case 'emos':
-      return emosProducts(field, req, dataDir);
-    case 'mixed':
-      throw new ModelUnavailableError(
-        'the mixed method is not available in this build yet (libs/pipeline/postprocess.ts from the model work is missing)',
-      );
-  }
+  if (req.method === 'mixed') return mixedProducts(field, req, dataDir, mixed);
+  const cropped = req.bbox ? cropToBbox(field, req.bbox) : field;
+  return req.method === 'raw' ? rawProducts(cropped, req) : emosProducts(cropped, req, dataDir);
 }

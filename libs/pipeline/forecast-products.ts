@@ -5,6 +5,8 @@
  */
 import { InvalidArgumentError } from '../contracts/errors.js';
 import type { ForecastRequest } from '../contracts/jobs.js';
+import { eccLevels, eccReorder } from '../ensemble/ecc.js';
+import { normCdf, normalQuantile } from '../ensemble/normal.js';
 import { memberQuantiles } from '../ensemble/quantiles.js';
 import { memberMean, memberStd } from '../ensemble/stats.js';
 import type { EnsembleField, Grid } from '../ensemble/types.js';
@@ -60,6 +62,48 @@ export function rawProducts(field: EnsembleField, req: ForecastRequest): Product
     out.probabilities = { thresholds: req.thresholds, data };
   }
   if (req.products.includes('realizations')) out.realizations = { ids: field.members, data: field.data };
+  return out;
+}
+
+/**
+ * Products of a Gaussian forecast N(μ, σ²) per grid point (the mixed model, DESIGN §2.3): percentile p =
+ * μ + σ·Φ⁻¹(p) (adds a percentile dim), P(x > t) = 1 − Φ((t − μ)/σ) (adds a threshold dim, units 1) and
+ * realizations by ECC (Schefzik et al. 2013: Gaussian quantiles at levels i/(m+1) in the raw members' rank
+ * order; keeps the member dim). Units: those of the field.
+ */
+export function gaussianProducts(
+  field: EnsembleField,
+  mean: Float32Array,
+  std: Float32Array,
+  req: ForecastRequest,
+): ProductSet {
+  const n = field.ny * field.nx;
+  const m = field.members.length;
+  const out: ProductSet = { field, mean, std };
+  if (req.products.includes('percentiles')) {
+    const data = new Float32Array(req.percentiles.length * n);
+    req.percentiles.forEach((pc, k) => {
+      for (let p = 0; p < n; p++) data[k * n + p] = normalQuantile(pc / 100, mean[p], std[p]);
+    });
+    out.percentiles = { levels: req.percentiles, data };
+  }
+  if (req.products.includes('probabilities')) {
+    const data = new Float32Array(req.thresholds.length * n);
+    req.thresholds.forEach((t, k) => {
+      for (let p = 0; p < n; p++) data[k * n + p] = 1 - normCdf((t - mean[p]) / std[p]);
+    });
+    out.probabilities = { thresholds: req.thresholds, data };
+  }
+  if (req.products.includes('realizations')) {
+    const q = new Float32Array(m * n);
+    eccLevels(m).forEach((lv, k) => {
+      for (let p = 0; p < n; p++) q[k * n + p] = normalQuantile(lv, mean[p], std[p]);
+    });
+    out.realizations = {
+      ids: field.members,
+      data: eccReorder({ data: field.data, members: m, points: n }, q),
+    };
+  }
   return out;
 }
 

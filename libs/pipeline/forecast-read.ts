@@ -7,6 +7,7 @@ import { InvalidArgumentError, MismatchError, NotFoundInFileError } from '../con
 import type { ForecastRequest } from '../contracts/jobs.js';
 import type { EnsembleField, Grid } from '../ensemble/types.js';
 import type { Dataset } from '../netcdf/types.js';
+import { readSteps } from './datasetFields.js';
 
 const LEVEL_DIMS = ['level', 'isobaricInhPa', 'pressure', 'plev', 'pressure_level', 'lev'];
 const LAT_NAMES = ['latitude', 'lat', 'y', 'projection_y_coordinate', 'grid_latitude'];
@@ -137,6 +138,32 @@ function buildGrid(ds: Dataset, yName: string, xName: string, ny: number, nx: nu
   return { kind: latlon ? 'latlon' : 'projected', yName, xName, y, x, latitude, longitude };
 }
 
+function firstTime(ds: Dataset, name: string, index = 0): number {
+  try {
+    return ds.readTime(name)[index] ?? NaN;
+  } catch {
+    return NaN; // not a CF time (e.g. a step axis in hours)
+  }
+}
+
+/**
+ * Valid time (s since 1970) of the planned slice: the time coordinate at the time index; for a lead (`step`)
+ * axis, initialisation (`time` / `forecast_reference_time`, first entry) + step; NaN when neither is known.
+ */
+function readValidTime(ds: Dataset, plan: FieldLayout): number {
+  if (plan.timeDim === 'step' || (plan.timeDim === undefined && ds.hasVariable('step'))) {
+    const steps = readSteps(ds);
+    const init = ['time', 'forecast_reference_time']
+      .filter((t) => ds.hasVariable(t))
+      .map((t) => firstTime(ds, t))
+      .find(Number.isFinite);
+    if (steps && init !== undefined) return init + steps[plan.timeDim ? plan.timeIndex : 0] * 3600;
+    return NaN;
+  }
+  if (plan.timeDim && ds.hasVariable(plan.timeDim)) return firstTime(ds, plan.timeDim, plan.timeIndex);
+  return ds.hasVariable('time') ? firstTime(ds, 'time') : NaN;
+}
+
 /** Read the planned hyperslab and keep the requested members: data[member, y, x] float32. */
 export function readField(ds: Dataset, req: ForecastRequest, plan: FieldLayout): EnsembleField {
   const v = ds.variable(req.variable);
@@ -151,20 +178,7 @@ export function readField(ds: Dataset, req: ForecastRequest, plan: FieldLayout):
     const off = (mi - plan.start[mDim]) * n;
     for (let p = 0; p < n; p++) data[k * n + p] = dec.data[off + p];
   });
-  let validTime = NaN;
-  if (plan.timeDim && ds.hasVariable(plan.timeDim)) {
-    try {
-      validTime = ds.readTime(plan.timeDim)[plan.timeIndex];
-    } catch {
-      validTime = NaN; // a step axis in hours, not a CF time: leave the valid time unknown
-    }
-  } else if (ds.hasVariable('time')) {
-    try {
-      validTime = ds.readTime('time')[0];
-    } catch {
-      validTime = NaN;
-    }
-  }
+  const validTime = readValidTime(ds, plan);
   const units = typeof v.attrs.units === 'string' ? v.attrs.units : '1';
   return {
     variable: req.variable,

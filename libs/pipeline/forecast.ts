@@ -13,17 +13,20 @@ import {
   type ForecastSummary,
   type ProgressFn,
 } from '../contracts/jobs.js';
+import type { TfBackendName } from '../contracts/config.js';
 import { InvalidArgumentError } from '../contracts/errors.js';
 import { openDataset } from '../netcdf/index.js';
 import { writeNetcdf } from '../netcdf/index.js';
 import { resolveInRoot } from '../service/data-root.js';
 import { computeProducts, checkModelAvailable } from './forecast-methods.js';
-import { cropToBbox } from './forecast-products.js';
 import { planField, readField } from './forecast-read.js';
 import { buildResultSpec } from './forecast-write.js';
 
 export interface ForecastContext {
   dataDir: string;
+  /** Tensor backend for the `mixed` method (EPP_TF_BACKEND / EPP_TF_THREADS), selected once per process. */
+  tfBackend?: TfBackendName;
+  tfThreads?: number;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
 }
@@ -79,14 +82,21 @@ export async function runForecastJob(
   await progress(0.05, 'reading');
   const ds = await openDataset(file);
   let field;
+  let plan;
   try {
-    field = readField(ds, req, planField(ds, req));
+    plan = planField(ds, req);
+    field = readField(ds, req, plan);
   } finally {
     ds.close();
   }
-  if (req.bbox) field = cropToBbox(field, req.bbox);
   await progress(0.3, req.method);
-  const set = await computeProducts(field, req, ctx.dataDir);
+  const set = await computeProducts(field, req, ctx.dataDir, {
+    timeIndex: plan.timeIndex,
+    stepAxis: plan.timeDim === 'step',
+    tfBackend: ctx.tfBackend,
+    tfThreads: ctx.tfThreads,
+  });
+  field = set.field;
   await progress(0.8, 'writing');
 
   const rel = outputDir(payload.id);

@@ -2,21 +2,18 @@
  * `epp postprocess` / service method `mixed`: run the mixed model on a forecast file and write calibrated
  * products (DESIGN §3, IMPROVER-style names): `<target>_mean`, `<target>_std`, `<target>(percentile)`,
  * `probability_of_<target>_above_threshold(threshold)`, and ECC members `<target>(realization)` in a sibling
- * `_realizations.nc` file. Input with a `step` axis = one initialisation (leads taken from `step`; the
- * analysis at t0 is not in a forecast file, so the subset mean at step 0 stands in for it). Input without a
- * `step` axis (e.g. the ERA5 EDA sample: time × number × level) = one analysis-like ensemble per time: every
- * lead input is filled with that time's members and the analysis with their mean.
+ * `_realizations.nc` file. How a file becomes model inputs and μ, σ: predictGaussian.ts (shared with the
+ * service's `mixed` method).
  */
-import { InvalidArgumentError, MismatchError, NotFoundInFileError } from '../contracts/errors.js';
+import { InvalidArgumentError } from '../contracts/errors.js';
 import { eccLevels, eccReorder } from '../ensemble/ecc.js';
 import { normCdf, normalQuantile } from '../ensemble/normal.js';
-import { parseTargetKey, predictorKeys, type ModelConfig } from '../model/config.js';
-import { featurize, memberMeanStd } from '../model/features.js';
+import { parseTargetKey, predictorKeys } from '../model/config.js';
 import { loadModelFolder } from '../model/folder.js';
 import { openDataset } from '../netcdf/open.js';
-import type { Dataset, FileSpec, VariableSpec } from '../netcdf/types.js';
+import type { FileSpec, VariableSpec } from '../netcdf/types.js';
 import { writeNetcdf } from '../netcdf/write.js';
-import { readGrid, readLevels, readSteps, requireAll, VariableReader } from './datasetFields.js';
+import { predictGaussian, readModelSamples, type ModelSample } from './predictGaussian.js';
 
 export type Product = 'mean' | 'std' | 'percentiles' | 'probabilities' | 'realizations';
 export const ALL_PRODUCTS: Product[] = ['mean', 'std', 'percentiles', 'probabilities', 'realizations'];
@@ -44,12 +41,6 @@ export interface PostprocessResult {
   samples: number;
   msPerSample: number;
   sigmaMin: number;
-}
-
-interface Sample {
-  validTime: number;
-  ens: Float32Array[][];
-  analysis: Float32Array[];
 }
 
 function validate(o: PostprocessOptions): Product[] {
@@ -88,17 +79,13 @@ export async function postprocessWithModel(o: PostprocessOptions): Promise<Postp
       throw new InvalidArgumentError(
         'probabilities need one target (thresholds have its units): pass --variable and --level',
       );
-    const samples = readSamples(ds, model.grid, cfg, o.members);
+    const samples = readModelSamples(ds, model, { members: o.members });
     const k = cfg.members;
     const n = model.grid.ny * model.grid.nx;
     const results: { mu: Float32Array[]; sigma: Float32Array[] }[] = [];
     const t0 = performance.now();
     for (let i = 0; i < samples.length; i++) {
-      const raw = featurize(
-        { ny: model.grid.ny, nx: model.grid.nx, ens: samples[i].ens, analysis: samples[i].analysis },
-        cfg,
-      );
-      results.push((await model.predict([raw]))[0]);
+      results.push(await predictGaussian(model, samples[i]));
       o.onProgress?.(i + 1, samples.length);
     }
     const msPerSample = (performance.now() - t0) / samples.length;
@@ -148,90 +135,6 @@ export async function postprocessWithModel(o: PostprocessOptions): Promise<Postp
   }
 }
 
-/** Check the file against the model (grid, variables, levels, members, leads) and read its samples. */
-function readSamples(
-  ds: Dataset,
-  grid: { latitudes: number[]; longitudes: number[] },
-  c: ModelConfig,
-  memberIds?: number[],
-): Sample[] {
-  const file = ds.path;
-  const fg = readGrid(ds);
-  const same = (a: number[], b: number[]) =>
-    a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) < 1e-3);
-  if (!same(fg.latitudes, grid.latitudes) || !same(fg.longitudes, grid.longitudes))
-    throw new MismatchError(
-      `${file}: grid ${fg.latitudes.length}×${fg.longitudes.length} (lat ${fg.latitudes[0]}…${fg.latitudes.at(-1)}, lon ${fg.longitudes[0]}…${fg.longitudes.at(-1)}) differs from the model's ${grid.latitudes.length}×${grid.longitudes.length} (lat ${grid.latitudes[0]}…${grid.latitudes.at(-1)}, lon ${grid.longitudes[0]}…${grid.longitudes.at(-1)})`,
-    );
-  const levels = readLevels(ds);
-  const missingVars = c.predictors.filter((v) => !ds.hasVariable(v));
-  const missingLevels = c.levels.filter((l) => !levels.values.includes(l)).map((l) => `${l} hPa`);
-  requireAll(
-    file,
-    'variables/levels',
-    [...missingVars, ...missingLevels],
-    [...ds.variables.map((v) => v.name), ...levels.values.map((l) => `${l} hPa`)],
-  );
-  const axis = ds.memberAxis();
-  if (!axis)
-    throw new NotFoundInFileError(`${file}: no ensemble member axis (the model needs ${c.members} members)`);
-  const ids = Array.from(ds.readVariable(axis.name).data);
-  let idx: number[];
-  if (memberIds) {
-    const missing = memberIds.filter((m) => !ids.includes(m));
-    requireAll(file, 'members', missing.map(String), ids.map(String));
-    idx = memberIds.map((m) => ids.indexOf(m));
-  } else idx = ids.slice(0, c.members).map((_, i) => i);
-  if (idx.length !== c.members)
-    throw new MismatchError(
-      `${file}: the model takes ${c.members} members, ${idx.length} ${memberIds ? 'were selected' : 'are in the file'}`,
-    );
-  const steps = readSteps(ds);
-  const keys = predictorKeys(c);
-  const readers = new Map(c.predictors.map((v) => [v, new VariableReader(ds.readVariable(v), fg, file)]));
-  const n = fg.latitudes.length * fg.longitudes.length;
-  const block = (key: string, at: Record<string, number>) => {
-    const { variable, level } = parseTargetKey(key);
-    const r = readers.get(variable)!;
-    const out = new Float32Array(c.members * n);
-    idx.forEach((mi, i) =>
-      out.set(
-        r.field({
-          ...at,
-          [axis.name]: mi,
-          ...(levels.name ? { [levels.name]: levels.values.indexOf(level) } : {}),
-        }),
-        i * n,
-      ),
-    );
-    return out;
-  };
-  const timeName = ['time', 'forecast_reference_time'].find((t) => ds.hasVariable(t));
-  const times = timeName ? Array.from(ds.readTime(timeName)) : [0];
-  if (steps) {
-    requireAll(
-      file,
-      'lead times (h)',
-      c.leads.filter((l) => !steps.includes(l)).map(String),
-      steps.map(String),
-    );
-    const timeAt =
-      timeName && ds.variable(timeName).dims.length ? { [ds.variable(timeName).dims[0]]: 0 } : {};
-    const ens = c.leads.map((l) => keys.map((key) => block(key, { ...timeAt, step: steps.indexOf(l) })));
-    const analysis = keys.map((_, i) => memberMeanStd(ens[0][i], c.members, n).mean);
-    return [{ validTime: times[0] + c.leads[c.leads.length - 1] * 3600, ens, analysis }];
-  }
-  const tdim = timeName ? ds.variable(timeName).dims[0] : undefined;
-  return times.map((time, ti) => {
-    const fields = keys.map((key) => block(key, tdim ? { [tdim]: ti } : {}));
-    return {
-      validTime: time,
-      ens: c.leads.map(() => fields),
-      analysis: fields.map((f) => memberMeanStd(f, c.members, n).mean),
-    };
-  });
-}
-
 const STANDARD: Record<string, string> = {
   t: 'air_temperature',
   z: 'geopotential',
@@ -245,7 +148,7 @@ function productSpec(
   o: PostprocessOptions,
   products: Product[],
   grid: { ny: number; nx: number; latitudes: number[]; longitudes: number[] },
-  samples: Sample[],
+  samples: ModelSample[],
   results: { mu: Float32Array[]; sigma: Float32Array[] }[],
   tIdx: number[],
   targets: string[],

@@ -1,6 +1,7 @@
 /** The service in embedded mode (no Redis): `npm start` as one process runs the API and the worker. */
 import { describeRealData } from '../helpers/realData.js';
 import { forecastScenario } from './helpers/scenario.js';
+import { mixedScenario } from './helpers/mixedScenario.js';
 import { makeDataRoot, removeDataRoot, requireBuild, startApi, type Api } from './helpers/service.js';
 
 describeRealData('e2e: embedded mode (in-process queue)', () => {
@@ -18,4 +19,5 @@ describeRealData('e2e: embedded mode (in-process queue)', () => {
   });
 
   forecastScenario(() => ({ api, dataDir }));
+  mixedScenario(() => ({ api, dataDir }));
 });

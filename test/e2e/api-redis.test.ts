@@ -2,6 +2,7 @@
 import { describeRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 import { realDataAvailable } from '../helpers/realData.js';
 import { forecastScenario } from './helpers/scenario.js';
+import { mixedScenario } from './helpers/mixedScenario.js';
 import { deletePrefix, randomPrefix } from './helpers/redisPrefix.js';
 import {
   makeDataRoot,
@@ -42,6 +43,7 @@ import {
   });
 
   forecastScenario(() => ({ api, dataDir }));
+  mixedScenario(() => ({ api, dataDir }));
 
   test('the worker reports its heartbeat and stops cleanly on SIGTERM', async () => {
     const h = await api.req('GET', '/health', { key: null });
