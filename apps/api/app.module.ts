@@ -21,6 +21,7 @@ import { ForecastsService } from './forecasts/forecasts.service.js';
 import { ResultsService } from './forecasts/results.service.js';
 import { HealthController, MetricsService } from './health.controller.js';
 import { JobsController } from './jobs.controller.js';
+import { ReportsController } from './reports/reports.controller.js';
 import { BullJobQueues } from './queue/bullmq-job-queues.js';
 import { EmbeddedJobQueues } from './queue/embedded-job-queues.js';
 import { JobQueues } from './queue/job-queues.js';
@@ -38,7 +39,12 @@ export class AppModule {
             connection: { url: config.redisUrl, enableOfflineQueue: false },
             prefix: config.queuePrefix,
           }),
-          BullModule.registerQueue({ name: QUEUES.forecast }, { name: QUEUES.train }, { name: QUEUES.batch }),
+          BullModule.registerQueue(
+            { name: QUEUES.forecast },
+            { name: QUEUES.train },
+            { name: QUEUES.batch },
+            { name: QUEUES.report },
+          ),
         ]
       : [];
     const queueProvider: Provider = config.redisUrl
@@ -60,6 +66,7 @@ export class AppModule {
         DatasetsController,
         HealthController,
         BatchesController,
+        ReportsController,
       ],
       providers: [
         { provide: CONFIG, useValue: config },

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from './errors.js';
 
-export const QUEUES = { forecast: 'forecast', train: 'train', batch: 'batch' } as const;
+export const QUEUES = { forecast: 'forecast', train: 'train', batch: 'batch', report: 'report' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const METHODS = ['mixed', 'emos', 'raw'] as const;
@@ -55,7 +55,7 @@ export interface BatchJobPayload {
 }
 
 /** Job id prefix per queue. */
-const JOB_ID_PREFIX: Record<QueueName, string> = { forecast: 'fc', train: 'tr', batch: 'ba' };
+const JOB_ID_PREFIX: Record<QueueName, string> = { forecast: 'fc', train: 'tr', batch: 'ba', report: 'rp' };
 
 export interface TrainJobPayload {
   id: string;
@@ -260,6 +260,7 @@ export function queueOfJobId(id: string): QueueName | null {
   if (/^fc-[0-9a-f]{24}$/.test(id)) return 'forecast';
   if (/^tr-[0-9a-f]{24}$/.test(id)) return 'train';
   if (/^ba-[0-9a-f]{24}$/.test(id)) return 'batch';
+  if (/^rp-[0-9a-f]{24}$/.test(id)) return 'report';
   return null;
 }
 
@@ -271,4 +272,116 @@ export function encodeJobError(code: string, message: string): string {
 export function decodeJobError(reason: string | undefined | null): { code: string; message: string } {
   const m = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(reason ?? '');
   return m ? { code: m[1], message: m[2] } : { code: 'INTERNAL', message: reason || 'unknown error' };
+}
+
+/**
+ * A case-study report request (libs/pipeline/reportBuild.ts) as the API takes it: `data` is a folder
+ * relative to the data root (with `forecasts/` or `history/` and `truth/`), `model` is `emos` or a model
+ * id under `<dataDir>/models/`. The output folder is not chosen by the client: `<dataDir>/outputs/<id>/`.
+ */
+export interface ReportRequest {
+  data: string;
+  variable: string;
+  model: string;
+  event?: string;
+  /** [west, south, east, north] in degrees. */
+  bbox?: [number, number, number, number];
+  from?: string;
+  to?: string;
+  members?: number;
+  leadHours?: number;
+  threshold?: number;
+  pdf: boolean;
+  title?: string;
+}
+
+export interface ReportJobPayload {
+  id: string;
+  request: ReportRequest;
+}
+
+export interface ReportJobResult {
+  /** Paths relative to the data root; `pdf` is null when not printed (reason in `pdfSkipped`). */
+  outputs: { html: string; json: string; pdf: string | null };
+  pdfSkipped?: string;
+  validTimes: string[];
+  warnings: string[];
+}
+
+const REPORT_FIELDS = new Set([
+  'data',
+  'variable',
+  'model',
+  'event',
+  'bbox',
+  'from',
+  'to',
+  'members',
+  'leadHours',
+  'threshold',
+  'pdf',
+  'title',
+]);
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Apply defaults and check a report request; errors name the field. Paths are checked against the root later. */
+export function normaliseReportRequest(input: Record<string, unknown>): ReportRequest {
+  if (!input || typeof input !== 'object' || Array.isArray(input))
+    throw new InvalidArgumentError('the report request must be a JSON object');
+  for (const k of Object.keys(input))
+    if (!REPORT_FIELDS.has(k)) throw new InvalidArgumentError(`unknown field ${JSON.stringify(k)}`);
+  if (typeof input.data !== 'string' || !input.data.trim())
+    throw new InvalidArgumentError('data must be a folder relative to the data root');
+  if (typeof input.variable !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(input.variable))
+    throw new InvalidArgumentError('variable must be a variable name like t850 or air_temperature');
+  const model = input.model ?? 'emos';
+  if (!isModelId(model)) throw new InvalidArgumentError('model must be "emos" or a model id');
+  const str = (k: 'event' | 'from' | 'to' | 'title', max: number): string | undefined => {
+    const v = input[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' || !v.trim() || v.length > max)
+      throw new InvalidArgumentError(`${k} must be a non-empty string of at most ${max} characters`);
+    return v.trim();
+  };
+  const event = str('event', 100);
+  const from = str('from', 40);
+  const to = str('to', 40);
+  const title = str('title', 200);
+  for (const [k, v] of [
+    ['from', from],
+    ['to', to],
+  ] as const)
+    if (v !== undefined && !ISO_TIME.test(v))
+      throw new InvalidArgumentError(`${k} must be an ISO date or time`);
+  const bbox = input.bbox === undefined || input.bbox === null ? undefined : parseBbox(input.bbox, 'bbox');
+  if (event && (bbox || from || to))
+    throw new InvalidArgumentError('give either event or bbox/from/to, not both');
+  const num = (k: 'members' | 'leadHours' | 'threshold'): number | undefined => {
+    const v = input[k];
+    if (v === undefined || v === null) return undefined;
+    if (!isNum(v)) throw new InvalidArgumentError(`${k} must be a number`);
+    return v;
+  };
+  const members = num('members');
+  if (members !== undefined && !(Number.isInteger(members) && members >= 2 && members <= 1000))
+    throw new InvalidArgumentError('members must be an integer in [2, 1000]');
+  const leadHours = num('leadHours');
+  if (leadHours !== undefined && leadHours < 0) throw new InvalidArgumentError('leadHours must be >= 0');
+  const threshold = num('threshold');
+  if (input.pdf !== undefined && typeof input.pdf !== 'boolean')
+    throw new InvalidArgumentError('pdf must be true or false');
+  return {
+    data: input.data.trim(),
+    variable: input.variable,
+    model,
+    ...(event ? { event } : {}),
+    ...(bbox ? { bbox } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    ...(members !== undefined ? { members } : {}),
+    ...(leadHours !== undefined ? { leadHours } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    pdf: input.pdf !== false,
+    ...(title ? { title } : {}),
+  };
 }

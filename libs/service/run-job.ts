@@ -4,9 +4,22 @@
  */
 import type { TfBackendName } from '../contracts/config.js';
 import { InvalidArgumentError } from '../contracts/errors.js';
-import type { ForecastJobPayload, ProgressFn, QueueName, TrainJobPayload } from '../contracts/jobs.js';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { FileAccessError, ModelError } from '../contracts/errors.js';
+import {
+  isModelId,
+  type ForecastJobPayload,
+  type ProgressFn,
+  type QueueName,
+  type ReportJobPayload,
+  type ReportJobResult,
+  type TrainJobPayload,
+} from '../contracts/jobs.js';
 import { runForecastJob } from '../pipeline/forecast.js';
 import { runTrainJob } from '../pipeline/forecast-train.js';
+import { buildCaseStudyReport } from '../pipeline/reportBuild.js';
+import { resolveInRoot } from './data-root.js';
 
 export interface RunContext {
   dataDir: string;
@@ -35,7 +48,72 @@ export async function runJob(queue: QueueName, data: unknown, ctx: RunContext): 
       return runForecastJob(data as ForecastJobPayload, ctx);
     case 'train':
       return runTrainJob(data as TrainJobPayload, ctx);
+    case 'report':
+      return runReportJob(data as ReportJobPayload, ctx);
     default:
       throw new InvalidArgumentError(`unknown queue ${String(queue)}`);
   }
+}
+
+/** Output folder of a report job, relative to the data root. */
+export const reportOutputDir = (id: string): string => `outputs/${id}`;
+
+/** The data folder and model of a report request, resolved inside the data root (403/404 as typed errors). */
+export function resolveReportInputs(
+  dataDir: string,
+  req: { data: string; model: string },
+): { data: string; model: string } {
+  const data = resolveInRoot(dataDir, req.data);
+  if (!existsSync(data) || !statSync(data).isDirectory())
+    throw new FileAccessError(`no folder ${JSON.stringify(req.data)} under the data root`);
+  if (req.model === 'emos') return { data, model: 'emos' };
+  if (!isModelId(req.model)) throw new ModelError(`model ${JSON.stringify(req.model)} is not a model id`);
+  const model = resolveInRoot(dataDir, `models/${req.model}`);
+  if (!existsSync(path.join(model, 'manifest.json')))
+    throw new ModelError(`no trained model ${JSON.stringify(req.model)} under models/ (no manifest.json)`);
+  return { data, model };
+}
+
+/** A case-study report job: builds report.html, scores.json (and report.pdf) under `outputs/<id>/`. */
+async function runReportJob(p: ReportJobPayload, ctx: RunContext): Promise<ReportJobResult> {
+  if (!p.id || !p.request) throw new InvalidArgumentError('report job payload needs id and request');
+  const r = p.request;
+  const { data, model } = resolveReportInputs(ctx.dataDir, r);
+  const rel = reportOutputDir(p.id);
+  const out = resolveInRoot(ctx.dataDir, rel);
+  let last = -1;
+  const result = await buildCaseStudyReport(
+    {
+      data,
+      variable: r.variable,
+      model,
+      out,
+      pdf: r.pdf,
+      ...(r.event ? { event: r.event } : {}),
+      ...(r.bbox ? { bbox: r.bbox.join(',') } : {}),
+      ...(r.from ? { from: r.from } : {}),
+      ...(r.to ? { to: r.to } : {}),
+      ...(r.members !== undefined ? { members: r.members } : {}),
+      ...(r.leadHours !== undefined ? { leadHours: r.leadHours } : {}),
+      ...(r.threshold !== undefined ? { threshold: r.threshold } : {}),
+      ...(r.title ? { title: r.title } : {}),
+    },
+    (f, msg) => {
+      // Whole-percent steps only: the callback is synchronous, progress writes are fire-and-forget.
+      const pct = Math.round(f * 100);
+      if (pct === last) return;
+      last = pct;
+      void Promise.resolve(ctx.onProgress(pct / 100, msg)).catch(() => undefined);
+    },
+  );
+  return {
+    outputs: {
+      html: `${rel}/${path.basename(result.html)}`,
+      json: `${rel}/${path.basename(result.json)}`,
+      pdf: result.pdf ? `${rel}/${path.basename(result.pdf)}` : null,
+    },
+    ...(result.pdfSkipped ? { pdfSkipped: result.pdfSkipped } : {}),
+    validTimes: result.validTimes.map((t) => new Date(t * 1000).toISOString()),
+    warnings: result.warnings,
+  };
 }

@@ -1,6 +1,6 @@
 /** BullMQ on Redis: the API only produces jobs and reads their state; worker processes run them. */
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { EppConfig } from '../../../libs/contracts/config.js';
@@ -21,15 +21,24 @@ export class BullJobQueues extends JobQueues {
   private readonly queues: Record<QueueName, Queue>;
   private readonly redis: Redis;
   private events: QueueEvents[] = [];
+  private ownReport?: Queue;
 
   constructor(
     @Inject(CONFIG) private readonly config: EppConfig,
     @InjectQueue(QUEUES.forecast) forecast: Queue,
     @InjectQueue(QUEUES.train) train: Queue,
     @InjectQueue(QUEUES.batch) batch: Queue,
+    // Optional so code that builds this class by hand with the first three queues keeps working.
+    @Optional() @InjectQueue(QUEUES.report) report?: Queue,
   ) {
     super();
-    this.queues = { forecast, train, batch };
+    if (!report) {
+      report = this.ownReport = new Queue(QUEUES.report, {
+        connection: { url: config.redisUrl, enableOfflineQueue: false },
+        prefix: config.queuePrefix,
+      });
+    }
+    this.queues = { forecast, train, batch, report };
     for (const q of Object.values(this.queues)) q.on('error', () => undefined);
     this.redis = new Redis(config.redisUrl!, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
     this.redis.on('error', () => undefined);
@@ -99,6 +108,7 @@ export class BullJobQueues extends JobQueues {
       forecast: await one(this.queues.forecast),
       train: await one(this.queues.train),
       batch: await one(this.queues.batch),
+      report: await one(this.queues.report),
     };
   }
 
@@ -149,6 +159,7 @@ export class BullJobQueues extends JobQueues {
 
   async close(): Promise<void> {
     await Promise.all(this.events.map((e) => e.close()));
+    await this.ownReport?.close();
     this.redis.disconnect();
   }
 }

@@ -39,7 +39,7 @@ export class EmbeddedJobQueues extends JobQueues {
       retentionMs: config.jobRetentionS * 1000,
       run: inProcessBatchRunner(config.dataDir, forecast),
     });
-    this.queues = { forecast, train: make(QUEUES.train), batch };
+    this.queues = { forecast, train: make(QUEUES.train), batch, report: make(QUEUES.report) };
   }
 
   submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }> {
@@ -53,7 +53,12 @@ export class EmbeddedJobQueues extends JobQueues {
 
   counts(): Promise<QueueCounts> {
     const c = (q: QueueName) => ({ ...this.queues[q].counts(), delayed: 0 });
-    return Promise.resolve({ forecast: c('forecast'), train: c('train'), batch: c('batch') });
+    return Promise.resolve({
+      forecast: c('forecast'),
+      train: c('train'),
+      batch: c('batch'),
+      report: c('report'),
+    });
   }
 
   health(): Promise<QueueHealth> {

@@ -1,0 +1,92 @@
+/**
+ * /v1/reports: case-study reports (libs/pipeline/reportBuild.ts) as jobs on the `report` queue. POST
+ * validates the request and its paths inside the data root, then queues it under a deterministic `rp-…`
+ * id; GET shows the job (progress while it runs) and links to report.html, report.pdf and scores.json,
+ * written under `<dataDir>/outputs/<id>/`.
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { EppConfig } from '../../../libs/contracts/config.js';
+import {
+  jobIdFor,
+  normaliseReportRequest,
+  queueOfJobId,
+  type ReportJobPayload,
+} from '../../../libs/contracts/jobs.js';
+import { resolveInRoot } from '../../../libs/service/data-root.js';
+import { NotFoundError } from '../../../libs/service/errors.js';
+import { reportOutputDir, resolveReportInputs } from '../../../libs/service/run-job.js';
+import { RequireRole } from '../auth.guard.js';
+import { accepted } from '../forecasts/forecasts.controller.js';
+import { JobQueues } from '../queue/job-queues.js';
+import { CONFIG } from '../tokens.js';
+
+const DOWNLOADS = {
+  'report.html': 'text/html; charset=utf-8',
+  'report.pdf': 'application/pdf',
+  'scores.json': 'application/json',
+} as const;
+type Download = keyof typeof DOWNLOADS;
+
+/** Modification times of the data folder and its input folders: new files there make a new report job. */
+function inputsStamp(dataAbs: string): string {
+  return ['.', 'forecasts', 'history', 'truth']
+    .map((d) => path.join(dataAbs, d))
+    .filter((d) => existsSync(d))
+    .map((d) => Math.round(statSync(d).mtimeMs))
+    .join(':');
+}
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@Controller('v1/reports')
+export class ReportsController {
+  constructor(
+    @Inject(CONFIG) private readonly config: EppConfig,
+    private readonly queues: JobQueues,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @RequireRole('submit')
+  async submit(@Body() body: Record<string, unknown>) {
+    const request = normaliseReportRequest(body);
+    const { data } = resolveReportInputs(this.config.dataDir, request);
+    const id = jobIdFor('report', request, inputsStamp(data));
+    const payload: ReportJobPayload = { id, request };
+    const { view, created } = await this.queues.submit('report', id, payload);
+    return { ...accepted(view, created), report: `/v1/reports/${id}` };
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string) {
+    const job = queueOfJobId(id) === 'report' ? await this.queues.get(id) : null;
+    if (!job) throw new NotFoundError(`no report job ${id}`);
+    const base = `/v1/reports/${id}`;
+    const links: Record<string, string> = { self: base, job: `/v1/jobs/${id}` };
+    if (job.state === 'completed') {
+      for (const name of Object.keys(DOWNLOADS) as Download[])
+        if (existsSync(this.fileOf(id, name))) links[name] = `${base}/${name}`;
+    }
+    return { ...job, links };
+  }
+
+  @Get(':id/:name')
+  download(@Param('id') id: string, @Param('name') name: string, @Res() res: Response): void {
+    if (!(name in DOWNLOADS)) throw new NotFoundError(`reports have no ${name}`);
+    const abs = this.fileOf(id, name as Download);
+    if (!existsSync(abs))
+      throw new NotFoundError(`report ${id} has no ${name} (unknown id, not completed, or not produced)`);
+    res.type(DOWNLOADS[name as Download]);
+    if (name === 'report.pdf') res.setHeader('Content-Disposition', `attachment; filename="${id}.pdf"`);
+    res.sendFile(abs);
+  }
+
+  private fileOf(id: string, name: Download): string {
+    if (queueOfJobId(id) !== 'report') throw new NotFoundError(`no report ${id}`);
+    return resolveInRoot(this.config.dataDir, `${reportOutputDir(id)}/${name}`);
+  }
+}
