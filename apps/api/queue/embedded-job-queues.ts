@@ -1,15 +1,25 @@
 /** The embedded mode: the same job contracts and the same runner (`runJob`), in this process. */
 import os from 'node:os';
 import type { EppConfig } from '../../../libs/contracts/config.js';
-import { QUEUES, type JobView, type QueueName, queueOfJobId } from '../../../libs/contracts/jobs.js';
+import {
+  jobIdFor,
+  QUEUES,
+  type BatchJobPayload,
+  type JobView,
+  type QueueName,
+  queueOfJobId,
+} from '../../../libs/contracts/jobs.js';
 import { inProcessBatchRunner } from '../../../libs/pipeline/batchInProcess.js';
 import { InProcessQueue } from '../../../libs/service/in-process-queue.js';
 import { runJob } from '../../../libs/service/run-job.js';
+import { EmbeddedCron } from './embedded-cron.js';
 import { JobQueues, type QueueCounts, type QueueHealth } from './job-queues.js';
 
 export class EmbeddedJobQueues extends JobQueues {
   readonly mode = 'embedded' as const;
   private readonly queues: Record<QueueName, InProcessQueue>;
+  /** The nightly batch at EPP_BATCH_CRON (UTC), as BullMQ's job scheduler does it in the Redis mode. */
+  readonly batchCron: EmbeddedCron;
 
   constructor(private readonly config: EppConfig) {
     super();
@@ -40,6 +50,15 @@ export class EmbeddedJobQueues extends JobQueues {
       run: inProcessBatchRunner(config.dataDir, forecast),
     });
     this.queues = { forecast, train: make(QUEUES.train), batch, report: make(QUEUES.report) };
+    this.batchCron = new EmbeddedCron({
+      cron: config.batchCron,
+      onFire: (at) => {
+        // One id per fire time: a fire is one batch, like a BullMQ scheduler job.
+        const id = jobIdFor('batch', { trigger: 'schedule' }, at.toISOString());
+        batch.add(id, { id, trigger: 'schedule' } satisfies BatchJobPayload);
+      },
+    });
+    this.batchCron.start();
   }
 
   submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }> {
@@ -91,6 +110,7 @@ export class EmbeddedJobQueues extends JobQueues {
   }
 
   async close(): Promise<void> {
+    this.batchCron.stop();
     await Promise.all(Object.values(this.queues).map((q) => q.close()));
   }
 }
