@@ -10,7 +10,7 @@ npm run -s build
 [ -f "$DATA/manifest.json" ] || node dist/apps/cli/main.js testbed generate --preset small --out "$DATA" --seed 1
 node dist/apps/cli/main.js train --data "$DATA" --out "$OUT" --backend wasm \
   --variables t850,z500 --predictors z,t --members 5 \
-  --epochs 2 --batch 2 --patience 2 \
+  --epochs 4 --batch 2 --patience 2 \
   --bc-filters 8 --bc-levels 2 --uq-filters 8 --uq-blocks 1 --uq-branch 4 \
   --lcn-bias-init mean-residual "$@"
 node dist/apps/cli/main.js train --emos-only --data "$DATA" --out "$OUT" --variables t850,z500 --predictors z,t --members 5
