@@ -12,6 +12,6 @@ node dist/apps/cli/main.js train --data "$DATA" --out "$OUT" --backend wasm \
   --variables t850,z500 --predictors z,t --members 5 \
   --epochs 4 --batch 2 --patience 2 \
   --bc-filters 8 --bc-levels 2 --uq-filters 8 --uq-blocks 1 --uq-branch 4 \
-  --lcn-bias-init mean-residual "$@"
+  --lcn-bias-init mean-residual --fine-tune 2 "$@"
 node dist/apps/cli/main.js train --emos-only --data "$DATA" --out "$OUT" --variables t850,z500 --predictors z,t --members 5
 rm -rf "$OUT/checkpoint"
