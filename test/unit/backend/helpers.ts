@@ -1,17 +1,8 @@
 /** Shared fixtures for the backend tests: seeded inputs and a norm-wise relative error. */
 import * as tf from '@tensorflow/tfjs-core';
+import { rng } from '../../helpers/random.js';
 
-/** mulberry32: a tiny seeded PRNG, so both backends see identical inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** Values uniform in [lo, hi), deterministic in `seed`. */
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {

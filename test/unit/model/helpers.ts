@@ -5,22 +5,13 @@ import { resolveModelConfig, type ModelConfig } from '../../../libs/model/config
 import { featurize, type RawSample } from '../../../libs/model/features.js';
 import { NormalizationFitter } from '../../../libs/model/normalization.js';
 import { MixedModel, type ModelGrid } from '../../../libs/model/mixedModel.js';
+import { rng } from '../../helpers/random.js';
+
+export { rng };
 
 export async function useCpu(): Promise<void> {
   await tf.setBackend('cpu');
   await tf.ready();
-}
-
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export const TINY: Partial<ModelConfig> = {
