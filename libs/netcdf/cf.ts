@@ -64,13 +64,62 @@ function f_round(x: number, f32: boolean): number {
   return f32 ? Math.fround(x) : x;
 }
 
-function unsign(a: Float32Array | Float64Array, wrap: number): void {
+function unsign32(a: Float32Array, wrap: number): void {
   for (let i = 0; i < a.length; i++) if (a[i] < 0) a[i] += wrap;
 }
 
-function mask(a: Float32Array | Float64Array, fills: number[]): void {
-  const fs = fills.filter((f) => !Number.isNaN(f)); // a NaN fill is already NaN
-  if (fs.length === 0) return;
+function unsign64(a: Float64Array, wrap: number): void {
+  for (let i = 0; i < a.length; i++) if (a[i] < 0) a[i] += wrap;
+}
+
+/**
+ * Set every element equal to one of `fills` to NaN. Equality of non-zero, non-NaN floats is equality of their
+ * bit patterns, so each fill is found with Buffer.indexOf (a native byte search) at element-aligned offsets;
+ * a zero fill is searched as both +0 and -0 (IEEE 754: -0 == +0), a NaN fill is already NaN. When matches are
+ * dense the per-match call costs more than a scan, so the rest is masked by a plain loop.
+ */
+export function mask(a: Float32Array | Float64Array, fills: number[]): void {
+  const fs = [...new Set(fills.filter((f) => !Number.isNaN(f)))];
+  if (fs.length === 0 || a.length === 0) return;
+  const elem = a.BYTES_PER_ELEMENT;
+  const bytes = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  // Patterns in the host's byte order, as the typed array holds them.
+  const patterns = fs.flatMap((f) =>
+    (f === 0 ? [0, -0] : [f]).map((x) => {
+      const p = elem === 4 ? Float32Array.of(x) : Float64Array.of(x);
+      return Buffer.from(p.buffer);
+    }),
+  );
+  const budget = 64 + (a.length >> 6);
+  let calls = 0;
+  for (const p of patterns) {
+    let from = 0;
+    for (;;) {
+      const at = bytes.indexOf(p, from);
+      if (at < 0) break;
+      if (++calls > budget) {
+        if (a instanceof Float32Array) maskLoop32(a, fs);
+        else maskLoop64(a, fs);
+        return;
+      }
+      const r = at % elem;
+      if (r === 0) a[at / elem] = NaN;
+      from = at - r + elem;
+    }
+  }
+}
+
+function maskLoop32(a: Float32Array, fs: number[]): void {
+  const f0 = fs[0];
+  const f1 = fs.length > 1 ? fs[1] : f0;
+  const more = fs.slice(2);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (x === f0 || x === f1 || (more.length > 0 && more.includes(x))) a[i] = NaN;
+  }
+}
+
+function maskLoop64(a: Float64Array, fs: number[]): void {
   const f0 = fs[0];
   const f1 = fs.length > 1 ? fs[1] : f0;
   const more = fs.slice(2);
@@ -85,7 +134,7 @@ function mask(a: Float32Array | Float64Array, fills: number[]): void {
  * rounded once to float32); numpy 2 would differ by at most 1 ulp for double attributes.
  */
 function decode32(a: Float32Array, wrap: number, fills: number[], scale?: number, offset?: number): void {
-  if (wrap) unsign(a, wrap);
+  if (wrap) unsign32(a, wrap);
   mask(a, fills);
   // Float32Array stores round every result to float32; the products of two float32 values are exact in double.
   if (scale !== undefined) {
@@ -99,7 +148,7 @@ function decode32(a: Float32Array, wrap: number, fills: number[], scale?: number
 }
 
 function decode64(a: Float64Array, wrap: number, fills: number[], scale?: number, offset?: number): void {
-  if (wrap) unsign(a, wrap);
+  if (wrap) unsign64(a, wrap);
   mask(a, fills);
   if (scale !== undefined && offset !== undefined) {
     for (let i = 0; i < a.length; i++) a[i] = a[i] * scale + offset;
