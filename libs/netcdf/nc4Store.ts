@@ -5,7 +5,9 @@
  * without a coordinate variable is a scale whose NAME says "This is a netCDF dimension but not a netCDF
  * variable"; those are hidden from the variables. Only the root group is read.
  */
+import { closeSync, openSync } from 'node:fs';
 import { InvalidNetcdfError } from '../contracts/errors.js';
+import { H5ChunkReader, type ChunkPlan } from './h5chunks.js';
 import { attrNumbers, product, type NumericArray, type RawStore } from './store.js';
 import type { AttrValue, Attributes, DimensionInfo, NcType, NetcdfFormat, VariableInfo } from './types.js';
 
@@ -49,11 +51,17 @@ export class Nc4Store implements RawStore {
   readonly variables: VariableInfo[] = [];
   private global?: { attrs: Attributes; types: Record<string, NcType> };
   private readonly datasets = new Map<string, H5Dataset>();
+  private readonly metas = new Map<string, H5Dataset['metadata']>();
+  /** Chunk layouts of the variables read so far in this open (null: read through h5wasm). */
+  private readonly plans = new Map<string, ChunkPlan | null>();
+  private chunkReader?: H5ChunkReader;
+  private fd: number | null = null;
   private file: H5File | null;
 
   constructor(
     readonly path: string,
     file: H5File,
+    private readonly options: Nc4Options = {},
   ) {
     this.file = file;
     const rootAttrs = file.attrs;
@@ -96,15 +104,21 @@ export class Nc4Store implements RawStore {
         const dim = scales.length ? byPath.get(scales[0]) : undefined;
         return dim ? dim.name : phonyDim(this.dimensions, shape[i]);
       });
-      const info = {
-        name,
-        dtype,
-        dims,
-        shape: dims.map((d, i) => this.dimensions.find((x) => x.name === d)?.size ?? shape[i]),
-      };
+      const info = { name, dtype, dims, shape };
       this.variables.push(lazyAttrs(info, ds, names, () => this.file !== null, path));
       this.datasets.set(name, ds);
+      this.metas.set(name, meta);
     }
+    // An unlimited dimension is as long as the longest variable along it (netCDF-C, NC4_inq_dim): the scale
+    // dataset of a dimension without a coordinate variable is never extended.
+    for (const d of this.dimensions)
+      if (d.unlimited)
+        for (const v of this.variables)
+          v.dims.forEach((name, i) => {
+            if (name === d.name) d.size = Math.max(d.size, v.shape[i]);
+          });
+    for (const v of this.variables)
+      v.shape = v.dims.map((d, i) => this.dimensions.find((x) => x.name === d)?.size ?? v.shape[i]);
   }
 
   /** Dimension scales ordered by `_Netcdf4Dimid`; returns dimid → name. */
@@ -141,6 +155,8 @@ export class Nc4Store implements RawStore {
   read(v: VariableInfo, start: number[], count: number[]): NumericArray | string[] {
     if (!this.file) throw new InvalidNetcdfError(`${this.path}: dataset is closed`);
     const ds = this.datasets.get(v.name)!;
+    const direct = this.readChunks(v, ds, start, count);
+    if (direct) return direct;
     let value: unknown;
     try {
       value =
@@ -162,11 +178,72 @@ export class Nc4Store implements RawStore {
     throw new InvalidNetcdfError(`${this.path}: variable '${v.name}' returned no numeric data`);
   }
 
+  /** Variables read so far without h5wasm (see readChunks). */
+  get directlyRead(): string[] {
+    return [...this.plans].filter(([, p]) => p).map(([name]) => name);
+  }
+
+  /**
+   * Numeric chunked variables are read directly (positioned reads, node:zlib, unshuffle; see h5chunks.ts):
+   * the h5wasm path copies every chunk through the wasm heap. Any layout, filter or error the direct path does
+   * not handle returns null, and the read goes through h5wasm, which stays the reference.
+   */
+  private readChunks(v: VariableInfo, ds: H5Dataset, start: number[], count: number[]): NumericArray | null {
+    const ctor = ARRAY_TYPES[v.dtype];
+    if (this.options.directChunks === false || !ctor || v.shape.length === 0) return null;
+    let plan = this.plans.get(v.name);
+    try {
+      if (plan === undefined) {
+        plan = null;
+        const meta = this.metas.get(v.name)!;
+        if (meta.chunks) {
+          const ref = ds.create_reference().ref_data;
+          let address = 0;
+          for (let i = ref.length - 1; i >= 0; i--) address = address * 256 + ref[i];
+          this.fd ??= openSync(this.path, 'r');
+          this.chunkReader ??= new H5ChunkReader(this.fd, this.path);
+          plan = this.chunkReader.chunkPlan(address, meta.size, meta.littleEndian, v.shape.length);
+        }
+        this.plans.set(v.name, plan);
+      }
+      if (!plan) return null;
+      const out = new ctor(product(count));
+      this.chunkReader!.read(plan, v.shape, start, count, out as NumericArray);
+      return out instanceof BigInt64Array || out instanceof BigUint64Array
+        ? Float64Array.from(out, Number)
+        : out;
+    } catch {
+      this.plans.set(v.name, null);
+      return null;
+    }
+  }
+
   close(): void {
     this.file?.close();
     this.file = null;
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
+
+export interface Nc4Options {
+  /** Read chunked numeric variables without h5wasm (default true; false forces h5wasm, for tests). */
+  directChunks?: boolean;
+}
+
+const ARRAY_TYPES: Partial<Record<NcType, new (n: number) => NumericArray | BigInt64Array | BigUint64Array>> =
+  {
+    byte: Int8Array,
+    ubyte: Uint8Array,
+    short: Int16Array,
+    ushort: Uint16Array,
+    int: Int32Array,
+    uint: Uint32Array,
+    int64: BigInt64Array,
+    uint64: BigUint64Array,
+    float: Float32Array,
+    double: Float64Array,
+  };
 
 function safe<T>(fn: () => T, fallback: T): T {
   try {
@@ -328,7 +405,7 @@ function toStrings(value: unknown, v: VariableInfo, count: number[]): string[] {
   return rows;
 }
 
-export async function openNc4(path: string): Promise<Nc4Store> {
+export async function openNc4(path: string, options: Nc4Options = {}): Promise<Nc4Store> {
   const m = await loadH5wasm();
   let file: H5File;
   try {
@@ -339,7 +416,7 @@ export async function openNc4(path: string): Promise<Nc4Store> {
     });
   }
   try {
-    return new Nc4Store(path, file);
+    return new Nc4Store(path, file, options);
   } catch (err) {
     file.close();
     if (err instanceof InvalidNetcdfError) throw err;

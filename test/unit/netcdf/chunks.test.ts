@@ -1,0 +1,159 @@
+/**
+ * The direct chunk reader (libs/netcdf/h5chunks.ts) against h5wasm, which stays the reference: bit-identical
+ * values and the same typed-array class for whole variables and for hyperslabs that cut chunks at their edges,
+ * on the chunked fixture (shuffle+zlib, zlib, unfiltered, big-endian, 1/2/4/8-byte types, a multi-level chunk
+ * B-tree, an unlimited dimension) and on every netCDF-4 file of the real data; fletcher32 and unwritten
+ * chunks go through h5wasm.
+ */
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import path from 'node:path';
+import { unshuffle } from '../../../libs/netcdf/h5chunks.js';
+import { openNc4, type Nc4Store } from '../../../libs/netcdf/nc4Store.js';
+import type { NumericArray } from '../../../libs/netcdf/store.js';
+import type { VariableInfo } from '../../../libs/netcdf/types.js';
+import { REAL_DATA_DIR, describeRealData, realDataAvailable, realFile } from '../../helpers/realData.js';
+import { rng } from '../../helpers/random.js';
+import { FIXTURE_DIR, fixturePath } from './fixtures.js';
+
+const CHUNKED = path.join(FIXTURE_DIR, 'fixture-chunked.nc');
+
+function bytesOf(a: NumericArray | string[]): Buffer {
+  if (Array.isArray(a)) throw new Error('text variable');
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function expectSame(direct: Nc4Store, ref: Nc4Store, v: VariableInfo, start: number[], count: number[]) {
+  const a = direct.read(v, start, count);
+  const b = ref.read(v, start, count);
+  const where = `${v.name} start [${start.join(',')}] count [${count.join(',')}]`;
+  expect([where, a.constructor.name]).toEqual([where, b.constructor.name]);
+  expect([where, bytesOf(a).equals(bytesOf(b))]).toEqual([where, true]);
+}
+
+/** Whole variable plus `n` random hyperslabs (seeded) of every numeric, non-scalar variable. */
+async function compareFile(file: string, n: number): Promise<string[]> {
+  const direct = await openNc4(file);
+  const ref = await openNc4(file, { directChunks: false });
+  const random = rng(42);
+  try {
+    for (const v of direct.variables) {
+      if (v.dtype === 'char' || v.dtype === 'string' || v.shape.length === 0) continue;
+      expectSame(
+        direct,
+        ref,
+        v,
+        v.shape.map(() => 0),
+        v.shape,
+      );
+      for (let k = 0; k < n; k++) {
+        const start = v.shape.map((s) => Math.floor(random() * s));
+        const count = v.shape.map((s, i) => 1 + Math.floor(random() * (s - start[i])));
+        expectSame(direct, ref, v, start, count);
+      }
+    }
+    return direct.directlyRead.sort();
+  } finally {
+    direct.close();
+    ref.close();
+  }
+}
+
+describe('direct chunk reads on the chunked fixture (netCDF-C, make_chunked_fixture.py)', () => {
+  test('every variable and 20 random hyperslabs each equal h5wasm bit for bit', async () => {
+    const direct = await compareFile(CHUNKED, 20);
+    expect(direct).toEqual(
+      [
+        'big_endian',
+        'i16',
+        'i32_4d',
+        'i64',
+        'many_chunks',
+        'plain_chunked',
+        'shuffle_zlib',
+        'u8',
+        'zlib_only',
+      ].sort(),
+    );
+  });
+
+  test('a hyperslab cutting partial edge chunks (13x17 grid in 5x6 chunks)', async () => {
+    const direct = await openNc4(CHUNKED);
+    const ref = await openNc4(CHUNKED, { directChunks: false });
+    try {
+      const v = direct.variables.find((x) => x.name === 'shuffle_zlib')!;
+      expectSame(direct, ref, v, [1, 4, 5], [3, 9, 12]);
+      expectSame(direct, ref, v, [4, 12, 16], [1, 1, 1]);
+      expect(direct.directlyRead).toEqual(['shuffle_zlib']);
+    } finally {
+      direct.close();
+      ref.close();
+    }
+  });
+
+  test('the unlimited dimension without a coordinate variable is as long as its longest variable', async () => {
+    const ds = await openNc4(CHUNKED);
+    try {
+      expect(ds.dimensions.find((d) => d.name === 'time')).toEqual({
+        name: 'time',
+        size: 5,
+        unlimited: true,
+      });
+      expect(ds.variables.find((v) => v.name === 'shuffle_zlib')!.shape).toEqual([5, 13, 17]);
+    } finally {
+      ds.close();
+    }
+  });
+
+  test.each(['nc4', 'nc4classic'] as const)('the %s fixture reads the same both ways', async (format) => {
+    await compareFile(fixturePath(format), 5);
+  });
+});
+
+describe('unshuffle', () => {
+  test.each([1, 2, 3, 4, 8])('element size %i, with trailing bytes', (elem) => {
+    const random = rng(elem);
+    for (const len of [0, 1, elem, 7 * elem, 7 * elem + (elem > 1 ? elem - 1 : 0), 1000 * elem + 1]) {
+      const plain = Uint8Array.from({ length: len }, () => Math.floor(random() * 256));
+      const n = Math.floor(len / elem);
+      const shuffled = plain.slice();
+      for (let i = 0; i < n; i++) for (let b = 0; b < elem; b++) shuffled[b * n + i] = plain[i * elem + b];
+      expect(Buffer.from(unshuffle(shuffled, elem)).equals(Buffer.from(plain))).toBe(true);
+    }
+  });
+});
+
+const hdf5Files = realDataAvailable()
+  ? readFileSync(path.join(REAL_DATA_DIR, 'SHA256SUMS'), 'utf8')
+      .split('\n')
+      .map((l) =>
+        l
+          .trim()
+          .split(/\s+/)[1]
+          ?.replace(/^\*?\.?\//, ''),
+      )
+      .filter((f): f is string => !!f && f.endsWith('.nc'))
+      .filter((f) => {
+        const fd = openSync(path.join(REAL_DATA_DIR, f), 'r');
+        const magic = Buffer.alloc(4);
+        readSync(fd, magic, 0, 4, 0);
+        closeSync(fd);
+        return magic.subarray(1, 4).toString('latin1') === 'HDF';
+      })
+  : [];
+
+describeRealData('direct chunk reads on the real netCDF-4 files', () => {
+  test('there are netCDF-4 files', () => {
+    expect(hdf5Files.length).toBeGreaterThan(10);
+  });
+
+  test.each(hdf5Files)('%s reads the same as h5wasm', async (rel) => {
+    await compareFile(realFile(rel), 3);
+  });
+
+  test('MOGREPS-UK air_temperature (shuffle+zlib, 1x200x200 chunks) is read directly', async () => {
+    const file = realFile(
+      'improver_test_data/estimate-emos-coefficients/normal/history/20170602T0300Z-PT0012H-temperature_at_screen_level.nc',
+    );
+    expect(await compareFile(file, 10)).toContain('air_temperature');
+  });
+});
