@@ -66,6 +66,9 @@ export async function run(argv: string[]): Promise<void> {
     `${(100 * t.improvement.vsEmosPointwise).toFixed(1)} % (${goal(t.improvement.vsEmosPointwise >= 0.05)})`,
     `${t.ssr.mixed.toFixed(3)} (${goal(t.ssr.mixed >= 0.9 && t.ssr.mixed <= 1.1)})`,
     t.gapClosed === null ? '-' : `${(100 * t.gapClosed).toFixed(1)} %`,
+    t.gapClosedEmosPointwise
+      ? `${(100 * t.gapClosedEmosPointwise.all).toFixed(1)} % (${goal(t.gapClosedEmosPointwise.all <= 0.5)})`
+      : '-',
   ]);
   printResults(
     result,
@@ -81,6 +84,7 @@ export async function run(argv: string[]): Promise<void> {
         'vs EMOS pbp ≥5%',
         'SSR [0.9,1.1]',
         'gap closed',
+        'EMOS pbp raw10 gap ≤50%',
       ],
       rows,
     },

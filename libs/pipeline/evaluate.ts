@@ -21,7 +21,16 @@ export interface EvaluateOptions {
   onProgress?: (message: string, done: number, total: number) => void;
 }
 
-const METHODS = ['raw10', 'raw5', 'emos_global', 'emos_pointwise', 'mixed', 'perfect50'] as const;
+/** emos_pointwise_all: point-by-point EMOS on every raw member (the testbed's own yardstick, DESIGN §5). */
+const METHODS = [
+  'raw10',
+  'raw5',
+  'emos_global',
+  'emos_pointwise',
+  'emos_pointwise_all',
+  'mixed',
+  'perfect50',
+] as const;
 type Method = (typeof METHODS)[number];
 export type MethodScores = Partial<Record<Method, number>>;
 
@@ -41,6 +50,8 @@ export interface TargetReport {
   };
   /** Fraction of the raw10 → perfect50 CRPS gap closed by the mixed model. */
   gapClosed: number | null;
+  /** The same fraction for point-by-point EMOS on the k-member subset and on all raw members. */
+  gapClosedEmosPointwise: { subset: number; all: number } | null;
   ssr: { mixed: number; raw10: number; raw5: number };
   rmse: { mixed: number; raw10: number };
   rankHistogramRaw10: number[];
@@ -132,6 +143,13 @@ export function fitEmos(
   return new EstimateEmos({ distribution: 'norm', pointByPoint }).process(fc, tr);
 }
 
+/** Fraction of the raw10 → perfect50 CRPS gap that a method's CRPS closes. */
+function gap(c: MethodScores, crps: number | undefined): number | null {
+  return c.perfect50 === undefined || c.raw10 === undefined || crps === undefined
+    ? null
+    : (c.raw10 - crps) / (c.raw10 - c.perfect50);
+}
+
 /** μ, σ of EMOS at point p: μ = α + β·mean, σ² = γ² + δ²·var(ddof 1) (IMPROVER parameterisation). */
 function emosAt(c: EmosCoefficients, p: number, mean: number, varDdof1: number): [number, number] {
   const i = c.pointByPoint ? p : 0;
@@ -180,10 +198,12 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
     const targets: TargetReport[] = [];
     for (let t = 0; t < cfg.targets.length; t++) {
       const key = cfg.targets[t];
-      progress(`fitting EMOS ${key}`, 0, 2);
+      progress(`fitting EMOS ${key}`, 0, 3);
       const eg = fitEmos(train, t, k, grid, g, key, lead, false);
       const ep = fitEmos(train, t, k, grid, g, key, lead, true);
-      progress(`fitting EMOS ${key}`, 2, 2);
+      const M = test[0].memberCount!;
+      const epAll = fitEmos(train, t, M, grid, g, key, lead, true);
+      progress(`fitting EMOS ${key}`, 3, 3);
       const q99 = pointQuantiles(
         train.map((s) => s.raw.truth![t]),
         0.99,
@@ -200,7 +220,6 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
       const ssMixed = new SpreadSkill();
       const ss10 = new SpreadSkill();
       const ss5 = new SpreadSkill();
-      const M = test[0].memberCount!;
       const hist = new Histograms(M);
       const buf = new Float64Array(Math.max(M, test[0].perfectCount ?? 0, k));
       test.forEach((s, si) => {
@@ -223,6 +242,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
           for (let i = 0; i < k; i++) v5 += (raw[i * n + p] - m5) ** 2;
           const [mg, sg] = emosAt(eg, p, m5, v5 / (k - 1));
           const [mp, sp] = emosAt(ep, p, m5, v5 / (k - 1));
+          const [ma, sa] = emosAt(epAll, p, m10, v10 / (M - 1));
           const mu = preds[si].mu[t][p];
           const sd = preds[si].sigma[t][p];
           const sc: Record<Method, number> = {
@@ -230,6 +250,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
             raw5: ensembleCrpsAt(raw, k, n, p, y[p], buf),
             emos_global: crpsGaussian(mg, sg, y[p]),
             emos_pointwise: crpsGaussian(mp, sp, y[p]),
+            emos_pointwise_all: crpsGaussian(ma, sa, y[p]),
             mixed: crpsGaussian(mu, sd, y[p]),
             perfect50: perfect ? ensembleCrpsAt(perfect, P, n, p, y[p], buf) : NaN,
           };
@@ -266,7 +287,11 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
           vsEmosGlobal: imp(c.mixed, c.emos_global),
           extremeVsRaw10: imp(ce.mixed, ce.raw10),
         },
-        gapClosed: c.perfect50 !== undefined ? (c.raw10! - c.mixed!) / (c.raw10! - c.perfect50) : null,
+        gapClosed: gap(c, c.mixed),
+        gapClosedEmosPointwise:
+          c.perfect50 !== undefined
+            ? { subset: gap(c, c.emos_pointwise)!, all: gap(c, c.emos_pointwise_all)! }
+            : null,
         ssr: { mixed: ssMixed.ssr, raw10: ss10.ssr, raw5: ss5.ssr },
         rmse: { mixed: ssMixed.rmse, raw10: ss10.rmse },
         rankHistogramRaw10: hist.rank,

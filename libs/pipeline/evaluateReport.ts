@@ -20,7 +20,7 @@ export function formatEvaluation(r: EvaluationReport): string {
     const i = t.improvement;
     lines.push(
       `  mixed vs raw10 ${pct(i.vsRaw10)}, vs raw5 ${pct(i.vsRaw5)}, vs EMOS point-by-point ${pct(i.vsEmosPointwise)}, vs EMOS global ${pct(i.vsEmosGlobal)}; extremes vs raw10 ${pct(i.extremeVsRaw10)}`,
-      `  gap raw10 → perfect50 closed: ${t.gapClosed === null ? '-' : pct(t.gapClosed)}; SSR mixed ${f(t.ssr.mixed)}, raw10 ${f(t.ssr.raw10)}, raw5 ${f(t.ssr.raw5)}`,
+      `  gap raw10 → perfect50 closed: mixed ${t.gapClosed === null ? '-' : pct(t.gapClosed)}, EMOS point-by-point ${t.gapClosedEmosPointwise ? `${pct(t.gapClosedEmosPointwise.subset)} (${r.members} members), ${pct(t.gapClosedEmosPointwise.all)} (all)` : '-'}; SSR mixed ${f(t.ssr.mixed)}, raw10 ${f(t.ssr.raw10)}, raw5 ${f(t.ssr.raw5)}`,
       `  rank histogram raw10 [${t.rankHistogramRaw10.join(' ')}]; PIT mixed [${t.pitHistogramMixed.join(' ')}]`,
     );
   }

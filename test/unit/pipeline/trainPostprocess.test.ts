@@ -10,6 +10,8 @@ import { selectBackend } from '../../../libs/model/backend.js';
 import { readManifest } from '../../../libs/model/folder.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
 import { writeNetcdf } from '../../../libs/netcdf/write.js';
+import { evaluateModel } from '../../../libs/pipeline/evaluate.js';
+import { formatEvaluation } from '../../../libs/pipeline/evaluateReport.js';
 import { postprocessWithModel } from '../../../libs/pipeline/postprocess.js';
 import { trainModel } from '../../../libs/pipeline/trainModel.js';
 import { ArchiveWriter, TestbedGenerator } from '../../../libs/testbed/index.js';
@@ -60,6 +62,40 @@ test('train → model folder; postprocess → products with σ > 0; no tensors l
   for (let i = 0; i < n; i += 97) expect(p[i]).toBeLessThan(p[n + i]); // 10th < 90th percentile
   ds.close();
   expect(tf.memory().numTensors).toBe(before);
+}, 300_000);
+
+test('evaluate: every method scored on the test split, improvements and gap fractions follow from the CRPS', async () => {
+  const r = await evaluateModel({ modelDir: path.join(dir, 'model'), dataDir: path.join(dir, 'tb') });
+  expect(r.samples).toBeGreaterThan(0);
+  expect(r.targets.map((t) => t.target)).toEqual(['t850', 'z500']);
+  for (const t of r.targets) {
+    const c = t.crps;
+    for (const m of [
+      'raw10',
+      'raw5',
+      'emos_global',
+      'emos_pointwise',
+      'emos_pointwise_all',
+      'mixed',
+      'perfect50',
+    ] as const)
+      expect(c[m]).toBeGreaterThan(0);
+    expect(c.perfect50!).toBeLessThan(c.raw10!);
+    const gap = c.raw10! - c.perfect50!;
+    expect(t.gapClosed).toBeCloseTo((c.raw10! - c.mixed!) / gap, 10);
+    expect(t.gapClosedEmosPointwise!.all).toBeCloseTo((c.raw10! - c.emos_pointwise_all!) / gap, 10);
+    expect(t.gapClosedEmosPointwise!.subset).toBeCloseTo((c.raw10! - c.emos_pointwise!) / gap, 10);
+    expect(t.improvement.vsRaw10).toBeCloseTo(1 - c.mixed! / c.raw10!, 10);
+    // Every test point lands in exactly one rank bin and one PIT bin.
+    const total = t.rankHistogramRaw10.reduce((a, b) => a + b, 0);
+    expect(total).toBe(t.pitHistogramMixed.reduce((a, b) => a + b, 0));
+    expect(total % r.samples).toBe(0);
+    expect(t.extremePoints).toBeGreaterThan(0);
+    expect(t.extremePoints).toBeLessThan(total);
+  }
+  const text = formatEvaluation(r);
+  expect(text).toContain('emos_pointwise_all');
+  expect(text).toMatch(/EMOS point-by-point [-\d.]+ % \(5 members\), [-\d.]+ % \(all\)/);
 }, 300_000);
 
 test('a forecast without the model variables is refused with the list of what is missing', async () => {
