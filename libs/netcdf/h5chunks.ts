@@ -18,6 +18,46 @@ const FILTER_SHUFFLE = 2;
 const MSG_CONTINUATION = 0x10;
 const MSG_LAYOUT = 0x08;
 const MSG_FILTERS = 0x0b;
+const MSG_DATASPACE = 0x01;
+const MSG_DATATYPE = 0x03;
+const MSG_ATTRIBUTE = 0x0c;
+const MSG_ATTR_INFO = 0x15;
+const H5T_INTEGER = 0;
+const H5T_FLOAT = 1;
+const H5T_STRING = 3;
+const H5T_VLEN = 9;
+
+/** Integer attribute arrays as h5wasm returns them, by size: [unsigned, signed]. */
+const INT_ARRAYS: Record<
+  number,
+  [
+    typeof Uint8Array | typeof Uint16Array | typeof Uint32Array,
+    typeof Int8Array | typeof Int16Array | typeof Int32Array,
+  ]
+> = {
+  1: [Uint8Array, Int8Array],
+  2: [Uint16Array, Int16Array],
+  4: [Uint32Array, Int32Array],
+};
+
+/** The fields of h5wasm's dataset metadata that Nc4Store uses. */
+export interface DirectMetadata {
+  type: number;
+  size: number;
+  signed: boolean;
+  vlen: boolean;
+  littleEndian: boolean;
+  cset: number;
+  shape: number[];
+  maxshape: number[];
+  chunks: number[] | null;
+}
+export interface DatasetEntry {
+  meta: DirectMetadata;
+  names: string[];
+  attrs: Map<string, unknown>;
+  dimRefs: (number | null)[] | null;
+}
 
 interface Filter {
   id: number;
@@ -45,7 +85,17 @@ type ArrayCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: numbe
 /** Thrown when a chunk needed by a read is not stored (its fill value would be needed): read via h5wasm. */
 export class ChunkFallback extends Error {}
 
+/** An object header message; `order` is its creation order when the header tracks it (version 2). */
+interface Message {
+  type: number;
+  data: Uint8Array;
+  order: number;
+  /** The header indexes attribute creation order (h5wasm then lists attributes in that order). */
+  indexed: boolean;
+}
+
 export class H5ChunkReader {
+  private readonly headers = new Map<number, Message[] | null>();
   private offsetSize = 0;
   private lengthSize = 0;
   private base = 0;
@@ -72,6 +122,206 @@ export class H5ChunkReader {
   }
 
   /**
+   * What Nc4Store needs of a dataset at open, from its object header alone (IV.A.2.b dataspace, IV.A.2.d
+   * datatype, IV.A.2.m attribute messages): h5wasm-compatible metadata, attribute names in h5wasm's order, the
+   * values of the `want`ed attributes (fixed-length strings and integers) and the first dimension scale
+   * address of each dimension (DIMENSION_LIST). Null when anything is outside that subset (shared or
+   * committed messages, dense attribute storage, other attribute types): the caller asks h5wasm.
+   */
+  datasetEntry(address: number, want: Set<string>): DatasetEntry | null {
+    if (endianness() !== 'LE') return null;
+    if (!this.offsetSize && !this.readSuperblock()) return null;
+    const messages = this.objectHeader(this.base + address);
+    if (!messages) return null;
+    const space = messages.find((m) => m.type === MSG_DATASPACE);
+    const dtype = messages.find((m) => m.type === MSG_DATATYPE);
+    const layout = messages.find((m) => m.type === MSG_LAYOUT);
+    if (!space || !dtype || !layout) return null;
+    const extent = this.dataspace(space.data);
+    const type = datatype(dtype.data);
+    if (!extent || !type) return null;
+    const info = messages.find((m) => m.type === MSG_ATTR_INFO);
+    if (info && this.denseAttributes(info.data)) return null;
+    const list: { name: string; raw: Uint8Array; m: Message }[] = [];
+    for (const m of messages) {
+      if (m.type !== MSG_ATTRIBUTE) continue;
+      const a = this.attribute(m.data);
+      if (!a) return null;
+      list.push({ ...a, m });
+    }
+    // h5wasm (get_attribute_names) iterates by creation order when it is indexed, else by name (strcmp).
+    if (messages.some((m) => m.indexed)) list.sort((a, b) => a.m.order - b.m.order);
+    else list.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    const attrs = new Map<string, unknown>();
+    let dimRefs: (number | null)[] | null = null;
+    for (const a of list) {
+      if (a.name === 'DIMENSION_LIST' && want.has(a.name)) {
+        dimRefs = this.dimensionList(a.raw);
+        if (!dimRefs) return null;
+      } else if (want.has(a.name)) {
+        const value = this.attributeValue(a.raw);
+        if (value === undefined) return null;
+        attrs.set(a.name, value);
+      }
+    }
+    const layoutClass = layout.data[1];
+    const chunks =
+      layoutClass === 2
+        ? this.layoutChunkDims(layout.data, extent.shape.length)
+        : layoutClass <= 1
+          ? null
+          : undefined;
+    if (chunks === undefined) return null;
+    return {
+      meta: { ...type, ...extent, chunks },
+      names: list.map((a) => a.name),
+      attrs,
+      dimRefs,
+    };
+  }
+
+  private dataspace(d: Uint8Array): { shape: number[]; maxshape: number[] } | null {
+    const L = this.lengthSize;
+    const version = d[0];
+    const rank = d[1];
+    const flags = d[2];
+    if (version === 2 && d[3] === 2) return null; // null dataspace
+    if (version !== 1 && version !== 2) return null;
+    const at = version === 1 ? 8 : 4;
+    const shape = Array.from({ length: rank }, (_, i) => this.uint(d, at + L * i, L));
+    const maxshape =
+      flags & 1
+        ? Array.from({ length: rank }, (_, i) =>
+            this.isUndefined(d, at + L * (rank + i), L) ? 2 ** 64 : this.uint(d, at + L * (rank + i), L),
+          )
+        : shape.slice();
+    return { shape, maxshape };
+  }
+
+  private layoutChunkDims(d: Uint8Array, rank: number): number[] | undefined {
+    const version = d[0];
+    if (version === 3 && d[2] === rank + 1)
+      return Array.from({ length: rank }, (_, i) => this.uint(d, 3 + this.offsetSize + 4 * i, 4));
+    if (version === 4 && d[3] === rank + 1)
+      return Array.from({ length: rank }, (_, i) => this.uint(d, 5 + d[4] * i, d[4]));
+    return undefined;
+  }
+
+  private denseAttributes(d: Uint8Array): boolean {
+    const at = 2 + (d[1] & 1 ? 2 : 0);
+    return !this.isUndefined(d, at, this.offsetSize);
+  }
+
+  /** An attribute message's name and the bytes from its datatype on (type, space, data); null if shared. */
+  private attribute(d: Uint8Array): { name: string; raw: Uint8Array } | null {
+    const version = d[0];
+    const flags = d[1];
+    if (version < 1 || version > 3 || (version > 1 && flags & 3)) return null;
+    const nameSize = d[2] | (d[3] << 8);
+    const typeSize = d[4] | (d[5] << 8);
+    const spaceSize = d[6] | (d[7] << 8);
+    const pad = (n: number) => (version === 1 ? Math.ceil(n / 8) * 8 : n);
+    let at = version === 3 ? 9 : 8;
+    const name = Buffer.from(d.buffer, d.byteOffset + at, nameSize)
+      .toString('utf8')
+      .replace(/\0.*$/s, '');
+    at += pad(nameSize);
+    const typeAt = at;
+    const spaceAt = typeAt + pad(typeSize);
+    const dataAt = spaceAt + pad(spaceSize);
+    // Re-packed as: type size (2), space size (2), type, space, data.
+    const raw = new Uint8Array(4 + typeSize + spaceSize + (d.length - dataAt));
+    raw[0] = typeSize & 0xff;
+    raw[1] = typeSize >> 8;
+    raw[2] = spaceSize & 0xff;
+    raw[3] = spaceSize >> 8;
+    raw.set(d.subarray(typeAt, typeAt + typeSize), 4);
+    raw.set(d.subarray(spaceAt, spaceAt + spaceSize), 4 + typeSize);
+    raw.set(d.subarray(dataAt), 4 + typeSize + spaceSize);
+    return { name, raw };
+  }
+
+  /** A fixed-length string (scalar → string) or integer (scalar → number, else a typed array) attribute. */
+  private attributeValue(raw: Uint8Array): unknown {
+    const typeSize = raw[0] | (raw[1] << 8);
+    const spaceSize = raw[2] | (raw[3] << 8);
+    const t = datatype(raw.subarray(4, 4 + typeSize));
+    const space = this.dataspace(raw.subarray(4 + typeSize, 4 + typeSize + spaceSize));
+    if (!t || !space || t.vlen || !t.littleEndian) return undefined;
+    const n = product(space.shape);
+    const data = raw.subarray(4 + typeSize + spaceSize);
+    if (data.length < n * t.size) return undefined;
+    if (t.type === H5T_STRING) {
+      if (space.shape.length !== 0) return undefined;
+      const bytes = data.subarray(0, t.size);
+      const nul = bytes.indexOf(0);
+      return Buffer.from(bytes.buffer, bytes.byteOffset, nul >= 0 ? nul : t.size).toString(
+        t.cset === 1 ? 'utf8' : 'latin1',
+      );
+    }
+    if (t.type !== H5T_INTEGER || (t.size !== 4 && t.size !== 2 && t.size !== 1)) return undefined;
+    const Ctor = INT_ARRAYS[t.size][t.signed ? 1 : 0];
+    const values = new Ctor(data.slice(0, n * t.size).buffer);
+    return space.shape.length === 0 ? values[0] : values;
+  }
+
+  /** DIMENSION_LIST: per dimension a variable-length list of object references in the global heap. */
+  private dimensionList(raw: Uint8Array): (number | null)[] | null {
+    const O = this.offsetSize;
+    const typeSize = raw[0] | (raw[1] << 8);
+    const spaceSize = raw[2] | (raw[3] << 8);
+    const t = raw.subarray(4, 4 + typeSize);
+    // vlen sequence (class 9, type 0) of object references (class 7, type 0) of the offset size.
+    if ((t[0] & 0x0f) !== 9 || (t[1] & 0x0f) !== 0) return null;
+    const base = t.subarray(8);
+    if ((base[0] & 0x0f) !== 7 || (base[1] & 0x0f) !== 0 || this.uint(base, 4, 4) !== O) return null;
+    const space = this.dataspace(raw.subarray(4 + typeSize, 4 + typeSize + spaceSize));
+    if (!space || space.shape.length !== 1) return null;
+    const data = raw.subarray(4 + typeSize + spaceSize);
+    const out: (number | null)[] = [];
+    const item = 4 + O + 4;
+    for (let i = 0; i < space.shape[0]; i++) {
+      const at = i * item;
+      if (at + item > data.length) return null;
+      const length = this.uint(data, at, 4);
+      if (length === 0) {
+        out.push(null);
+        continue;
+      }
+      const obj = this.globalHeapObject(
+        this.base + this.uint(data, at + 4, O),
+        this.uint(data, at + 4 + O, 4),
+      );
+      if (!obj || obj.length < O) return null;
+      out.push(this.base + this.uint(obj, 0, O));
+    }
+    return out;
+  }
+
+  private readonly heaps = new Map<number, Buffer>();
+
+  /** An object of a global heap collection (III.E): "GCOL", version, collection size, then the objects. */
+  private globalHeapObject(address: number, index: number): Uint8Array | null {
+    const L = this.lengthSize;
+    let heap = this.heaps.get(address);
+    if (!heap) {
+      const head = this.readAt(address, 8 + L);
+      if (head.toString('latin1', 0, 4) !== 'GCOL') return null;
+      heap = this.readAt(address, this.uint(head, 8, L));
+      this.heaps.set(address, heap);
+    }
+    let at = 8 + L;
+    while (at + 8 + L <= heap.length) {
+      const id = heap[at] | (heap[at + 1] << 8);
+      if (id === 0) return null; // free space: the rest of the collection
+      const size = this.uint(heap, at + 8, L);
+      if (id === index) return heap.subarray(at + 8 + L, at + 8 + L + size);
+      at += 8 + L + Math.ceil(size / 8) * 8;
+    }
+    return null;
+  }
+
+  /**
    * Copy the hyperslab `start`/`count` of a dataset of shape `shape` into `out` (row-major, product(count)
    * values of the stored type, converted to host byte order).
    */
@@ -83,13 +333,16 @@ export class H5ChunkReader {
     const last = start.map((s, d) => Math.floor((s + count[d] - 1) / chunk[d]));
     const idx = first.slice();
     const ctor = out.constructor as ArrayCtor;
+    // Unshuffled chunks land in one buffer reused for every chunk of this read (copied out right after).
+    const chunkBytes = product(chunk) * plan.elem;
+    let scratch: Uint8Array | undefined;
     const cstride = strides(chunk);
     const ostride = strides(count);
     for (;;) {
       const origin = idx.map((i, d) => i * chunk[d]);
       const entry = plan.chunks.get(origin.join(','));
       if (!entry) throw new ChunkFallback(`chunk at [${origin.join(', ')}] is not stored`);
-      const data = this.decode(plan, entry, ctor);
+      const data = this.decode(plan, entry, ctor, (scratch ??= new Uint8Array(chunkBytes)));
       copyChunk(data, origin, chunk, cstride, start, count, ostride, out);
       let d = rank - 1;
       while (d >= 0 && ++idx[d] > last[d]) {
@@ -100,7 +353,7 @@ export class H5ChunkReader {
     }
   }
 
-  private decode(plan: ChunkPlan, entry: ChunkEntry, ctor: ArrayCtor): NumericArray {
+  private decode(plan: ChunkPlan, entry: ChunkEntry, ctor: ArrayCtor, scratch: Uint8Array): NumericArray {
     let buf: Uint8Array = this.readAt(entry.address, entry.size);
     for (let i = plan.filters.length - 1; i >= 0; i--) {
       if (entry.mask & (1 << i)) continue;
@@ -111,7 +364,7 @@ export class H5ChunkReader {
         buf =
           f.id === FILTER_DEFLATE
             ? inflateSync(buf, { chunkSize: Math.max(64, product(plan.chunk) * plan.elem + 64) })
-            : unshuffle(buf, plan.elem);
+            : unshuffle(buf, plan.elem, buf.length === scratch.length ? scratch : undefined);
       } catch (err) {
         throw new InvalidNetcdfError(
           `${this.path}: cannot decode chunk at byte ${entry.address} (${(err as Error).message})`,
@@ -180,20 +433,27 @@ export class H5ChunkReader {
   }
 
   /** The messages of an object header (version 1 or 2) including its continuation blocks. */
-  private objectHeader(address: number): { type: number; data: Uint8Array }[] | null {
-    const out: { type: number; data: Uint8Array }[] = [];
+  private objectHeader(address: number): Message[] | null {
+    if (!this.headers.has(address)) this.headers.set(address, this.parseHeader(address));
+    return this.headers.get(address)!;
+  }
+
+  private parseHeader(address: number): Message[] | null {
+    const out: Message[] = [];
     const O = this.offsetSize;
     const L = this.lengthSize;
     const head = this.readAt(address, 16);
     const blocks: [number, number][] = [];
     let v2 = false;
     let trackOrder = false;
+    let indexed = false;
     if (head[0] === 1) {
       blocks.push([address + 16, this.uint(head, 8, 4)]);
     } else if (head.toString('latin1', 0, 4) === 'OHDR' && head[4] === 2) {
       v2 = true;
       const flags = head[5];
       trackOrder = (flags & 0x04) !== 0;
+      indexed = (flags & 0x08) !== 0;
       let at = 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0);
       const sizeBytes = 1 << (flags & 3);
       const h = at + sizeBytes > 16 ? this.readAt(address, at + sizeBytes) : head;
@@ -216,7 +476,7 @@ export class H5ChunkReader {
         if (flags & 0x02) return null; // shared message: stored elsewhere
         if (type === MSG_CONTINUATION)
           blocks.push([this.base + this.uint(data, 0, O), this.uint(data, O, L)]);
-        else out.push({ type, data });
+        else out.push({ type, data, order: trackOrder ? b[at + 4] | (b[at + 5] << 8) : 0, indexed });
         at += hdr + size;
         if (!v2) at = (at + 7) & ~7;
       }
@@ -330,7 +590,10 @@ function strides(shape: number[]): number[] {
   return s;
 }
 
-/** Copy the part of one chunk (at `origin`) that lies inside the selection into the output, row by row. */
+/**
+ * Copy the part of one chunk (at `origin`) that lies inside the selection into the output. Trailing
+ * dimensions that the chunk and the selection both cover whole are merged into one contiguous block.
+ */
 function copyChunk(
   src: NumericArray,
   origin: number[],
@@ -344,7 +607,12 @@ function copyChunk(
   const rank = chunk.length;
   const lo = origin.map((o, d) => Math.max(o, start[d]));
   const hi = origin.map((o, d) => Math.min(o + chunk[d], start[d] + count[d]));
-  const inner = hi[rank - 1] - lo[rank - 1];
+  let k = rank - 1; // block = dimensions k.. (contiguous in both arrays)
+  let block = hi[k] - lo[k];
+  while (k > 0 && hi[k] - lo[k] === chunk[k] && hi[k] - lo[k] === count[k]) {
+    k--;
+    block *= hi[k] - lo[k];
+  }
   const i = lo.slice();
   for (;;) {
     let s = 0;
@@ -353,8 +621,8 @@ function copyChunk(
       s += (i[d] - origin[d]) * cstride[d];
       o += (i[d] - start[d]) * ostride[d];
     }
-    out.set(src.subarray(s, s + inner), o);
-    let d = rank - 2;
+    out.set(src.subarray(s, s + block), o);
+    let d = k - 1;
     while (d >= 0 && ++i[d] >= hi[d]) {
       i[d] = lo[d];
       d--;
@@ -365,19 +633,41 @@ function copyChunk(
 
 /**
  * Undo the HDF5 shuffle filter (H5Zshuffle.c): the stored bytes are byte 0 of every element, then byte 1, …;
- * bytes past the last whole element are left in place.
+ * bytes past the last whole element are left in place. Writes into `into` when given (same length).
+ * Host byte order little-endian (checked by chunkPlan): byte b of an element is bits 8b…8b+7 of its word.
  */
-export function unshuffle(src: Uint8Array, elem: number): Uint8Array {
+export function unshuffle(src: Uint8Array, elem: number, into?: Uint8Array): Uint8Array {
   const n = Math.floor(src.length / elem);
   if (elem <= 1 || n <= 1) return src;
-  const out = new Uint8Array(src.length);
-  if (elem === 4) {
-    // Int32 stores keep the loop in int32 arithmetic (a Uint32Array store of >>> 0 values would not).
-    const o32 = new Int32Array(out.buffer, 0, n);
-    for (let i = 0; i < n; i++)
-      o32[i] = src[i] | (src[n + i] << 8) | (src[2 * n + i] << 16) | (src[3 * n + i] << 24);
-  } else if (elem === 2) {
-    const o16 = new Uint16Array(out.buffer, 0, n);
+  const out = into ?? new Uint8Array(src.length);
+  if (elem === 4 && n % 4 === 0 && src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
+    // Four elements at a time: one word from each byte plane, a 4×4 byte transpose into four words.
+    const o = new Int32Array(out.buffer, out.byteOffset, n);
+    const w = new Int32Array(src.buffer, src.byteOffset, n);
+    const q = n >> 2;
+    for (let j = 0; j < q; j++) {
+      const a = w[j];
+      const b = w[q + j];
+      const c = w[2 * q + j];
+      const d = w[3 * q + j];
+      const k = j << 2;
+      o[k] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | (d << 24);
+      o[k + 1] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
+      o[k + 2] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((d & 0xff0000) << 8);
+      o[k + 3] = (a >>> 24) | ((b >>> 16) & 0xff00) | ((c >>> 8) & 0xff0000) | (d & 0xff000000);
+    }
+  } else if ((elem === 4 || elem === 8) && out.byteOffset % 4 === 0) {
+    // Int32 stores keep the loop in int32 arithmetic.
+    const o = new Int32Array(out.buffer, out.byteOffset, (n * elem) >> 2);
+    const words = elem >> 2;
+    for (let h = 0; h < words; h++) {
+      const p0 = 4 * h * n;
+      for (let i = 0; i < n; i++)
+        o[i * words + h] =
+          src[p0 + i] | (src[p0 + n + i] << 8) | (src[p0 + 2 * n + i] << 16) | (src[p0 + 3 * n + i] << 24);
+    }
+  } else if (elem === 2 && out.byteOffset % 2 === 0) {
+    const o16 = new Uint16Array(out.buffer, out.byteOffset, n);
     for (let i = 0; i < n; i++) o16[i] = src[i] | (src[n + i] << 8);
   } else {
     for (let b = 0; b < elem; b++) {
@@ -387,4 +677,21 @@ export function unshuffle(src: Uint8Array, elem: number): Uint8Array {
   }
   out.set(src.subarray(n * elem), n * elem);
   return out;
+}
+
+/** A datatype message (IV.A.2.d) as h5wasm reports it: class, size, sign, byte order, vlen strings. */
+function datatype(d: Uint8Array): Omit<DirectMetadata, 'shape' | 'maxshape' | 'chunks'> | null {
+  const cls = d[0] & 0x0f;
+  const bits = d[1];
+  const size = d[4] | (d[5] << 8) | (d[6] << 16) | (d[7] << 24);
+  const base = { type: cls, size, signed: false, vlen: false, littleEndian: true, cset: 0 };
+  if (cls === H5T_INTEGER) return { ...base, signed: (bits & 0x08) !== 0, littleEndian: (bits & 1) === 0 };
+  if (cls === H5T_FLOAT) {
+    if (bits & 0x40) return null; // VAX order
+    return { ...base, littleEndian: (bits & 1) === 0 };
+  }
+  if (cls === H5T_STRING) return { ...base, cset: bits >> 4 };
+  if (cls === H5T_VLEN && (bits & 0x0f) === 1)
+    return { ...base, type: H5T_STRING, vlen: true, cset: d[2] & 0x0f };
+  return base; // other classes: not netCDF classic types (skipped by ncType)
 }

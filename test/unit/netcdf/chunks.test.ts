@@ -3,7 +3,8 @@
  * values and the same typed-array class for whole variables and for hyperslabs that cut chunks at their edges,
  * on the chunked fixture (shuffle+zlib, zlib, unfiltered, big-endian, 1/2/4/8-byte types, a multi-level chunk
  * B-tree, an unlimited dimension) and on every netCDF-4 file of the real data; fletcher32 and unwritten
- * chunks go through h5wasm.
+ * chunks go through h5wasm. The metadata parsed directly from object headers (dimensions, variables,
+ * attribute names in h5wasm's order, dimension scales from DIMENSION_LIST) equals h5wasm's on the same files.
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
@@ -30,12 +31,30 @@ function expectSame(direct: Nc4Store, ref: Nc4Store, v: VariableInfo, start: num
   expect([where, bytesOf(a).equals(bytesOf(b))]).toEqual([where, true]);
 }
 
+/** Everything the store reports at open, with attribute order (Object.keys) made explicit. */
+function describeStore(s: Nc4Store): unknown {
+  return {
+    format: s.format,
+    dimensions: s.dimensions,
+    variables: s.variables.map((v) => ({
+      name: v.name,
+      dtype: v.dtype,
+      dims: v.dims,
+      shape: v.shape,
+      attrNames: Object.keys(v.attrs),
+      attrs: v.attrs,
+      attrTypes: v.attrTypes,
+    })),
+  };
+}
+
 /** Whole variable plus `n` random hyperslabs (seeded) of every numeric, non-scalar variable. */
 async function compareFile(file: string, n: number): Promise<string[]> {
   const direct = await openNc4(file);
-  const ref = await openNc4(file, { directChunks: false });
+  const ref = await openNc4(file, { direct: false });
   const random = rng(42);
   try {
+    expect(describeStore(direct)).toEqual(describeStore(ref));
     for (const v of direct.variables) {
       if (v.dtype === 'char' || v.dtype === 'string' || v.shape.length === 0) continue;
       expectSame(
@@ -78,7 +97,7 @@ describe('direct chunk reads on the chunked fixture (netCDF-C, make_chunked_fixt
 
   test('a hyperslab cutting partial edge chunks (13x17 grid in 5x6 chunks)', async () => {
     const direct = await openNc4(CHUNKED);
-    const ref = await openNc4(CHUNKED, { directChunks: false });
+    const ref = await openNc4(CHUNKED, { direct: false });
     try {
       const v = direct.variables.find((x) => x.name === 'shuffle_zlib')!;
       expectSame(direct, ref, v, [1, 4, 5], [3, 9, 12]);
@@ -86,6 +105,20 @@ describe('direct chunk reads on the chunked fixture (netCDF-C, make_chunked_fixt
       expect(direct.directlyRead).toEqual(['shuffle_zlib']);
     } finally {
       direct.close();
+      ref.close();
+    }
+  });
+
+  test('metadata of every dataset is parsed from its object header', async () => {
+    const ds = await openNc4(CHUNKED);
+    const ref = await openNc4(CHUNKED, { direct: false });
+    try {
+      expect([...ds.directlyParsed].sort()).toEqual(
+        [...ds.variables.map((v) => v.name), 'time', 'x', 'y', 'z'].sort(),
+      );
+      expect(ref.directlyParsed).toEqual([]);
+    } finally {
+      ds.close();
       ref.close();
     }
   });
@@ -155,5 +188,11 @@ describeRealData('direct chunk reads on the real netCDF-4 files', () => {
       'improver_test_data/estimate-emos-coefficients/normal/history/20170602T0300Z-PT0012H-temperature_at_screen_level.nc',
     );
     expect(await compareFile(file, 10)).toContain('air_temperature');
+    const ds = await openNc4(file);
+    try {
+      expect(ds.directlyParsed.length).toBe(12); // 11 variables and the bnds dimension
+    } finally {
+      ds.close();
+    }
   });
 });
