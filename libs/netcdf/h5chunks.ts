@@ -27,18 +27,15 @@ const H5T_FLOAT = 1;
 const H5T_STRING = 3;
 const H5T_VLEN = 9;
 
-/** Integer attribute arrays as h5wasm returns them, by size: [unsigned, signed]. */
-const INT_ARRAYS: Record<
-  number,
-  [
-    typeof Uint8Array | typeof Uint16Array | typeof Uint32Array,
-    typeof Int8Array | typeof Int16Array | typeof Int32Array,
-  ]
-> = {
+type AnyArrayCtor = new (buffer: ArrayBuffer) => NumericArray | BigInt64Array | BigUint64Array;
+/** Integer attribute arrays as h5wasm returns them (getAccessor), by size: [unsigned, signed]. */
+const INT_ARRAYS: Partial<Record<number, [AnyArrayCtor, AnyArrayCtor]>> = {
   1: [Uint8Array, Int8Array],
   2: [Uint16Array, Int16Array],
   4: [Uint32Array, Int32Array],
+  8: [BigUint64Array, BigInt64Array],
 };
+const FLOAT_ARRAYS: Partial<Record<number, AnyArrayCtor>> = { 4: Float32Array, 8: Float64Array };
 
 /** The fields of h5wasm's dataset metadata that Nc4Store uses. */
 export interface DirectMetadata {
@@ -56,6 +53,8 @@ export interface DatasetEntry {
   meta: DirectMetadata;
   names: string[];
   attrs: Map<string, unknown>;
+  /** Every attribute's encoded type, space and data, for `attributeValue`. */
+  raw: Map<string, Uint8Array>;
   dimRefs: (number | null)[] | null;
 }
 
@@ -153,8 +152,10 @@ export class H5ChunkReader {
     if (messages.some((m) => m.indexed)) list.sort((a, b) => a.m.order - b.m.order);
     else list.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
     const attrs = new Map<string, unknown>();
+    const raw = new Map<string, Uint8Array>();
     let dimRefs: (number | null)[] | null = null;
     for (const a of list) {
+      raw.set(a.name, a.raw);
       if (a.name === 'DIMENSION_LIST' && want.has(a.name)) {
         dimRefs = this.dimensionList(a.raw);
         if (!dimRefs) return null;
@@ -176,6 +177,7 @@ export class H5ChunkReader {
       meta: { ...type, ...extent, chunks },
       names: list.map((a) => a.name),
       attrs,
+      raw,
       dimRefs,
     };
   }
@@ -241,28 +243,60 @@ export class H5ChunkReader {
     return { name, raw };
   }
 
-  /** A fixed-length string (scalar → string) or integer (scalar → number, else a typed array) attribute. */
-  private attributeValue(raw: Uint8Array): unknown {
+  /**
+   * An attribute's value exactly as h5wasm's get_attribute returns it (hdf5_hl.js process_data) for the types
+   * netCDF writes: fixed-length strings (TextDecoder, cut at the first NUL), variable-length strings (global
+   * heap, cut at the first NUL), little-endian integers and floats as typed arrays; a scalar dataspace gives
+   * the single element. Undefined for anything else (the caller asks h5wasm).
+   */
+  attributeValue(raw: Uint8Array): unknown {
     const typeSize = raw[0] | (raw[1] << 8);
     const spaceSize = raw[2] | (raw[3] << 8);
     const t = datatype(raw.subarray(4, 4 + typeSize));
     const space = this.dataspace(raw.subarray(4 + typeSize, 4 + typeSize + spaceSize));
-    if (!t || !space || t.vlen || !t.littleEndian) return undefined;
+    if (!t || !space || !t.littleEndian) return undefined;
     const n = product(space.shape);
     const data = raw.subarray(4 + typeSize + spaceSize);
-    if (data.length < n * t.size) return undefined;
-    if (t.type === H5T_STRING) {
-      if (space.shape.length !== 0) return undefined;
-      const bytes = data.subarray(0, t.size);
-      const nul = bytes.indexOf(0);
-      return Buffer.from(bytes.buffer, bytes.byteOffset, nul >= 0 ? nul : t.size).toString(
-        t.cset === 1 ? 'utf8' : 'latin1',
-      );
-    }
-    if (t.type !== H5T_INTEGER || (t.size !== 4 && t.size !== 2 && t.size !== 1)) return undefined;
-    const Ctor = INT_ARRAYS[t.size][t.signed ? 1 : 0];
-    const values = new Ctor(data.slice(0, n * t.size).buffer);
-    return space.shape.length === 0 ? values[0] : values;
+    const scalar = space.shape.length === 0;
+    let out: unknown[] | NumericArray | BigInt64Array | BigUint64Array;
+    if (t.type === H5T_STRING && t.vlen) {
+      const O = this.offsetSize;
+      const item = 4 + O + 4;
+      if (data.length < n * item) return undefined;
+      out = [];
+      for (let i = 0; i < n; i++) {
+        const at = i * item;
+        const length = this.uint(data, at, 4);
+        let bytes: Uint8Array = new Uint8Array(0);
+        if (length > 0) {
+          const obj = this.globalHeapObject(
+            this.base + this.uint(data, at + 4, O),
+            this.uint(data, at + 4 + O, 4),
+          );
+          if (!obj || obj.length < length) return undefined;
+          bytes = obj.subarray(0, length);
+        }
+        const nul = bytes.indexOf(0);
+        if (nul >= 0) bytes = bytes.subarray(0, nul);
+        // Emscripten's UTF8ToString / AsciiToString (one char per byte).
+        out.push(Buffer.from(bytes).toString(t.cset === 1 ? 'utf8' : 'latin1'));
+      }
+    } else if (t.type === H5T_STRING) {
+      if (data.length < n * t.size) return undefined;
+      const decoder = new TextDecoder(t.cset === 1 ? 'utf-8' : 'ascii');
+      out = [];
+      for (let i = 0; i < n; i++) {
+        let bytes = data.subarray(i * t.size, (i + 1) * t.size);
+        const nul = bytes.indexOf(0);
+        if (nul > -1) bytes = bytes.subarray(0, nul);
+        out.push(decoder.decode(bytes));
+      }
+    } else if (t.type === H5T_INTEGER || t.type === H5T_FLOAT) {
+      const Ctor = t.type === H5T_FLOAT ? FLOAT_ARRAYS[t.size] : INT_ARRAYS[t.size]?.[t.signed ? 1 : 0];
+      if (!Ctor || data.length < n * t.size) return undefined;
+      out = new Ctor(data.slice(0, n * t.size).buffer);
+    } else return undefined;
+    return scalar ? out[0] : out;
   }
 
   /** DIMENSION_LIST: per dimension a variable-length list of object references in the global heap. */

@@ -57,6 +57,8 @@ export class Nc4Store implements RawStore {
   private chunkReader?: H5ChunkReader;
   /** Datasets whose metadata were parsed from their object headers (the rest came from h5wasm). */
   readonly directlyParsed: string[] = [];
+  /** Variables whose user attributes were decoded from their object headers. */
+  readonly directlyDecodedAttrs: string[] = [];
   private fd: number | null = null;
   private file: H5File | null;
 
@@ -92,7 +94,7 @@ export class Nc4Store implements RawStore {
       );
     const dimIds = this.readDimensions(entries);
     const byPath = new Map(this.dimensions.map((d) => [`/${d.name}`, d]));
-    for (const { name, ds, meta, names, attrs: a, dimRefs } of entries) {
+    for (const { name, ds, meta, names, attrs: a, dimRefs, raw } of entries) {
       const label = a.get('NAME')?.value;
       if (typeof label === 'string' && label.startsWith(PHONY_DIM)) continue;
       const dtype = ncType(meta);
@@ -119,7 +121,8 @@ export class Nc4Store implements RawStore {
         return dim ? dim.name : phonyDim(this.dimensions, shape[i]);
       });
       const info = { name, dtype, dims, shape };
-      this.variables.push(lazyAttrs(info, ds, names, () => this.file !== null, path));
+      const direct = raw ? () => this.directAttrs(name, raw, names) : undefined;
+      this.variables.push(lazyAttrs(info, ds, names, () => this.file !== null, path, direct));
       this.datasets.set(name, ds);
       this.metas.set(name, meta);
     }
@@ -218,10 +221,32 @@ export class Nc4Store implements RawStore {
         attrs,
         address,
         dimRefs: e.names.includes('DIMENSION_LIST') ? e.dimRefs : null,
+        raw: e.raw,
       };
     } catch {
       return null;
     }
+  }
+
+  /** User attributes decoded from the object header, or null if one of them needs h5wasm. */
+  private directAttrs(
+    variable: string,
+    raw: Map<string, Uint8Array>,
+    names: string[],
+  ): Map<string, RawAttr> | null {
+    const out = new Map<string, RawAttr>();
+    try {
+      for (const name of names) {
+        if (INTERNAL_ATTRS.has(name)) continue;
+        const value = this.raw().attributeValue(raw.get(name)!);
+        if (value === undefined) return null;
+        out.set(name, { value, type: typeOfValue(value) });
+      }
+    } catch {
+      return null;
+    }
+    this.directlyDecodedAttrs.push(variable);
+    return out;
   }
 
   /** Variables read so far without h5wasm (see readChunks). */
@@ -343,6 +368,8 @@ interface Entry {
   address?: number;
   /** First dimension scale address per dimension (null: no DIMENSION_LIST; undefined: ask h5wasm). */
   dimRefs?: (number | null)[] | null;
+  /** Encoded attributes from the object header (h5chunks.ts attributeValue decodes them). */
+  raw?: Map<string, Uint8Array>;
 }
 
 const STRUCTURAL = new Set(['CLASS', 'NAME', '_Netcdf4Dimid', '_Netcdf4Coordinates']);
@@ -357,6 +384,7 @@ function lazyAttrs(
   names: string[],
   isOpen: () => boolean,
   path: string,
+  direct?: () => Map<string, RawAttr> | null,
 ): VariableInfo {
   let cache: { attrs: Attributes; types: Record<string, NcType> } | undefined;
   const load = () => {
@@ -365,10 +393,11 @@ function lazyAttrs(
         `${path}: dataset is closed; read attributes of '${info.name}' before closing`,
       );
     return (cache ??= convertAttrs(
-      readAttrs(
-        ds,
-        names.filter((n) => !INTERNAL_ATTRS.has(n)),
-      ),
+      direct?.() ??
+        readAttrs(
+          ds,
+          names.filter((n) => !INTERNAL_ATTRS.has(n)),
+        ),
     ));
   };
   Object.defineProperty(info, 'attrs', { get: () => load().attrs, enumerable: true });
