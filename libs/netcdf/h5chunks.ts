@@ -7,7 +7,7 @@
  * (other filters, unallocated chunks, other chunk indexes, big-endian hosts) makes `chunkPlan` return null
  * and the caller reads through h5wasm instead.
  */
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { inflateSync } from 'node:zlib';
 import { InvalidNetcdfError } from '../contracts/errors.js';
@@ -19,6 +19,8 @@ const MSG_CONTINUATION = 0x10;
 const MSG_LAYOUT = 0x08;
 const MSG_FILTERS = 0x0b;
 const MSG_DATASPACE = 0x01;
+const MSG_LINK_INFO = 0x02;
+const MSG_LINK = 0x06;
 const MSG_DATATYPE = 0x03;
 const MSG_ATTRIBUTE = 0x0c;
 const MSG_ATTR_INFO = 0x15;
@@ -36,6 +38,23 @@ const INT_ARRAYS: Partial<Record<number, [AnyArrayCtor, AnyArrayCtor]>> = {
   8: [BigUint64Array, BigInt64Array],
 };
 const FLOAT_ARRAYS: Partial<Record<number, AnyArrayCtor>> = { 4: Float32Array, 8: Float64Array };
+
+/** A link of the root group; `address` for hard links (soft and external links have none). */
+export interface Link {
+  name: string;
+  order?: number;
+  address?: number;
+}
+interface FractalHeap {
+  idLength: number;
+  width: number;
+  startBlock: number;
+  maxDirect: number;
+  rootBlock: number;
+  rows: number;
+  offBytes: number;
+  lenBytes: number;
+}
 
 /** The fields of h5wasm's dataset metadata that Nc4Store uses. */
 export interface DirectMetadata {
@@ -96,6 +115,7 @@ interface Message {
 export class H5ChunkReader {
   private readonly headers = new Map<number, Message[] | null>();
   private offsetSize = 0;
+  private rootAddress = 0;
   private lengthSize = 0;
   private base = 0;
 
@@ -462,8 +482,178 @@ export class H5ChunkReader {
       this.offsetSize = 0;
       return false;
     }
-    this.base = this.uint(this.readAt(at, this.offsetSize), 0, this.offsetSize);
+    const O = this.offsetSize;
+    const b2 = this.readAt(at, 6 * O);
+    this.base = this.uint(b2, 0, O);
+    // A file shorter than its stored end-of-file address is truncated: leave it all to h5wasm.
+    if (this.base + this.uint(b2, 2 * O, O) > fstatSync(this.fd).size) {
+      this.offsetSize = 0;
+      return false;
+    }
+    // Root group object header: in the root symbol table entry (versions 0/1) or directly (2/3).
+    this.rootAddress = this.uint(b2, version <= 1 ? 5 * O : 3 * O, O);
     return true;
+  }
+
+  /**
+   * The root group's links in h5wasm's `keys()` order (creation order when indexed, else by name): compact
+   * link messages or dense storage (fractal heap with a one-level name index, IV.A.2.g link info, III.G
+   * fractal heap, III.H version-2 B-tree). Hard links carry the object header address. Null when the group
+   * is stored otherwise (symbol table) or anything is outside that subset.
+   */
+  rootLinks(): Link[] | null {
+    if (!this.offsetSize && !this.readSuperblock()) return null;
+    const messages = this.objectHeader(this.base + this.rootAddress);
+    if (!messages) return null;
+    const info = messages.find((m) => m.type === MSG_LINK_INFO);
+    if (!info) return null;
+    const O = this.offsetSize;
+    const d = info.data;
+    const flags = d[1];
+    const at = 2 + (flags & 1 ? 8 : 0);
+    const heap = this.uint(d, at, O);
+    const nameIndex = this.uint(d, at + O, O);
+    const undefinedHeap = this.isUndefined(d, at, O);
+    let links: (Link | null)[] | null;
+    if (undefinedHeap) links = messages.filter((m) => m.type === MSG_LINK).map((m) => this.link(m.data));
+    else links = this.denseLinks(this.base + heap, this.base + nameIndex);
+    if (!links || links.some((l) => !l)) return null;
+    return sortLinks(links as Link[], (flags & 2) !== 0);
+  }
+  /** Attribute names of the root group's header (compact storage only; null otherwise). */
+  rootAttributeNames(): string[] | null {
+    if (!this.offsetSize && !this.readSuperblock()) return null;
+    const messages = this.objectHeader(this.base + this.rootAddress);
+    if (!messages) return null;
+    const info = messages.find((m) => m.type === MSG_ATTR_INFO);
+    if (info && this.denseAttributes(info.data)) return null;
+    const names: string[] = [];
+    for (const m of messages) {
+      if (m.type !== MSG_ATTRIBUTE) continue;
+      const a = this.attribute(m.data);
+      if (!a) return null;
+      names.push(a.name);
+    }
+    return names;
+  }
+
+  /** A link message (IV.A.2.g): name, creation order, and the address of a hard link's object. */
+  private link(d: Uint8Array): Link | null {
+    if (d[0] !== 1) return null;
+    const flags = d[1];
+    let at = 2;
+    let type = 0;
+    if (flags & 0x08) type = d[at++];
+    let order: number | undefined;
+    if (flags & 0x04) {
+      order = this.uint(d, at, 8);
+      at += 8;
+    }
+    let cset = 0;
+    if (flags & 0x10) cset = d[at++];
+    const lenSize = 1 << (flags & 3);
+    const len = this.uint(d, at, lenSize);
+    at += lenSize;
+    const name = Buffer.from(d.buffer, d.byteOffset + at, len).toString(cset === 1 ? 'utf8' : 'latin1');
+    at += len;
+    if (type !== 0) return { name, order };
+    return { name, order, address: this.uint(d, at, this.offsetSize) };
+  }
+
+  /** Links in dense storage: the name index (a version-2 B-tree of type 5 whose root is a leaf) → heap IDs. */
+  private denseLinks(heapAddress: number, btreeAddress: number): Link[] | null {
+    const O = this.offsetSize;
+    const L = this.lengthSize;
+    const heap = this.fractalHeap(heapAddress);
+    if (!heap) return null;
+    const h = this.readAt(btreeAddress, 16 + O + 2 + L);
+    if (h.toString('latin1', 0, 4) !== 'BTHD' || h[4] !== 0 || h[5] !== 5) return null;
+    const recordSize = h[10] | (h[11] << 8);
+    const depth = h[12] | (h[13] << 8);
+    const root = this.uint(h, 16, O);
+    const nRecords = h[16 + O] | (h[17 + O] << 8);
+    if (depth !== 0) return null;
+    const links: Link[] = [];
+    if (nRecords === 0) return links;
+    const leaf = this.readAt(root, 6 + nRecords * recordSize);
+    if (leaf.toString('latin1', 0, 4) !== 'BTLF') return null;
+    for (let i = 0; i < nRecords; i++) {
+      const id = leaf.subarray(6 + i * recordSize + 4, 6 + (i + 1) * recordSize);
+      const obj = this.heapObject(heap, id);
+      const link = obj && this.link(obj);
+      if (!link) return null;
+      links.push(link);
+    }
+    return links;
+  }
+
+  private fractalHeap(address: number): FractalHeap | null {
+    const O = this.offsetSize;
+    const L = this.lengthSize;
+    const size = 4 + 1 + 2 + 2 + 1 + 4 + L + O + L + O + 8 * L + 2 + L + L + 2 + 2 + O + 2;
+    const h = this.readAt(address, size);
+    if (h.toString('latin1', 0, 4) !== 'FRHP' || h[4] !== 0) return null;
+    const idLength = h[5] | (h[6] << 8);
+    if ((h[7] | (h[8] << 8)) !== 0) return null; // I/O filters on the heap
+    let at = 9 + 1;
+    const maxManaged = this.uint(h, at, 4);
+    at += 4 + L + O + L + O + 8 * L;
+    const width = h[at] | (h[at + 1] << 8);
+    at += 2;
+    const startBlock = this.uint(h, at, L);
+    const maxDirect = this.uint(h, at + L, L);
+    at += 2 * L;
+    const maxHeapBits = h[at] | (h[at + 1] << 8);
+    at += 4; // maximum heap size, starting # of rows
+    const rootBlock = this.uint(h, at, O);
+    const rows = h[at + O] | (h[at + O + 1] << 8);
+    const offBytes = Math.ceil(maxHeapBits / 8);
+    const lenBytes = Math.min(
+      Math.ceil(Math.log2(maxDirect) / 8),
+      Math.floor(Math.log2(Math.max(1, maxManaged)) / 8) + 1,
+    );
+    return {
+      idLength,
+      width,
+      startBlock,
+      maxDirect,
+      rootBlock: this.base + rootBlock,
+      rows,
+      offBytes,
+      lenBytes,
+    };
+  }
+
+  /** A managed object of a fractal heap by its heap ID: root direct block, or a direct child of the root. */
+  private heapObject(heap: FractalHeap, id: Uint8Array): Uint8Array | null {
+    if (id[0] >> 6 !== 0 || ((id[0] >> 4) & 3) !== 0) return null; // only managed objects
+    const offset = this.uint(id, 1, heap.offBytes);
+    const length = this.uint(id, 1 + heap.offBytes, heap.lenBytes);
+    let block = heap.rootBlock;
+    let blockOffset = 0;
+    if (heap.rows > 0) {
+      // Root indirect block: rows of `width` blocks; rows 0 and 1 of startBlock bytes, then doubling.
+      const O = this.offsetSize;
+      const maxDirectRows = Math.log2(heap.maxDirect) - Math.log2(heap.startBlock) + 2;
+      const usable = Math.min(heap.rows, maxDirectRows);
+      if (heap.width === 0 || !(heap.startBlock > 0)) return null;
+      let row = 0;
+      let rowStart = 0;
+      let blockSize = heap.startBlock;
+      for (; row < usable; row++) {
+        blockSize = row < 2 ? heap.startBlock : heap.startBlock * 2 ** (row - 1);
+        if (offset < rowStart + blockSize * heap.width) break;
+        rowStart += blockSize * heap.width;
+      }
+      if (row >= usable) return null;
+      const col = Math.floor((offset - rowStart) / blockSize);
+      const head = 5 + O + heap.offBytes;
+      const entry = this.readAt(heap.rootBlock + head + (row * heap.width + col) * O, O);
+      if (this.isUndefined(entry, 0, O)) return null;
+      block = this.base + this.uint(entry, 0, O);
+      blockOffset = rowStart + col * blockSize;
+    }
+    return this.readAt(block + (offset - blockOffset), length);
   }
 
   /** The messages of an object header (version 1 or 2) including its continuation blocks. */
@@ -728,4 +918,10 @@ function datatype(d: Uint8Array): Omit<DirectMetadata, 'shape' | 'maxshape' | 'c
   if (cls === H5T_VLEN && (bits & 0x0f) === 1)
     return { ...base, type: H5T_STRING, vlen: true, cset: d[2] & 0x0f };
   return base; // other classes: not netCDF classic types (skipped by ncType)
+}
+
+/** H5Literate's order: creation order when the group indexes it, else names in strcmp (byte) order. */
+function sortLinks(links: Link[], byCreation: boolean): Link[] {
+  if (byCreation) return links.sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+  return links.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
 }

@@ -52,6 +52,8 @@ export class Nc4Store implements RawStore {
   private global?: { attrs: Attributes; types: Record<string, NcType> };
   private readonly datasets = new Map<string, H5Dataset>();
   private readonly metas = new Map<string, H5Dataset['metadata']>();
+  /** Object header addresses of the datasets parsed directly. */
+  private readonly addresses = new Map<string, number>();
   /** Chunk layouts of the variables read so far in this open (null: read through h5wasm). */
   private readonly plans = new Map<string, ChunkPlan | null>();
   private chunkReader?: H5ChunkReader;
@@ -66,13 +68,25 @@ export class Nc4Store implements RawStore {
     readonly path: string,
     file: H5File,
     private readonly options: Nc4Options = {},
+    datasetClass?: H5['Dataset'],
   ) {
     this.file = file;
-    const rootAttrs = file.attrs;
-    this.format = '_nc3_strict' in rootAttrs ? 'nc4-classic' : 'nc4';
-    // Every attribute is read once (each read is a call into the wasm HDF5 library).
+    // The root group's attribute names and links are parsed directly where the file allows (h5chunks.ts);
+    // otherwise, and for every link that is not a hard link to a dataset parsed directly, h5wasm answers.
+    const rootNames = new Set(this.direct(() => this.raw().rootAttributeNames()) ?? Object.keys(file.attrs));
+    this.format = rootNames.has('_nc3_strict') ? 'nc4-classic' : 'nc4';
+    const links = datasetClass ? this.direct(() => this.raw().rootLinks()) : null;
     const entries: Entry[] = [];
-    for (const name of file.keys()) {
+    for (const link of links ?? file.keys().map((name) => ({ name, address: undefined }))) {
+      const { name, address } = link;
+      const known =
+        address !== undefined
+          ? this.directEntry(name, new datasetClass!(file.file_id, `/${name}`), address)
+          : null;
+      if (known) {
+        entries.push(known);
+        continue;
+      }
       const obj = file.get(name);
       if (obj && obj.constructor.name === 'Dataset')
         entries.push(this.directEntry(name, obj as H5Dataset) ?? entry(name, obj as H5Dataset));
@@ -81,7 +95,7 @@ export class Nc4Store implements RawStore {
       entries.filter((e) => e.address !== undefined).map((e) => [e.address!, e.name]),
     );
     const isNetcdf4 =
-      '_NCProperties' in rootAttrs ||
+      rootNames.has('_NCProperties') ||
       entries.some(
         ({ names, attrs: a }) =>
           a.has('_Netcdf4Dimid') ||
@@ -195,6 +209,16 @@ export class Nc4Store implements RawStore {
     throw new InvalidNetcdfError(`${this.path}: variable '${v.name}' returned no numeric data`);
   }
 
+  /** `fn()` unless direct parsing is off; null when it is off, declines or fails. */
+  private direct<T>(fn: () => T | null): T | null {
+    if (this.options.direct === false) return null;
+    try {
+      return fn();
+    } catch {
+      return null;
+    }
+  }
+
   private raw(): H5ChunkReader {
     this.fd ??= openSync(this.path, 'r');
     return (this.chunkReader ??= new H5ChunkReader(this.fd, this.path));
@@ -204,15 +228,16 @@ export class Nc4Store implements RawStore {
    * An Entry from the dataset's object header, parsed directly (h5chunks.ts datasetEntry): each h5wasm
    * metadata or attribute query costs 0.1–0.4 ms, the parse a few positioned reads. Null → ask h5wasm.
    */
-  private directEntry(name: string, ds: H5Dataset): Entry | null {
+  private directEntry(name: string, ds: H5Dataset, known?: number): Entry | null {
     if (this.options.direct === false) return null;
     try {
-      const address = objectAddress(ds);
+      const address = known ?? objectAddress(ds);
       const e = this.raw().datasetEntry(address, DIRECT_WANTED);
       if (!e) return null;
       const attrs = new Map<string, RawAttr>();
       for (const [k, value] of e.attrs) attrs.set(k, { value, type: typeOfValue(value) });
       this.directlyParsed.push(name);
+      this.addresses.set(name, address);
       return {
         name,
         ds,
@@ -268,7 +293,12 @@ export class Nc4Store implements RawStore {
         plan = null;
         const meta = this.metas.get(v.name)!;
         if (meta.chunks)
-          plan = this.raw().chunkPlan(objectAddress(ds), meta.size, meta.littleEndian, v.shape.length);
+          plan = this.raw().chunkPlan(
+            this.addresses.get(v.name) ?? objectAddress(ds),
+            meta.size,
+            meta.littleEndian,
+            v.shape.length,
+          );
         this.plans.set(v.name, plan);
       }
       if (!plan) return null;
@@ -503,7 +533,7 @@ export async function openNc4(path: string, options: Nc4Options = {}): Promise<N
     });
   }
   try {
-    return new Nc4Store(path, file, options);
+    return new Nc4Store(path, file, options, m.Dataset);
   } catch (err) {
     file.close();
     if (err instanceof InvalidNetcdfError) throw err;
