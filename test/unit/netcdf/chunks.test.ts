@@ -8,8 +8,8 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { unshuffle } from '../../../libs/netcdf/h5chunks.js';
-import { openNc4, type Nc4Store } from '../../../libs/netcdf/nc4Store.js';
+import { H5ChunkReader, unshuffle } from '../../../libs/netcdf/h5chunks.js';
+import { loadH5wasm, openNc4, type Nc4Store } from '../../../libs/netcdf/nc4Store.js';
 import type { NumericArray } from '../../../libs/netcdf/store.js';
 import type { VariableInfo } from '../../../libs/netcdf/types.js';
 import { REAL_DATA_DIR, describeRealData, realDataAvailable, realFile } from '../../helpers/realData.js';
@@ -166,6 +166,38 @@ describe('direct chunk reads on the chunked fixture (netCDF-C, make_chunked_fixt
   });
 });
 
+/** rootLinks against h5wasm: keys() order, and each hard link's address equal to its object reference. */
+async function expectRootLinksLikeH5wasm(file: string): Promise<void> {
+  const m = await loadH5wasm();
+  const f = new m.File(file, 'r');
+  const fd = openSync(file, 'r');
+  try {
+    const links = new H5ChunkReader(fd, file).rootLinks();
+    expect(links?.map((l) => l.name)).toEqual(f.keys());
+    for (const l of links!) {
+      const obj = f.get(l.name) as InstanceType<typeof m.Dataset>;
+      const ref = Buffer.from(obj.create_reference().ref_data);
+      expect([l.name, l.address]).toEqual([l.name, Number(ref.readBigUInt64LE())]);
+    }
+  } finally {
+    closeSync(fd);
+    f.close();
+  }
+}
+
+describe('root group links', () => {
+  test.each(['fixture-compact.nc', 'fixture-chunked.nc', 'fixture-nc4.nc', 'fixture-nc4classic.nc'])(
+    '%s: same names, order and object addresses as h5wasm',
+    async (name) => {
+      await expectRootLinksLikeH5wasm(path.join(FIXTURE_DIR, name));
+    },
+  );
+
+  test('a group with its links in the header (compact storage) reads the same both ways', async () => {
+    expect(await compareFile(path.join(FIXTURE_DIR, 'fixture-compact.nc'), 5)).toEqual(['values']);
+  });
+});
+
 describe('unshuffle', () => {
   test.each([1, 2, 3, 4, 8])('element size %i, with trailing bytes', (elem) => {
     const random = rng(elem);
@@ -205,6 +237,7 @@ describeRealData('direct chunk reads on the real netCDF-4 files', () => {
 
   test.each(hdf5Files)('%s reads the same as h5wasm', async (rel) => {
     await compareFile(realFile(rel), 3);
+    await expectRootLinksLikeH5wasm(realFile(rel));
   });
 
   test('MOGREPS-UK air_temperature (shuffle+zlib, 1x200x200 chunks) is read directly', async () => {
