@@ -1,5 +1,5 @@
 /**
- * `npm run -s bench -- testbed [--preset tiny|small|year] [--tuning JSON] [--json]`: generate a preset in
+ * `npm run -s bench -- testbed [--preset tiny|small|year] [--tuning JSON] [--emos] [--json]`: generate a preset in
  * memory (no files) and report wall and CPU time with the acceptance statistics — the loop used to tune
  * libs/testbed/tuning.ts. `year` is TUNING_YEAR (a full test year, cheap); `--tuning` overrides fields of
  * DEFAULT_TUNING, e.g. '{"rawPerturbationScale":0.9,"memberBias":{"z500PerVorticity":80}}'.
@@ -13,6 +13,7 @@ import {
   type TestbedTuning,
 } from '../../libs/testbed/index.js';
 import { printResults } from '../report.js';
+import { EmosProbeSink } from './emosProbe.js';
 
 function tuningOverride(json: string | undefined): Partial<TestbedTuning> {
   if (!json) return {};
@@ -31,6 +32,8 @@ export async function run(argv: string[]): Promise<void> {
   const k = argv.indexOf('--tuning');
   const tuning = tuningOverride(k >= 0 ? argv[k + 1] : undefined);
   const sink = new MemoryStatsSink();
+  // --emos: also fit point-by-point EMOS on alternate test weeks (emosProbe.ts) and report the gap it closes.
+  const probe = argv.includes('--emos') ? new EmosProbeSink(sink) : null;
   const gen = new TestbedGenerator({
     preset: preset === 'year' ? TUNING_YEAR : (preset as PresetName),
     seed: 1,
@@ -38,7 +41,7 @@ export async function run(argv: string[]): Promise<void> {
   });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await gen.process(sink);
+  await gen.process(probe ?? sink);
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
@@ -54,9 +57,18 @@ export async function run(argv: string[]): Promise<void> {
     v.raw10.bias,
     v.raw10.errorSpreadCorr,
     100 * v.extremeFraction,
+    probe?.results ? `${(100 * probe.results[k as 'z500' | 't850'].gapClosed).toFixed(1)} %` : '-',
   ]);
   printResults(
-    { preset, tuning, inits: gen.plan.inits.length, wallSeconds: wallS, cpuSeconds: cpuS, stats: r },
+    {
+      preset,
+      tuning,
+      inits: gen.plan.inits.length,
+      wallSeconds: wallS,
+      cpuSeconds: cpuS,
+      stats: r,
+      emosProbe: probe?.results ?? null,
+    },
     {
       header: [
         'var',
@@ -69,6 +81,7 @@ export async function run(argv: string[]): Promise<void> {
         'bias',
         'err~spread r',
         'extreme %',
+        'EMOS pbp gap closed (probe)',
       ],
       rows: [
         ...rows,

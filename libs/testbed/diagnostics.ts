@@ -34,13 +34,23 @@ export function regularGrid(deg: number): OutputGrid {
 export interface OutputBias {
   /** Constant T850 offset (K). */
   t850: number;
-  /** T850 error per m s⁻¹ of poleward lower-layer wind (K s m⁻¹): warm-advection regimes run warm. */
+  /** T850 error per m s⁻¹ of poleward lower-layer wind (K s m⁻¹); < 0: warm advection runs cold, cold advection warm. */
   t850PerPolewardWind: number;
   /** Z500 error per unit of (upper-layer relative vorticity × sign f)/1e-5 s⁻¹ (m² s⁻²): troughs too shallow. */
   z500PerVorticity: number;
+  /** T850 error per unit of (lower-layer relative vorticity × sign f)/1e-5 s⁻¹ (K): cyclones run warm. */
+  t850PerVorticity: number;
+  /** Z500 error per unit of (lower-layer relative vorticity × sign f)/1e-5 s⁻¹ (m² s⁻²): surface lows too shallow aloft. */
+  z500PerLowerVorticity: number;
 }
 
-export const NO_BIAS: OutputBias = { t850: 0, t850PerPolewardWind: 0, z500PerVorticity: 0 };
+export const NO_BIAS: OutputBias = {
+  t850: 0,
+  t850PerPolewardWind: 0,
+  t850PerVorticity: 0,
+  z500PerVorticity: 0,
+  z500PerLowerVorticity: 0,
+};
 
 /** The five variables, each [level (500, 850), lat, lon] for one time and member. */
 export interface LevelFields {
@@ -261,9 +271,11 @@ export class Diagnostics {
         const thickT = (this.climate.tScale * f * (psi1 - psi2)) / (R_DRY * LN_850_500);
         let t850 = 292 + thickT + tSeason;
         t850 += bias.t850 + bias.t850PerPolewardWind * v2 * sgn;
+        t850 += (bias.t850PerVorticity * zeta2 * sgn) / 1e-5;
         const t500 = t850 - lapse;
         let z500 = 56700 + this.climate.zScale * f * psi1 + R_DRY * LN_850_500 * tSeason;
         z500 += (bias.z500PerVorticity * zeta1 * sgn) / 1e-5;
+        z500 += (bias.z500PerLowerVorticity * zeta2 * sgn) / 1e-5;
         const z850 = 14000 + this.climate.zScale * f * psi2;
         const rh850 = clamp(0.62 + 0.3 * Math.tanh((zeta2 * sgn) / 3e-5) - 0.25 * sinp * sinp, 0.05, 1);
         const rh500 = clamp(0.5 + 0.35 * Math.tanh((zeta1 * sgn) / 3e-5) - 0.2 * sinp * sinp, 0.03, 1);

@@ -29,7 +29,7 @@ const DAY = 86400;
 export const STEP_HOURS = [0, 24, 48];
 export const LEVELS = [500, 850];
 /** Version of the generator's numerics: bump when the same seed would give different files. */
-export const GENERATOR_VERSION = '1.2.0';
+export const GENERATOR_VERSION = '1.3.0';
 
 export interface InitInfo {
   index: number;
