@@ -11,6 +11,7 @@ import { fstatSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { inflateSync } from 'node:zlib';
 import { InvalidNetcdfError } from '../contracts/errors.js';
+import { copyHyperslab } from './slice.js';
 import { product, type NumericArray } from './store.js';
 
 const FILTER_DEFLATE = 1;
@@ -95,6 +96,8 @@ export interface ChunkPlan {
   filters: Filter[];
   /** Chunks by their element offsets joined with ','. */
   chunks: Map<string, ChunkEntry>;
+  /** Contiguous layout: the data's address and stored size in bytes (no chunks, no filters). */
+  contiguous?: { address: number; size: number };
 }
 
 /** A typed-array constructor for the output type; the chunk bytes are viewed through it. */
@@ -135,6 +138,13 @@ export class H5ChunkReader {
     const fm = messages.find((m) => m.type === MSG_FILTERS);
     const filters = fm ? this.filters(fm.data) : [];
     if (!filters || filters.some((f) => f.id !== FILTER_DEFLATE && f.id !== FILTER_SHUFFLE)) return null;
+    if (layout.data[1] === 1 && (layout.data[0] === 3 || layout.data[0] === 4) && filters.length === 0) {
+      const O = this.offsetSize;
+      if (this.isUndefined(layout.data, 2, O)) return null; // never written: fill values
+      const address = this.base + this.uint(layout.data, 2, O);
+      const size = this.uint(layout.data, 2 + O, this.lengthSize);
+      return { chunk: [], elem, littleEndian, filters, chunks: new Map(), contiguous: { address, size } };
+    }
     const parsed = this.layout(layout.data, rank, elem, filters.length > 0);
     if (!parsed) return null;
     return { chunk: parsed.chunk, elem, littleEndian, filters, chunks: parsed.chunks };
@@ -383,6 +393,10 @@ export class H5ChunkReader {
     const rank = shape.length;
     const { chunk } = plan;
     if (product(count) === 0) return;
+    if (plan.contiguous) {
+      this.readContiguous(plan, plan.contiguous, shape, start, count, out);
+      return;
+    }
     const first = start.map((s, d) => Math.floor(s / chunk[d]));
     const last = start.map((s, d) => Math.floor((s + count[d] - 1) / chunk[d]));
     const idx = first.slice();
@@ -404,6 +418,57 @@ export class H5ChunkReader {
         d--;
       }
       if (d < 0) break;
+    }
+  }
+
+  /**
+   * A contiguous dataset: the bytes from the selection's first to its last element in one positioned read
+   * (straight into the output when the selection is contiguous), then the hyperslab. A sparse selection of a
+   * large dataset is left to h5wasm (ChunkFallback), which reads only the selected elements.
+   */
+  private readContiguous(
+    plan: ChunkPlan,
+    c: { address: number; size: number },
+    shape: number[],
+    start: number[],
+    count: number[],
+    out: NumericArray,
+  ): void {
+    const st = strides(shape);
+    let first = 0;
+    let last = 0;
+    for (let d = 0; d < shape.length; d++) {
+      first += start[d] * st[d];
+      last += (start[d] + count[d] - 1) * st[d];
+    }
+    const span = last - first + 1;
+    const n = product(count);
+    const e = plan.elem;
+    if ((first + span) * e > c.size)
+      throw new InvalidNetcdfError(
+        `${this.path}: contiguous data at byte ${c.address} is shorter than its shape`,
+      );
+    if (span > 8 * n && span * e > 1 << 20) throw new ChunkFallback('sparse selection');
+    const ctor = out.constructor as ArrayCtor;
+    const block = span === n ? out : new ctor(new ArrayBuffer(span * e), 0, span);
+    const bytes = new Uint8Array(block.buffer, block.byteOffset, span * e);
+    this.readInto(bytes, c.address + first * e);
+    if (!plan.littleEndian && e > 1) {
+      const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (e === 2) b.swap16();
+      else if (e === 4) b.swap32();
+      else if (e === 8) b.swap64();
+    }
+    if (block !== out) copyHyperslab(block, shape, start, count, out, 0, first);
+  }
+
+  private readInto(buf: Uint8Array, pos: number): void {
+    let done = 0;
+    while (done < buf.length) {
+      const got = readSync(this.fd, buf, done, buf.length - done, pos + done);
+      if (got === 0)
+        throw new InvalidNetcdfError(`${this.path}: unexpected end of file at byte ${pos + done}`);
+      done += got;
     }
   }
 

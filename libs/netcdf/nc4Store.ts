@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { InvalidNetcdfError } from '../contracts/errors.js';
-import { H5ChunkReader, type ChunkPlan } from './h5chunks.js';
+import { ChunkFallback, H5ChunkReader, type ChunkPlan } from './h5chunks.js';
 import { attrNumbers, product, type NumericArray, type RawStore } from './store.js';
 import type { AttrValue, Attributes, DimensionInfo, NcType, NetcdfFormat, VariableInfo } from './types.js';
 
@@ -56,6 +56,7 @@ export class Nc4Store implements RawStore {
   private readonly addresses = new Map<string, number>();
   /** Chunk layouts of the variables read so far in this open (null: read through h5wasm). */
   private readonly plans = new Map<string, ChunkPlan | null>();
+  private readonly directReads = new Set<string>();
   private chunkReader?: H5ChunkReader;
   /** Datasets whose metadata were parsed from their object headers (the rest came from h5wasm). */
   readonly directlyParsed: string[] = [];
@@ -276,11 +277,11 @@ export class Nc4Store implements RawStore {
 
   /** Variables read so far without h5wasm (see readChunks). */
   get directlyRead(): string[] {
-    return [...this.plans].filter(([, p]) => p).map(([name]) => name);
+    return [...this.directReads];
   }
 
   /**
-   * Numeric chunked variables are read directly (positioned reads, node:zlib, unshuffle; see h5chunks.ts):
+   * Numeric chunked and contiguous variables are read directly (positioned reads, node:zlib, unshuffle; see h5chunks.ts):
    * the h5wasm path copies every chunk through the wasm heap. Any layout, filter or error the direct path does
    * not handle returns null, and the read goes through h5wasm, which stays the reference.
    */
@@ -292,23 +293,24 @@ export class Nc4Store implements RawStore {
       if (plan === undefined) {
         plan = null;
         const meta = this.metas.get(v.name)!;
-        if (meta.chunks)
-          plan = this.raw().chunkPlan(
-            this.addresses.get(v.name) ?? objectAddress(ds),
-            meta.size,
-            meta.littleEndian,
-            v.shape.length,
-          );
+        plan = this.raw().chunkPlan(
+          this.addresses.get(v.name) ?? objectAddress(ds),
+          meta.size,
+          meta.littleEndian,
+          v.shape.length,
+        );
         this.plans.set(v.name, plan);
       }
       if (!plan) return null;
       const out = new ctor(product(count));
       this.chunkReader!.read(plan, v.shape, start, count, out as NumericArray);
+      this.directReads.add(v.name);
       return out instanceof BigInt64Array || out instanceof BigUint64Array
         ? Float64Array.from(out, Number)
         : out;
-    } catch {
-      this.plans.set(v.name, null);
+    } catch (err) {
+      // This read needs h5wasm (an unwritten chunk, a sparse selection); anything else: h5wasm from now on.
+      if (!(err instanceof ChunkFallback)) this.plans.set(v.name, null);
       return null;
     }
   }

@@ -2,8 +2,8 @@
  * The direct chunk reader (libs/netcdf/h5chunks.ts) against h5wasm, which stays the reference: bit-identical
  * values and the same typed-array class for whole variables and for hyperslabs that cut chunks at their edges,
  * on the chunked fixture (shuffle+zlib, zlib, unfiltered, big-endian, 1/2/4/8-byte types, a multi-level chunk
- * B-tree, an unlimited dimension) and on every netCDF-4 file of the real data; fletcher32 and unwritten
- * chunks go through h5wasm. The metadata parsed directly from object headers (dimensions, variables,
+ * B-tree, an unlimited dimension, contiguous variables) and on every netCDF-4 file of the real data;
+ * fletcher32, unwritten chunks and sparse selections of large contiguous variables go through h5wasm. The metadata parsed directly from object headers (dimensions, variables,
  * attribute names in h5wasm's order, dimension scales from DIMENSION_LIST) equals h5wasm's on the same files.
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
@@ -82,17 +82,36 @@ describe('direct chunk reads on the chunked fixture (netCDF-C, make_chunked_fixt
     const direct = await compareFile(CHUNKED, 20);
     expect(direct).toEqual(
       [
+        'attr_zoo', // contiguous
+        'attr_zoo2', // contiguous
+        'many_attrs', // contiguous
         'big_endian',
         'i16',
         'i32_4d',
         'i64',
         'many_chunks',
+        'partly_written', // the hyperslabs inside its one written chunk
         'plain_chunked',
         'shuffle_zlib',
         'u8',
         'zlib_only',
       ].sort(),
     );
+  });
+
+  test('an unwritten chunk (fill values) sends that read, not the variable, to h5wasm', async () => {
+    const direct = await openNc4(CHUNKED);
+    const ref = await openNc4(CHUNKED, { direct: false });
+    try {
+      const v = direct.variables.find((x) => x.name === 'partly_written')!;
+      expectSame(direct, ref, v, [0, 0], [13, 17]);
+      expect(direct.directlyRead).toEqual([]);
+      expectSame(direct, ref, v, [1, 2], [4, 4]);
+      expect(direct.directlyRead).toEqual(['partly_written']);
+    } finally {
+      direct.close();
+      ref.close();
+    }
   });
 
   test('a hyperslab cutting partial edge chunks (13x17 grid in 5x6 chunks)', async () => {
@@ -238,6 +257,26 @@ describeRealData('direct chunk reads on the real netCDF-4 files', () => {
   test.each(hdf5Files)('%s reads the same as h5wasm', async (rel) => {
     await compareFile(realFile(rel), 3);
     await expectRootLinksLikeH5wasm(realFile(rel));
+  });
+
+  test('a contiguous 12x200x200 variable: blocks are read directly, a sparse column through h5wasm', async () => {
+    const file = realFile('improver_test_data/apply-emos-coefficients/normal/input.nc');
+    for (const [start, count, direct] of [
+      [[0, 5, 7], [12, 1, 1], false],
+      [[3, 10, 0], [2, 50, 200], true],
+      [[11, 199, 150], [1, 1, 50], true],
+    ] as const) {
+      const ds = await openNc4(file);
+      const ref = await openNc4(file, { direct: false });
+      try {
+        const v = ds.variables.find((x) => x.name === 'air_temperature')!;
+        expectSame(ds, ref, v, [...start], [...count]);
+        expect(ds.directlyRead).toEqual(direct ? ['air_temperature'] : []);
+      } finally {
+        ds.close();
+        ref.close();
+      }
+    }
   });
 
   test('MOGREPS-UK air_temperature (shuffle+zlib, 1x200x200 chunks) is read directly', async () => {
