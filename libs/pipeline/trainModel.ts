@@ -28,6 +28,8 @@ export interface TrainOptions {
   fineTuneEpochs?: number;
   batchSize?: number;
   learningRate?: number;
+  /** Per-epoch factor on the learning rate within each stage (1 = constant; default 0.7). */
+  learningRateDecay?: number;
   /** Early stopping: epochs without validation improvement before a stage stops. */
   patience?: number;
   resume?: boolean;
@@ -121,6 +123,8 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const cfg = resolveModelConfig(o.config);
   const batchSize = o.batchSize ?? 2;
   const lr = o.learningRate ?? 2e-3; // reference code: Adam, lr 5e-4 for up to 40 epochs; we run few epochs
+  const decay = o.learningRateDecay ?? 0.7;
+  if (!(decay > 0 && decay <= 1)) throw new InvalidArgumentError('--lr-decay must be in (0, 1]');
   const patience = o.patience ?? 3;
   const fineTune = o.fineTuneEpochs ?? 0;
   const seed = o.seed ?? 1;
@@ -173,11 +177,14 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       state.stageIndex++, state.epoch = 0, state.best = Infinity, state.badEpochs = 0
     ) {
       const stage = stages[state.stageIndex];
-      const trainer = new StageTrainer(model, { stage, learningRate: stage === 'mixed' ? lr / 5 : lr });
+      const stageLr = stage === 'mixed' ? lr / 5 : lr;
+      const trainer = new StageTrainer(model, { stage, learningRate: stageLr });
       const epochs = stage === 'mixed' ? fineTune : o.epochs;
       bestWeights = snapshot();
       try {
         while (state.epoch < epochs && state.badEpochs < patience) {
+          // Exponential step decay per epoch (a resumed run picks up the same schedule).
+          trainer.setLearningRate(stageLr * decay ** state.epoch);
           const order = shuffled(train, seed * 1000 + state.stageIndex * 100 + state.epoch);
           const steps = Math.ceil(order.length / batchSize);
           let lossSum = 0;
@@ -240,6 +247,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
         fineTuneEpochs: fineTune,
         batchSize,
         learningRate: lr,
+        learningRateDecay: decay,
         patience,
         seconds: (Date.now() - t0) / 1000,
         history: state.history,

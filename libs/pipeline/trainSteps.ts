@@ -27,8 +27,15 @@ export interface ValidationScores {
   rmseScaled: number;
 }
 
+/** Adam whose step size can change between epochs (tfjs reads `learningRate` at every update). */
+class ScheduledAdam extends tf.AdamOptimizer {
+  setLearningRate(lr: number): void {
+    this.learningRate = lr;
+  }
+}
+
 export class StageTrainer {
-  private readonly optimizer: tf.Optimizer;
+  private readonly optimizer: ScheduledAdam;
   private readonly weights: tf.Tensor4D | undefined;
   private readonly vars: tf.Variable[];
 
@@ -39,12 +46,18 @@ export class StageTrainer {
     if (!['bc', 'uq', 'mixed'].includes(options.stage))
       throw new InvalidArgumentError(`training stage must be bc, uq or mixed, got ${options.stage}`);
     if (!(options.learningRate > 0)) throw new InvalidArgumentError('learning rate must be > 0');
-    this.optimizer = tf.train.adam(options.learningRate);
+    this.optimizer = new ScheduledAdam(options.learningRate, 0.9, 0.999); // tf.train.adam's defaults
     const g = model.grid;
     this.weights = model.config.coslatWeights ? latitudeWeights(g.latitudes, g.ny, g.nx) : undefined;
     const nets =
       options.stage === 'bc' ? [model.bc] : options.stage === 'uq' ? [model.uq] : [model.bc, model.uq];
     this.vars = nets.flatMap((n) => n.trainableWeights.map((w) => w.read() as tf.Variable));
+  }
+
+  /** The step size of the following updates (Adam's moments are kept). */
+  setLearningRate(lr: number): void {
+    if (!(lr > 0)) throw new InvalidArgumentError('learning rate must be > 0');
+    this.optimizer.setLearningRate(lr);
   }
 
   /** One Adam step on a batch; returns the loss (target-scale units). */

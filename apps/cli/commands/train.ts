@@ -31,6 +31,7 @@ interface Opts {
   fineTune: string;
   batch: string;
   lr?: string;
+  lrDecay: string;
   patience: string;
   resume?: boolean;
   backend: string;
@@ -62,6 +63,7 @@ export function registerTrain(program: Command): void {
     .option('--fine-tune <n>', 'epochs of end-to-end CRPS fine-tuning (task mixed)', '0')
     .option('--batch <n>', 'batch size', '2')
     .option('--lr <x>', 'Adam learning rate (default 2e-3)')
+    .option('--lr-decay <x>', 'per-epoch factor on the learning rate within each stage (1 = constant)', '0.7')
     .option('--patience <n>', 'early-stopping patience (epochs)', '2')
     .option('--resume', 'continue from <out>/checkpoint')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', process.env.EPP_TF_BACKEND ?? 'auto')
@@ -107,6 +109,7 @@ export function registerTrain(program: Command): void {
         fineTuneEpochs: int(o.fineTune, 'fine-tune'),
         batchSize: int(o.batch, 'batch'),
         learningRate: o.lr === undefined ? undefined : Number(o.lr),
+        learningRateDecay: Number(o.lrDecay),
         patience: int(o.patience, 'patience'),
         resume: o.resume,
         maxTrainSamples: int(o.maxSamples, 'max-samples'),

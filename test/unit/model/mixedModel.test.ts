@@ -47,6 +47,28 @@ test.each(['bc', 'uq', 'mixed'] as const)(
   },
 );
 
+test('setLearningRate changes the step size of the next updates; a rate ≤ 0 is refused', async () => {
+  const { model, samples } = tinyModel(7, 12, 2);
+  const trainer = new StageTrainer(model, { stage: 'bc', learningRate: 0.02 });
+  const change = async () => {
+    // Trainable weights only: batch-norm moving statistics change whatever the step size.
+    const weights = () => model.bc.trainableWeights.map((w) => w.read().dataSync().slice());
+    const w0 = weights();
+    await trainer.step(samples.slice(0, 2));
+    const w1 = weights();
+    return Math.max(...w0.map((a, i) => Math.max(...a.map((x, j) => Math.abs(w1[i][j] - x)))));
+  };
+  const big = await change();
+  trainer.setLearningRate(2e-5);
+  const small = await change();
+  // Adam's update is ≈ lr per weight, so 1000× smaller lr → far smaller largest change.
+  expect(small).toBeLessThan(big / 100);
+  expect(small).toBeGreaterThan(0);
+  expect(() => trainer.setLearningRate(0)).toThrow(/learning rate/);
+  trainer.dispose();
+  model.dispose();
+});
+
 test('save/load round trip gives identical predictions; a tampered file is refused', async () => {
   const { model, samples } = tinyModel(7, 12, 3);
   const trainer = new StageTrainer(model, { stage: 'mixed', learningRate: 0.01 });
