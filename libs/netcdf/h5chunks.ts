@@ -11,7 +11,7 @@ import { fstatSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { inflateSync } from 'node:zlib';
 import { InvalidNetcdfError } from '../contracts/errors.js';
-import { copyHyperslab } from './slice.js';
+import { copyHyperslab, hyperslabSpan, rowStrides } from './slice.js';
 import { product, type NumericArray } from './store.js';
 
 const FILTER_DEFLATE = 1;
@@ -404,8 +404,8 @@ export class H5ChunkReader {
     // Unshuffled chunks land in one buffer reused for every chunk of this read (copied out right after).
     const chunkBytes = product(chunk) * plan.elem;
     let scratch: Uint8Array | undefined;
-    const cstride = strides(chunk);
-    const ostride = strides(count);
+    const cstride = rowStrides(chunk);
+    const ostride = rowStrides(count);
     for (;;) {
       const origin = idx.map((i, d) => i * chunk[d]);
       const entry = plan.chunks.get(origin.join(','));
@@ -434,14 +434,7 @@ export class H5ChunkReader {
     count: number[],
     out: NumericArray,
   ): void {
-    const st = strides(shape);
-    let first = 0;
-    let last = 0;
-    for (let d = 0; d < shape.length; d++) {
-      first += start[d] * st[d];
-      last += (start[d] + count[d] - 1) * st[d];
-    }
-    const span = last - first + 1;
+    const { first, span } = hyperslabSpan(shape, start, count);
     const n = product(count);
     const e = plan.elem;
     if ((first + span) * e > c.size)
@@ -867,16 +860,6 @@ export class H5ChunkReader {
       into.set(offsets.join(','), { address: child, size, mask });
     }
   }
-}
-
-function strides(shape: number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
 }
 
 /**

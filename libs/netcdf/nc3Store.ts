@@ -7,7 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { NetCDFReader } from 'netcdfjs';
 import { InvalidNetcdfError } from '../contracts/errors.js';
-import { copyHyperslab } from './slice.js';
+import { copyHyperslab, hyperslabSpan } from './slice.js';
 import { attrNumbers, product, type NumericArray, type RawStore } from './store.js';
 import type { Attributes, DimensionInfo, NcType, NetcdfFormat, VariableInfo } from './types.js';
 
@@ -112,14 +112,7 @@ export class Nc3Store implements RawStore {
     const recCount = l.record ? count.slice(1) : count;
     const [r0, nr] = l.record ? [start[0], count[0]] : [0, 1];
     // The bytes of one record spanned by the inner hyperslab: from its first to its last element.
-    const strides = rowStrides(recDims);
-    let first = 0;
-    let last = 0;
-    for (let i = 0; i < recDims.length; i++) {
-      first += recStart[i] * strides[i];
-      last += (recStart[i] + recCount[i] - 1) * strides[i];
-    }
-    const span = last - first + 1;
+    const { first, span } = hyperslabSpan(recDims, recStart, recCount);
     const recordPos = (r: number) => l.offset + (l.record ? (r0 + r) * this.recsize : 0) + first * elem;
     if (product(recCount) === span) {
       // Contiguous per record: read straight into the output, then swap it once.
@@ -229,16 +222,6 @@ function convertAttrs(list: Nc3Attr[]): { attrs: Attributes; types: Record<strin
 
 function recordBytes(l: Layout): number {
   return product(l.record ? l.info.shape.slice(1) : l.info.shape) * TYPE_SIZE[l.type];
-}
-
-function rowStrides(shape: number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
 }
 
 function allocate(type: string, n: number): NumericArray {

@@ -28,6 +28,33 @@ export function resolveSlice(
   return { start, count };
 }
 
+/** Row-major strides (in elements) of an array of shape `shape`. */
+export function rowStrides(shape: number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Flat index of a hyperslab's first element and the number of elements from it to its last, inclusive. */
+export function hyperslabSpan(
+  shape: number[],
+  start: number[],
+  count: number[],
+): { first: number; span: number } {
+  const st = rowStrides(shape);
+  let first = 0;
+  let last = 0;
+  for (let d = 0; d < shape.length; d++) {
+    first += start[d] * st[d];
+    last += (start[d] + count[d] - 1) * st[d];
+  }
+  return { first, span: last - first + 1 };
+}
+
 /**
  * Copy the hyperslab `start`/`count` of a row-major array of shape `shape` into `dst` at `dstOffset`, where
  * `src` holds that array's elements from flat index `srcFirst` on. Rows of the innermost dimension are copied
@@ -47,9 +74,7 @@ export function copyHyperslab(
     dst[dstOffset] = src[0 - srcFirst];
     return;
   }
-  const strides = new Array<number>(rank);
-  strides[rank - 1] = 1;
-  for (let i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1] * shape[i + 1];
+  const strides = rowStrides(shape);
   const inner = count[rank - 1];
   const idx = new Array<number>(rank - 1).fill(0);
   let out = dstOffset;
