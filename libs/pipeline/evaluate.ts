@@ -304,3 +304,27 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
     model.dispose();
   }
 }
+
+/** The summary kept in a model's manifest (`epp evaluate --write`): no histograms, plus where it was measured. */
+export function scoresForManifest(r: EvaluationReport, dataDir: string): Record<string, unknown> {
+  return {
+    measuredAt: new Date().toISOString(),
+    data: dataDir,
+    samples: r.samples,
+    leadHours: r.leadHours,
+    members: r.members,
+    targets: Object.fromEntries(
+      r.targets.map((t) => [
+        t.target,
+        {
+          crps: t.crps,
+          crpsExtreme: t.crpsExtreme,
+          improvement: t.improvement,
+          gapClosed: t.gapClosed,
+          gapClosedEmosPointwise: t.gapClosedEmosPointwise,
+          ssr: t.ssr,
+        },
+      ]),
+    ),
+  };
+}

@@ -15,7 +15,7 @@ export function formatEvaluation(r: EvaluationReport): string {
     const methods = Object.keys(t.crps) as (keyof typeof t.crps)[];
     for (const m of methods)
       lines.push(
-        `  ${m.padEnd(15)} ${f(t.crps[m]).padStart(10)}  ${f(t.crpsExtreme[m]).padStart(10)}  ${t.events.map((e) => `${e.name}: ${f(e.crps[m])}`).join('  ')}`,
+        `  ${m.padEnd(19)} ${f(t.crps[m]).padStart(10)}  ${f(t.crpsExtreme[m]).padStart(10)}  ${t.events.map((e) => `${e.name}: ${f(e.crps[m])}`).join('  ')}`,
       );
     const i = t.improvement;
     lines.push(

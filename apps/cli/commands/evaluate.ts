@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { selectBackend, type BackendKind } from '../../../libs/model/backend.js';
+import { readManifest, updateManifest } from '../../../libs/model/folder.js';
+import { scoresForManifest } from '../../../libs/pipeline/evaluate.js';
 import { evaluateModel, formatEvaluation } from '../../../libs/pipeline/evaluateReport.js';
 import type { SplitName } from '../../../libs/pipeline/dataset.js';
 
@@ -16,11 +18,27 @@ export function registerEvaluate(program: Command): void {
     .option('--split <name>', 'train | val | test', 'test')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', process.env.EPP_TF_BACKEND ?? 'auto')
     .option('--json', 'print JSON')
-    .action(async (o: { model: string; data: string; split: string; backend: string; json?: boolean }) => {
-      if (!['train', 'val', 'test'].includes(o.split))
-        throw new InvalidArgumentError('--split must be train, val or test');
-      await selectBackend(o.backend as BackendKind, { log: (m) => process.stderr.write(m + '\n') });
-      const r = await evaluateModel({ modelDir: o.model, dataDir: o.data, split: o.split as SplitName });
-      process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatEvaluation(r)) + '\n');
-    });
+    .option('--write', "record the scores in the model's manifest.json (under scores.<split>)")
+    .action(
+      async (o: {
+        model: string;
+        data: string;
+        split: string;
+        backend: string;
+        json?: boolean;
+        write?: boolean;
+      }) => {
+        if (!['train', 'val', 'test'].includes(o.split))
+          throw new InvalidArgumentError('--split must be train, val or test');
+        await selectBackend(o.backend as BackendKind, { log: (m) => process.stderr.write(m + '\n') });
+        const r = await evaluateModel({ modelDir: o.model, dataDir: o.data, split: o.split as SplitName });
+        process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatEvaluation(r)) + '\n');
+        if (o.write) {
+          const m = await readManifest(o.model);
+          await updateManifest(o.model, {
+            scores: { ...(m.scores ?? {}), [r.split]: scoresForManifest(r, o.data) },
+          });
+        }
+      },
+    );
 }

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { selectBackend } from '../../../libs/model/backend.js';
-import { readManifest } from '../../../libs/model/folder.js';
+import { loadModelFolder, readManifest, updateManifest } from '../../../libs/model/folder.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
 import { writeNetcdf } from '../../../libs/netcdf/write.js';
-import { evaluateModel } from '../../../libs/pipeline/evaluate.js';
+import { evaluateModel, scoresForManifest } from '../../../libs/pipeline/evaluate.js';
 import { formatEvaluation } from '../../../libs/pipeline/evaluateReport.js';
 import { postprocessWithModel } from '../../../libs/pipeline/postprocess.js';
 import { trainModel } from '../../../libs/pipeline/trainModel.js';
@@ -93,6 +93,13 @@ test('evaluate: every method scored on the test split, improvements and gap frac
     expect(t.extremePoints).toBeGreaterThan(0);
     expect(t.extremePoints).toBeLessThan(total);
   }
+  // `epp evaluate --write`: the scores go into the manifest; the folder still loads (its files are unchanged).
+  const modelDir = path.join(dir, 'model');
+  await updateManifest(modelDir, { scores: { test: scoresForManifest(r, 'tb') } });
+  const loaded = await loadModelFolder(modelDir);
+  const rec = loaded.manifest.scores!.test as { targets: Record<string, { crps: Record<string, number> }> };
+  expect(rec.targets.t850.crps.mixed).toBe(r.targets[0].crps.mixed);
+  loaded.model.dispose();
   const text = formatEvaluation(r);
   expect(text).toContain('emos_pointwise_all');
   expect(text).toMatch(/EMOS point-by-point [-\d.]+ % \(5 members\), [-\d.]+ % \(all\)/);
