@@ -109,6 +109,11 @@ export class EmbeddedJobQueues extends JobQueues {
     }
   }
 
+  /** Every progress report of every job, as it happens (a poller can miss short-lived values). */
+  onProgress(cb: (id: string, progress: number) => void): void {
+    for (const q of Object.values(this.queues)) q.on('progress', cb);
+  }
+
   async close(): Promise<void> {
     this.batchCron.stop();
     await Promise.all(Object.values(this.queues).map((q) => q.close()));
