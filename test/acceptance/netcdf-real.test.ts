@@ -3,25 +3,15 @@
  * are found; the netCDF-3 copies of the MOGREPS-UK files decode to the same values as the netCDF-4 originals
  * (two independent readers, netcdfjs+own data path vs h5wasm, agreeing).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { convertFile } from '../../libs/netcdf/convert.js';
 import { inspectFile } from '../../libs/netcdf/inspect.js';
 import { openDataset } from '../../libs/netcdf/open.js';
-import { REAL_DATA_DIR, describeRealData, realDataAvailable, realFile } from '../helpers/realData.js';
+import { describeRealData, realFile, realNetcdfFiles } from '../helpers/realData.js';
 
-const ncFiles = realDataAvailable()
-  ? readFileSync(path.join(REAL_DATA_DIR, 'SHA256SUMS'), 'utf8')
-      .split('\n')
-      .map((l) =>
-        l
-          .trim()
-          .split(/\s+/)[1]
-          ?.replace(/^\*?\.?\//, ''),
-      )
-      .filter((f): f is string => !!f && f.endsWith('.nc'))
-  : [];
+const ncFiles = realNetcdfFiles();
 const MOGREPS =
   'estimate-emos-coefficients/normal/history/20170602T0300Z-PT0012H-temperature_at_screen_level.nc';
 

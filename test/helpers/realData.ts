@@ -34,8 +34,8 @@ export function describeRealData(name: string, fn: () => void): void {
 
 let sums: Map<string, string> | undefined;
 
-/** Absolute path of a real-data file after checking its SHA-256 against SHA256SUMS. */
-export function realFile(relative: string): string {
+/** SHA256SUMS as relative path → SHA-256. */
+function checksums(): Map<string, string> {
   sums ??= new Map(
     readFileSync(path.join(REAL_DATA_DIR, 'SHA256SUMS'), 'utf8')
       .split('\n')
@@ -45,8 +45,18 @@ export function realFile(relative: string): string {
         return [rest.join(' ').replace(/^\*?\.?\/?/, ''), hash] as [string, string];
       }),
   );
+  return sums;
+}
+
+/** Every NetCDF file listed in SHA256SUMS (relative paths), or none when the real data is absent. */
+export function realNetcdfFiles(): string[] {
+  return realDataAvailable() ? [...checksums().keys()].filter((f) => f.endsWith('.nc')) : [];
+}
+
+/** Absolute path of a real-data file after checking its SHA-256 against SHA256SUMS. */
+export function realFile(relative: string): string {
   const file = path.join(REAL_DATA_DIR, relative);
-  const expected = sums.get(relative);
+  const expected = checksums().get(relative);
   if (!expected) throw new Error(`${relative} is not listed in ${REAL_DATA_DIR}/SHA256SUMS`);
   const actual = createHash('sha256').update(readFileSync(file)).digest('hex');
   if (actual !== expected)

@@ -6,13 +6,13 @@
  * fletcher32, unwritten chunks and sparse selections of large contiguous variables go through h5wasm. The metadata parsed directly from object headers (dimensions, variables,
  * attribute names in h5wasm's order, dimension scales from DIMENSION_LIST) equals h5wasm's on the same files.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { H5ChunkReader, unshuffle } from '../../../libs/netcdf/h5chunks.js';
 import { loadH5wasm, openNc4, type Nc4Store } from '../../../libs/netcdf/nc4Store.js';
 import type { NumericArray } from '../../../libs/netcdf/store.js';
 import type { VariableInfo } from '../../../libs/netcdf/types.js';
-import { REAL_DATA_DIR, describeRealData, realDataAvailable, realFile } from '../../helpers/realData.js';
+import { REAL_DATA_DIR, describeRealData, realFile, realNetcdfFiles } from '../../helpers/realData.js';
 import { rng } from '../../helpers/random.js';
 import { FIXTURE_DIR, fixturePath } from './fixtures.js';
 
@@ -230,24 +230,13 @@ describe('unshuffle', () => {
   });
 });
 
-const hdf5Files = realDataAvailable()
-  ? readFileSync(path.join(REAL_DATA_DIR, 'SHA256SUMS'), 'utf8')
-      .split('\n')
-      .map((l) =>
-        l
-          .trim()
-          .split(/\s+/)[1]
-          ?.replace(/^\*?\.?\//, ''),
-      )
-      .filter((f): f is string => !!f && f.endsWith('.nc'))
-      .filter((f) => {
-        const fd = openSync(path.join(REAL_DATA_DIR, f), 'r');
-        const magic = Buffer.alloc(4);
-        readSync(fd, magic, 0, 4, 0);
-        closeSync(fd);
-        return magic.subarray(1, 4).toString('latin1') === 'HDF';
-      })
-  : [];
+const hdf5Files = realNetcdfFiles().filter((f) => {
+  const fd = openSync(path.join(REAL_DATA_DIR, f), 'r');
+  const magic = Buffer.alloc(4);
+  readSync(fd, magic, 0, 4, 0);
+  closeSync(fd);
+  return magic.subarray(1, 4).toString('latin1') === 'HDF';
+});
 
 describeRealData('direct chunk reads on the real netCDF-4 files', () => {
   test('there are netCDF-4 files', () => {
