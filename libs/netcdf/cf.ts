@@ -109,6 +109,7 @@ export function mask(a: Float32Array | Float64Array, fills: number[]): void {
   }
 }
 
+// maskLoop32/maskLoop64 are two copies on purpose: one element type per loop keeps V8's loads monomorphic.
 function maskLoop32(a: Float32Array, fs: number[]): void {
   const f0 = fs[0];
   const f1 = fs.length > 1 ? fs[1] : f0;

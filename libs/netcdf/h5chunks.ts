@@ -7,10 +7,11 @@
  * (other filters, unallocated chunks, other chunk indexes, big-endian hosts) makes `chunkPlan` return null
  * and the caller reads through h5wasm instead.
  */
-import { fstatSync, readSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { inflateSync } from 'node:zlib';
 import { InvalidNetcdfError } from '../contracts/errors.js';
+import { readFully } from './positioned.js';
 import { copyHyperslab, hyperslabSpan, rowStrides } from './slice.js';
 import { product, type NumericArray } from './store.js';
 
@@ -456,13 +457,7 @@ export class H5ChunkReader {
   }
 
   private readInto(buf: Uint8Array, pos: number): void {
-    let done = 0;
-    while (done < buf.length) {
-      const got = readSync(this.fd, buf, done, buf.length - done, pos + done);
-      if (got === 0)
-        throw new InvalidNetcdfError(`${this.path}: unexpected end of file at byte ${pos + done}`);
-      done += got;
-    }
+    readFully(this.fd, buf, pos, this.path);
   }
 
   private decode(plan: ChunkPlan, entry: ChunkEntry, ctor: ArrayCtor, scratch: Uint8Array): NumericArray {
@@ -501,13 +496,7 @@ export class H5ChunkReader {
 
   private readAt(pos: number, len: number): Buffer {
     const buf = Buffer.allocUnsafe(len);
-    let done = 0;
-    while (done < len) {
-      const got = readSync(this.fd, buf, done, len - done, pos + done);
-      if (got === 0)
-        throw new InvalidNetcdfError(`${this.path}: unexpected end of file at byte ${pos + done}`);
-      done += got;
-    }
+    readFully(this.fd, buf, pos, this.path);
     return buf;
   }
 

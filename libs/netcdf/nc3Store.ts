@@ -7,6 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { NetCDFReader } from 'netcdfjs';
 import { InvalidNetcdfError } from '../contracts/errors.js';
+import { readFully } from './positioned.js';
 import { copyHyperslab, hyperslabSpan } from './slice.js';
 import { attrNumbers, product, type NumericArray, type RawStore } from './store.js';
 import type { Attributes, DimensionInfo, NcType, NetcdfFormat, VariableInfo } from './types.js';
@@ -166,13 +167,7 @@ export class Nc3Store implements RawStore {
 
   private readAt(buf: Uint8Array, pos: number): void {
     if (this.fd === null) throw new InvalidNetcdfError(`${this.path}: dataset is closed`);
-    let done = 0;
-    while (done < buf.length) {
-      const got = readSync(this.fd, buf, done, buf.length - done, pos + done);
-      if (got === 0)
-        throw new InvalidNetcdfError(`${this.path}: unexpected end of file at byte ${pos + done}`);
-      done += got;
-    }
+    readFully(this.fd, buf, pos, this.path);
   }
 
   close(): void {
