@@ -119,11 +119,17 @@ export async function buildCaseStudyReport(
   // Archives of years of files: read only those dated (by name) near the window and its EMOS training period.
   opts.forecastFiles = nearWindow(opts.forecastFiles, opts.from, opts.to, TRAINING_DAYS + 10);
   opts.truthFiles = nearWindow(opts.truthFiles, opts.from, opts.to, TRAINING_DAYS + 10);
-  onProgress(0.01, 'reading forecasts');
+  // Each stage hands the event loop back before going on: in the embedded service the API answers
+  // status requests between stages instead of after the whole (mostly synchronous) report.
+  const stage = async (fraction: number, message: string) => {
+    onProgress(fraction, message);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  await stage(0.01, 'reading forecasts');
   const allForecasts: EnsembleField[] = [];
   for (const [k, f] of opts.forecastFiles.entries()) {
     allForecasts.push(...(await readForecastFile(f, request.variable)));
-    onProgress(0.01 + (0.2 * (k + 1)) / opts.forecastFiles.length, `read ${path.basename(f)}`);
+    await stage(0.01 + (0.2 * (k + 1)) / opts.forecastFiles.length, `read ${path.basename(f)}`);
   }
   const leads = [...new Set(allForecasts.map((f) => f.leadHours))];
   const lead =
@@ -135,7 +141,7 @@ export async function buildCaseStudyReport(
   const forecasts = allForecasts.filter((f) => f.leadHours === lead);
   const truths: Field2D[] = [];
   for (const f of opts.truthFiles) truths.push(...(await readTruthFile(f, request.variable)));
-  onProgress(0.25, 'read truth');
+  await stage(0.25, 'read truth');
   const truthAt = new Map(truths.map((t) => [t.validTime, t]));
   const verifiable = forecasts
     .filter((f) => truthAt.has(f.validTime))
@@ -162,7 +168,7 @@ export async function buildCaseStudyReport(
   const subsetIds = first.members.slice(0, k);
 
   // EMOS on the data before the window, else (e.g. three MOGREPS-UK days) on every day outside it.
-  onProgress(0.3, 'fitting EMOS');
+  await stage(0.3, 'fitting EMOS');
   const before = verifiable.filter((f) => opts.from !== undefined && f.validTime < opts.from);
   const training =
     before.length > 0 ? before.slice(-TRAINING_DAYS) : verifiable.filter((f) => !inWindow(f.validTime));
@@ -188,7 +194,7 @@ export async function buildCaseStudyReport(
   } else warnings.push('EMOS could not be fitted: no forecast with truth outside the window.');
   const modelByTime = new Map<number, GaussianForecast>();
   if (request.model !== 'emos') {
-    onProgress(0.32, 'running the mixed model');
+    await stage(0.32, 'running the mixed model');
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'epp-report-pp-'));
     try {
       const { variable, level } = splitVariable(request.variable);
@@ -285,6 +291,7 @@ export async function buildCaseStudyReport(
     },
     (f, msg) => onProgress(0.35 + 0.5 * f, msg),
   );
+  await stage(0.86, 'writing the report');
 
   mkdirSync(request.out, { recursive: true });
   const htmlPath = path.join(request.out, 'report.html');
@@ -308,7 +315,7 @@ export async function buildCaseStudyReport(
   );
   let pdf: string | null = null;
   if (!pdfReason) {
-    onProgress(0.9, 'printing PDF');
+    await stage(0.9, 'printing PDF');
     pdf = path.join(request.out, 'report.pdf');
     const tmp = path.join(request.out, `.report-${process.pid}.pdf`);
     const check = await openReportPage(htmlPath, { pdf: tmp });
