@@ -266,21 +266,11 @@ export async function readEnsemble(
 ): Promise<EnsembleField[]> {
   return withDataset(src, (ds) => {
     const l = plan(ds, opts, true);
-    const ny = l.v.shape[l.v.dims.indexOf(l.grid.yName)];
-    const nx = l.v.shape[l.v.dims.indexOf(l.grid.xName)];
     return [...fields(l, opts)].map((f) => ({
-      variable: l.v.name,
-      units: l.units,
-      data: f.data,
+      ...fieldBase(l, f, ds.path),
       members: f.members,
-      ny,
-      nx,
-      grid: l.grid,
-      validTime: f.validTime,
       ...(f.initTime !== undefined ? { initTime: f.initTime } : {}),
       ...(f.leadHours !== undefined ? { leadHours: f.leadHours } : {}),
-      ...(f.level !== undefined ? { level: f.level } : {}),
-      source: ds.path,
     }));
   });
 }
@@ -289,18 +279,21 @@ export async function readEnsemble(
 export async function readField(src: string | Dataset, opts: ReadFieldOptions): Promise<Field2D[]> {
   return withDataset(src, (ds) => {
     const l = plan(ds, opts, false);
-    const ny = l.v.shape[l.v.dims.indexOf(l.grid.yName)];
-    const nx = l.v.shape[l.v.dims.indexOf(l.grid.xName)];
-    return [...fields(l, opts)].map((f) => ({
-      variable: l.v.name,
-      units: l.units,
-      data: f.data,
-      ny,
-      nx,
-      grid: l.grid,
-      validTime: f.validTime,
-      ...(f.level !== undefined ? { level: f.level } : {}),
-      source: ds.path,
-    }));
+    return [...fields(l, opts)].map((f) => fieldBase(l, f, ds.path));
   });
+}
+
+/** What an ensemble field and a deterministic field share: variable, units, data, grid, valid time, level. */
+function fieldBase(l: Layout, f: Raw, source: string): Field2D {
+  return {
+    variable: l.v.name,
+    units: l.units,
+    data: f.data,
+    ny: l.v.shape[l.v.dims.indexOf(l.grid.yName)],
+    nx: l.v.shape[l.v.dims.indexOf(l.grid.xName)],
+    grid: l.grid,
+    validTime: f.validTime,
+    ...(f.level !== undefined ? { level: f.level } : {}),
+    source,
+  };
 }
