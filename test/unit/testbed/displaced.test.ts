@@ -74,7 +74,7 @@ describe('error model 2 (docs/testbed.md §8)', () => {
     expect(1 - rel(half.z, 0)).toBeCloseTo((1 - rel(f.z, 0)) / 2, 3); // δ(24 h) = δ/2
   });
 
-  it('the displaced preset keeps error model 1's truth and perfect members, and differs at 48 h', async () => {
+  it('the displaced preset keeps the truth and perfect members of error model 1, and differs at 48 h', async () => {
     const mini = (p: Preset): Preset => ({
       ...p,
       perfectMembers: 3,
