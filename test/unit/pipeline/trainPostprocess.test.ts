@@ -122,14 +122,6 @@ test('evaluate: every method scored on the test split, improvements and gap frac
   expect(text).toMatch(/EMOS point-by-point [-\d.]+ % \(5 members\), [-\d.]+ % \(all\)/);
   expect(text).toContain('cos(latitude)-weighted');
   expect(text).toContain('observation-conditioned (improper');
-  const flat = await evaluateModel({
-    modelDir: path.join(dir, 'model'),
-    dataDir: path.join(dir, 'tb'),
-    weights: 'none',
-    replicates: 0,
-  });
-  expect(flat.weights).toBe('none');
-  expect(flat.targets[0].crps.raw10).not.toBeCloseTo(r.targets[0].crps.raw10!, 6);
 }, 300_000);
 
 test('a forecast without the model variables is refused with the list of what is missing', async () => {
