@@ -19,7 +19,8 @@ export function regularAxes(g: GribGrid): { lat: Float64Array; lon: Float64Array
     const rows = gaussianRows(g);
     lat.set(rows);
   }
-  let di = g.di;
+  // Gaussian grids: ecCodes steps by (lon2 − lon1)/(Ni − 1), the stored increment being rounded to 10^-6°.
+  let di = g.type === 'regular_ll' ? g.di : NaN;
   if (!(Number.isFinite(di) && di > 0)) {
     let span = g.lon2 - g.lon1;
     if (g.iScansNegatively) span = -span;

@@ -87,9 +87,10 @@ export function scanFile(src: FileSource): GribField[] {
 
 /** Offset of the next 'GRIB' at or after `from`, or −1. */
 function findGrib(src: FileSource, from: number): number {
-  const CHUNK = 1 << 20;
-  for (let p = from; p < src.size; p += CHUNK - 3) {
-    const at = Buffer.from(src.read(p, CHUNK)).indexOf('GRIB', 0, 'latin1');
+  // Padding between messages is short (MARS pads to 8 or 120 bytes): look near first, then in growing chunks.
+  let chunk = 256;
+  for (let p = from; p < src.size; p += chunk - 3, chunk = Math.min(chunk * 8, 1 << 20)) {
+    const at = Buffer.from(src.read(p, chunk)).indexOf('GRIB', 0, 'latin1');
     if (at >= 0) return p + at;
   }
   return -1;
