@@ -102,3 +102,10 @@ export class UnsupportedGribError extends EppError {
     super('UNSUPPORTED_GRIB', message, options);
   }
 }
+
+/** A tensor worker thread failed or a thread group was aborted (transient: a retry starts a fresh pool). */
+export class ThreadPoolError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('THREAD_POOL', message, { ...options, permanent: false });
+  }
+}
