@@ -12,8 +12,8 @@ import { existsSync } from 'node:fs';
 import { peakRssMiB, printResults } from '../report.js';
 import { selectBackend, type BackendKind } from '../../libs/model/backend.js';
 import { readManifest } from '../../libs/model/folder.js';
-import { evaluateModel, type EvaluationReport } from '../../libs/pipeline/evaluate.js';
-import { postprocessWithModel } from '../../libs/pipeline/postprocess.js';
+import { evaluateModel, type EvaluationReport } from '../../libs/pipeline/evaluate/index.js';
+import { postprocessWithModel } from '../../libs/pipeline/forecast/index.js';
 import type { Interval } from '../../libs/scoring/skill.js';
 import type { WeightKind } from '../../libs/scoring/weights.js';
 
