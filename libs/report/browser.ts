@@ -62,7 +62,7 @@ export interface PageCheck {
   minTextPx: number;
   /** The same two in the print layout (A4 with the PDF's margins), in points. */
   print: { minFigureLabelPt: number; minTextPt: number };
-  /** The widest figure row in print, to detect clipping: max right edge of any image (CSS px) and page width. */
+  /** How far the print layout is wider than the A4 column (CSS px; Chromium would shrink the whole page). */
   printOverflowPx: number;
 }
 
@@ -83,7 +83,8 @@ const MEASURE = `(() => {
     if (!own || el.getBoundingClientRect().width === 0) continue;
     text = Math.min(text, parseFloat(getComputedStyle(el).fontSize));
   }
-  return { fig, text, right, width: document.documentElement.clientWidth };
+  const d = document.documentElement;
+  return { fig, text, right: Math.max(right, d.scrollWidth), width: d.clientWidth };
 })()`;
 
 /** A4 (210 mm) less the PDF's 10 mm side margins, in CSS px at 96 dpi. */

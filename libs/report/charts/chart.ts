@@ -186,7 +186,8 @@ function drawAxes(
   ctx.translate(12, M.top + ph / 2);
   ctx.rotate(-Math.PI / 2);
   ctx.textBaseline = 'middle';
-  ctx.fillText(spec.yLabel, 0, 0);
+  // A y label longer than the plot is cut, never drawn over the legend above it.
+  ctx.fillText(wrapText(ctx, spec.yLabel, ph, 1)[0] ?? '', 0, 0);
   ctx.restore();
 }
 
