@@ -11,10 +11,18 @@ import { wrapText } from '../text.js';
 export interface Series {
   label: string;
   color: string;
-  /** `line` (with point markers), `points`, `step` (histogram outline over bins [x_i, x_i+1)), `bars`. */
-  kind: 'line' | 'points' | 'step' | 'bars';
+  /**
+   * `line` (with point markers), `points`, `step` (histogram outline over bins [x_i, x_i+1)), `bars`,
+   * `band` (the area between `y` and `y2`, e.g. a predictive quantile range in a fan chart), `plain`
+   * (a line without markers).
+   */
+  kind: 'line' | 'points' | 'step' | 'bars' | 'band' | 'plain';
   x: number[];
   y: number[];
+  /** Upper edge of a `band`. */
+  y2?: number[];
+  /** Fill opacity of a `band` (default 0.3). */
+  alpha?: number;
   /** For `step`/`bars`: the right edge of the last bin (default x_last + (x_last − x_prev)). */
   xEnd?: number;
   dash?: number[];
@@ -65,7 +73,7 @@ export function renderChart(spec: ChartSpec): Buffer {
   const yr =
     spec.yRange ??
     extent(
-      spec.series.flatMap((s) => s.y).concat(spec.hline ?? []),
+      spec.series.flatMap((s) => [...s.y, ...(s.y2 ?? [])]).concat(spec.hline ?? []),
       0.08,
       spec.series.some((s) => s.kind === 'bars' || s.kind === 'step'),
     );
@@ -204,6 +212,25 @@ function drawSeries(
   ctx.lineWidth = 2;
   ctx.setLineDash(s.dash ?? []);
   const n = s.x.length;
+  if (s.kind === 'band') {
+    const y2 = s.y2 ?? s.y;
+    ctx.globalAlpha = s.alpha ?? 0.3;
+    // One polygon per run of finite points (a gap in the data is a gap in the band).
+    let i = 0;
+    while (i < n) {
+      while (i < n && !(Number.isFinite(s.y[i]) && Number.isFinite(y2[i]))) i++;
+      const start = i;
+      while (i < n && Number.isFinite(s.y[i]) && Number.isFinite(y2[i])) i++;
+      if (i - start < 1) continue;
+      ctx.beginPath();
+      for (let k = start; k < i; k++) ctx[k === start ? 'moveTo' : 'lineTo'](sx(s.x[k]), sy(y2[k]));
+      for (let k = i - 1; k >= start; k--) ctx.lineTo(sx(s.x[k]), sy(s.y[k]));
+      ctx.closePath();
+      ctx.fill();
+    }
+    ctx.globalAlpha = 1;
+    return;
+  }
   const right = (i: number): number =>
     i + 1 < n ? s.x[i + 1] : (s.xEnd ?? s.x[i] + (n > 1 ? s.x[i] - s.x[i - 1] : 1));
   if (s.kind === 'bars') {
@@ -227,7 +254,7 @@ function drawSeries(
     ctx.stroke();
     return;
   }
-  if (s.kind === 'line') {
+  if (s.kind === 'line' || s.kind === 'plain') {
     ctx.beginPath();
     let pen = false;
     for (let i = 0; i < n; i++) {
@@ -240,6 +267,7 @@ function drawSeries(
       pen = true;
     }
     ctx.stroke();
+    if (s.kind === 'plain') return;
   }
   ctx.setLineDash([]);
   for (let i = 0; i < n; i++) {
@@ -285,7 +313,15 @@ function drawLegend(ctx: SKRSContext2D, series: Series[], items: LegendItem[], t
     const { x, row } = items[i];
     const y = top + row * LINE_PX + LINE_PX / 2;
     ctx.fillStyle = s.color;
-    ctx.fillRect(x, y - 2, 18, 4);
+    if (s.kind === 'band') {
+      ctx.globalAlpha = s.alpha ?? 0.3;
+      ctx.fillRect(x, y - 7, 18, 14);
+      ctx.globalAlpha = 1;
+    } else if (s.kind === 'points') {
+      ctx.beginPath();
+      ctx.arc(x + 9, y, 4, 0, 2 * Math.PI);
+      ctx.fill();
+    } else ctx.fillRect(x, y - 2, 18, 4);
     ctx.fillStyle = '#000000';
     ctx.fillText(s.label, x + 22, y);
   });
