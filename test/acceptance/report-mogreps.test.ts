@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeRealData, realFile, REAL_DATA_DIR } from '../helpers/realData.js';
 import { ABSOLUTE_PATH, readReport, withoutImages } from '../helpers/reportChecks.js';
-import { buildCaseStudyReport, type CaseStudyResult } from '../../libs/pipeline/reportBuild.js';
+import { buildCaseStudyReport, type CaseStudyResult } from '../../libs/pipeline/report/index.js';
 import { findChromium, openReportPage } from '../../libs/report/browser.js';
 import { scoreFiles } from '../../libs/scoring/files.js';
 import { EstimateEmos, ApplyEmos } from '../../libs/emos/index.js';
