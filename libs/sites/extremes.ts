@@ -28,7 +28,7 @@ export function twCrpsEnsemble(members: ArrayLike<number>, y: number, t: number,
 /**
  * twCRPS of a predictive distribution `family`(μ, σ): ∫ w(z) (F(z) − 1{y ≤ z})² dz with w = 1{z > t} (upper)
  * or 1{z < t} (lower) (Gneiting & Ranjan 2011, eq. 6), by composite Simpson's rule between t and the
- * 1e-7 / 1 − 1e-7 quantile (or y, if beyond), split at y where the integrand jumps.
+ * 1e-7 / 1 − 1e-7 quantile (or y, if beyond), split where the integrand jumps.
  */
 export function twCrpsParametric(
   family: SiteFamily,
@@ -42,12 +42,17 @@ export function twCrpsParametric(
     const d = cdf(family, mu, sigma, z) - (y <= z ? 1 : 0);
     return d * d;
   };
-  if (tail === 'upper') {
-    const hi = Math.max(quantile(family, mu, sigma, 1 - 1e-7), y, t);
-    return y > t ? simpson(f, t, y) + simpson(f, y, hi) : simpson(f, t, hi);
-  }
-  const lo = Math.min(quantile(family, mu, sigma, 1e-7), y, t);
-  return y < t ? simpson(f, lo, y) + simpson(f, y, t) : simpson(f, lo, t);
+  // Integrate piecewise between the jumps of the integrand: at y, and at 0 where a censored family has
+  // its point mass.
+  const [a, b] =
+    tail === 'upper'
+      ? [t, Math.max(quantile(family, mu, sigma, 1 - 1e-7), y, t)]
+      : [Math.min(quantile(family, mu, sigma, 1e-7), y, t), t];
+  const cuts = [a, b, ...[y, family === 'censored-logistic' ? 0 : NaN].filter((c) => c > a && c < b)];
+  cuts.sort((p, q) => p - q);
+  let sum = 0;
+  for (let i = 0; i + 1 < cuts.length; i++) sum += simpson(f, cuts[i], cuts[i + 1]);
+  return sum;
 }
 
 /** Composite Simpson's rule with 2n intervals (the integrand is smooth between its ends). */
@@ -112,8 +117,7 @@ export function rankExtremes(
     if (picked.length >= n) break;
     const clash = picked.some(
       (p) =>
-        p.station === station[i] &&
-        Math.abs(times[p.time] - times[time[i]]) < separationDays * 86400 - 1,
+        p.station === station[i] && Math.abs(times[p.time] - times[time[i]]) < separationDays * 86400 - 1,
     );
     if (!clash) picked.push({ time: time[i], station: station[i], value: value[i] });
   }

@@ -97,7 +97,10 @@ export interface SiteCaseResult {
    * estimator (Ferro 2014) for raw ensembles (closed form again for methods); twCRPS of raw ensembles is the
    * standard estimator of the chained ensemble.
    */
-  scores: Record<string, { crps: Interval; crpsFair: Interval; twcrps: Interval; brier: Interval; days: number }>;
+  scores: Record<
+    string,
+    { crps: Interval; crpsFair: Interval; twcrps: Interval; brier: Interval; days: number }
+  >;
   /** Randomised PIT / rank histograms over the windows (10 bins, counts) by system key. */
   pit: Record<string, number[]>;
   /** Reliability of P(event) over the windows: 5 bins by system key. */
@@ -111,8 +114,7 @@ const YEAR = (t: number): number => new Date(t * 1000).getUTCFullYear();
 function withoutYear(o: SiteObservations, year: number): SiteObservations {
   const data = Float32Array.from(o.data);
   const S = o.stationIds.length;
-  for (let t = 0; t < o.times.length; t++)
-    if (YEAR(o.times[t]) === year) data.fill(NaN, t * S, (t + 1) * S);
+  for (let t = 0; t < o.times.length; t++) if (YEAR(o.times[t]) === year) data.fill(NaN, t * S, (t + 1) * S);
   return { ...o, data };
 }
 
@@ -168,7 +170,9 @@ export function siteCaseStudy(
 
   const pairs = pairSites(f, obs, all, { from: o.from, to: o.to });
   if (pairs.n === 0)
-    throw new DataError(`${f.source} / ${obs.source}: no forecast–observation pairs in the event search window`);
+    throw new DataError(
+      `${f.source} / ${obs.source}: no forecast–observation pairs in the event search window`,
+    );
   const picked = rankExtremes(f.times, pairs.time, pairs.station, pairs.obs, nEvents, tail, 2 * W + 1);
   const years = [...new Set(picked.map((e) => YEAR(f.times[e.time])))].sort();
 
@@ -236,9 +240,7 @@ export function siteCaseStudy(
     const probability: Record<string, number> = {};
     const crpsDay: Record<string, number> = {};
     const T0 = preds[methods[0]]?.times ?? [];
-    const times = methods.length
-      ? Array.from(T0)
-      : Array.from(f.times).filter((t) => t >= from && t < to);
+    const times = methods.length ? Array.from(T0) : Array.from(f.times).filter((t) => t >= from && t < to);
     for (const t of times) {
       const ti = f.times.indexOf(t);
       const y = obsAt.get(ti * S + e.station) ?? NaN;
@@ -364,4 +366,3 @@ export function siteCaseStudy(
     models: modelInfo,
   };
 }
-
