@@ -85,3 +85,10 @@ export class BackendUnavailableError extends EppError {
     super('BACKEND_UNAVAILABLE', message, options);
   }
 }
+
+/** A tensor worker thread failed or a thread group was aborted (transient: a retry starts a fresh pool). */
+export class ThreadPoolError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('THREAD_POOL', message, { ...options, permanent: false });
+  }
+}
