@@ -29,7 +29,7 @@ import {
 import type { Response } from 'express';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { parseBbox, type JobView } from '../../../libs/contracts/jobs.js';
-import { areaStats, pointQuery } from '../../../libs/pipeline/forecast-query.js';
+import { areaStats, pointQuery } from '../../../libs/pipeline/forecast/index.js';
 import { RequireRole } from '../auth.guard.js';
 import { ApiErrors, MULTIPART_SCHEMA } from '../openapi/decorators.js';
 import {

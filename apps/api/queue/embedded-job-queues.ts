@@ -14,7 +14,7 @@ import {
   type QueueName,
   queueOfJobId,
 } from '../../../libs/contracts/jobs.js';
-import { inProcessBatchRunner } from '../../../libs/pipeline/batchInProcess.js';
+import { inProcessBatchRunner } from '../../../libs/service/batch-in-process.js';
 import { InProcessQueue, type JobRunner } from '../../../libs/service/in-process-queue.js';
 import { discardJobOutputs } from '../../../libs/service/job-outputs.js';
 import { FileJobStore } from '../../../libs/service/job-store.js';

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { selectBackend, type BackendKind } from '../../../libs/model/backend.js';
 import { resolveModelConfig } from '../../../libs/model/config.js';
-import { writeEmosCoefficients } from '../../../libs/pipeline/trainEmos.js';
-import { trainModel, type TrainOptions } from '../../../libs/pipeline/trainModel.js';
+import { writeEmosCoefficients, trainModel, type TrainOptions } from '../../../libs/pipeline/train/index.js';
 
 const list = (s?: string) =>
   s
