@@ -95,6 +95,9 @@ export class ChildJobRunner {
     while (child && (child.exitCode !== null || child.signalCode !== null || !child.connected))
       child = this.idle.pop();
     const proc = child ?? this.spawn();
+    // A busy job process keeps this process alive; an idle one does not (see release).
+    proc.ref();
+    proc.channel?.ref();
     return new Promise((resolve, reject) => {
       const cleanup = () => {
         proc.off('message', onMessage);
@@ -102,8 +105,11 @@ export class ChildJobRunner {
         ctx.signal.removeEventListener('abort', onAbort);
       };
       const release = () => {
-        if (this.idle.length < this.maxIdle && proc.connected) this.idle.push(proc);
-        else proc.kill('SIGKILL');
+        if (this.idle.length < this.maxIdle && proc.connected) {
+          proc.unref();
+          proc.channel?.unref();
+          this.idle.push(proc);
+        } else proc.kill('SIGKILL');
       };
       const onMessage = (m: ChildMessage) => {
         if (m.type === 'progress' && typeof m.value === 'number') {
