@@ -280,6 +280,16 @@ export function decodeJobError(reason: string | undefined | null): { code: strin
  * id under `<dataDir>/models/`. The output folder is not chosen by the client: `<dataDir>/outputs/<id>/`.
  */
 export interface ReportRequest {
+  /**
+   * `grid` (default): a gridded case study of `data`'s forecasts/ and truth/. `sites`: the most extreme
+   * observed days of a station archive — `data` holds forecast.nc and observation.csv (or .nc); EMOS and the
+   * DRN are fitted in the job without each event's year, so `model` is not used.
+   */
+  kind?: 'grid' | 'sites';
+  /** sites: number of events (default 5), `max` (heaviest) or `min` (lowest) days, days shown around each. */
+  events?: number;
+  extreme?: 'max' | 'min';
+  windowDays?: number;
   data: string;
   variable: string;
   model: string;
@@ -309,6 +319,10 @@ export interface ReportJobResult {
 }
 
 const REPORT_FIELDS = new Set([
+  'kind',
+  'events',
+  'extreme',
+  'windowDays',
   'data',
   'variable',
   'model',
@@ -370,7 +384,31 @@ export function normaliseReportRequest(input: Record<string, unknown>): ReportRe
   const threshold = num('threshold');
   if (input.pdf !== undefined && typeof input.pdf !== 'boolean')
     throw new InvalidArgumentError('pdf must be true or false');
+  const kind = input.kind ?? 'grid';
+  if (kind !== 'grid' && kind !== 'sites') throw new InvalidArgumentError('kind must be "grid" or "sites"');
+  const sites: Pick<ReportRequest, 'events' | 'extreme' | 'windowDays'> = {};
+  if (kind === 'sites') {
+    if (event || bbox || leadHours !== undefined || threshold !== undefined || input.model !== undefined)
+      throw new InvalidArgumentError('a sites report takes no event, bbox, leadHours, threshold or model');
+    const int = (k: 'events' | 'windowDays', lo: number, hi: number): number | undefined => {
+      const v = input[k];
+      if (v === undefined || v === null) return undefined;
+      if (!(typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi))
+        throw new InvalidArgumentError(`${k} must be an integer in [${lo}, ${hi}]`);
+      return v;
+    };
+    const events = int('events', 1, 20);
+    const windowDays = int('windowDays', 1, 30);
+    if (input.extreme !== undefined && input.extreme !== 'max' && input.extreme !== 'min')
+      throw new InvalidArgumentError('extreme must be "max" or "min"');
+    if (events !== undefined) sites.events = events;
+    if (windowDays !== undefined) sites.windowDays = windowDays;
+    if (input.extreme !== undefined) sites.extreme = input.extreme;
+  } else
+    for (const k of ['events', 'extreme', 'windowDays'])
+      if (input[k] !== undefined) throw new InvalidArgumentError(`${k} applies to kind "sites" only`);
   return {
+    ...(kind === 'sites' ? { kind, ...sites } : {}),
     data: input.data.trim(),
     variable: input.variable,
     model,

@@ -13,7 +13,7 @@ body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:1100p
 h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;border-bottom:1px solid #ccc;padding-bottom:3px}
 .sub{color:#444;margin-bottom:14px}.warn{background:#fff4e5;border:1px solid #f0b46c;padding:6px 10px;margin:8px 0}
 table{border-collapse:collapse;margin:8px 0 14px;font-size:15px}th,td{border:1px solid #bbb;padding:3px 8px;text-align:right}
-th{background:#f2f2f2}table.run td{text-align:left;overflow-wrap:anywhere}td:first-child,th:first-child{text-align:left}
+th{background:#f2f2f2}table.run td{text-align:left;overflow-wrap:anywhere}table.run td:first-child{white-space:nowrap}td:first-child,th:first-child{text-align:left}
 caption{caption-side:top;text-align:left;color:#333;padding:2px 0}
 .grid{display:grid;gap:12px 14px;align-items:start;grid-template-columns:repeat(2,minmax(0,480px))}
 .grid.one{grid-template-columns:minmax(0,480px)}

@@ -20,7 +20,7 @@ import {
 } from '../contracts/jobs.js';
 import { runForecastJob } from '../pipeline/forecast/index.js';
 import { runTrainJob } from '../pipeline/train/index.js';
-import { buildCaseStudyReport } from '../pipeline/report/index.js';
+import { buildCaseStudyReport, buildSiteCaseReport } from '../pipeline/report/index.js';
 import { resolveInRoot } from './data-root.js';
 import { resolveForecastPaths, resolveTrainPaths } from './job-paths.js';
 
@@ -90,10 +90,75 @@ export function resolveReportInputs(
   return { data, model };
 }
 
+/** The forecast and observation files of a site archive folder (data-root-relative and absolute). */
+export function resolveSiteReportInputs(
+  dataDir: string,
+  req: { data: string },
+): { forecast: string; observations: string; names: { forecast: string; observations: string } } {
+  const data = resolveInRoot(dataDir, req.data);
+  const forecast = path.join(data, 'forecast.nc');
+  if (!existsSync(forecast))
+    throw new FileAccessError(`no ${JSON.stringify(`${req.data}/forecast.nc`)} under the data root`);
+  const obsName = ['observation.csv', 'observation.nc'].find((n) => existsSync(path.join(data, n)));
+  if (!obsName)
+    throw new FileAccessError(
+      `no ${JSON.stringify(`${req.data}/observation.csv`)} (or observation.nc) under the data root`,
+    );
+  return {
+    forecast,
+    observations: path.join(data, obsName),
+    names: { forecast: `${req.data}/forecast.nc`, observations: `${req.data}/${obsName}` },
+  };
+}
+
+/** A site case-study job: the archive's most extreme observed days (libs/pipeline/report siteBuild). */
+async function runSiteReportJob(p: ReportJobPayload, ctx: RunContext): Promise<ReportJobResult> {
+  const r = p.request;
+  const files = resolveSiteReportInputs(ctx.dataDir, r);
+  const rel = reportOutputDir(p.id);
+  const { selectBackend } = await import('../model/backend.js');
+  await selectBackend(ctx.tfBackend ?? 'auto', { threads: ctx.tfThreads });
+  let last = -1;
+  const result = await buildSiteCaseReport(
+    {
+      forecast: files.forecast,
+      observations: files.observations,
+      variable: r.variable,
+      out: resolveInRoot(ctx.dataDir, rel),
+      pdf: r.pdf,
+      ...(r.members !== undefined ? { members: r.members } : {}),
+      ...(r.events !== undefined ? { events: r.events } : {}),
+      ...(r.extreme ? { tail: r.extreme === 'max' ? ('upper' as const) : ('lower' as const) } : {}),
+      ...(r.windowDays !== undefined ? { windowDays: r.windowDays } : {}),
+      ...(r.from ? { from: r.from } : {}),
+      ...(r.to ? { to: r.to } : {}),
+      ...(r.title ? { title: r.title } : {}),
+      labels: files.names,
+    },
+    (f, msg) => {
+      const pct = Math.round(f * 100);
+      if (pct === last) return;
+      last = pct;
+      void Promise.resolve(ctx.onProgress(pct / 100, msg)).catch(() => undefined);
+    },
+  );
+  return {
+    outputs: {
+      html: `${rel}/${path.basename(result.html)}`,
+      json: `${rel}/${path.basename(result.json)}`,
+      pdf: result.pdf ? `${rel}/${path.basename(result.pdf)}` : null,
+    },
+    ...(result.pdfSkipped ? { pdfSkipped: result.pdfSkipped } : {}),
+    validTimes: result.result.events.map((e) => new Date(e.time * 1000).toISOString()),
+    warnings: result.warnings,
+  };
+}
+
 /** A case-study report job: builds report.html, scores.json (and report.pdf) under `outputs/<id>/`. */
 async function runReportJob(p: ReportJobPayload, ctx: RunContext): Promise<ReportJobResult> {
   if (!p.id || !p.request) throw new InvalidArgumentError('report job payload needs id and request');
   const r = p.request;
+  if (r.kind === 'sites') return runSiteReportJob(p, ctx);
   const { data, model } = resolveReportInputs(ctx.dataDir, r);
   const rel = reportOutputDir(p.id);
   const out = resolveInRoot(ctx.dataDir, rel);

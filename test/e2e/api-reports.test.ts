@@ -6,7 +6,7 @@
 import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeRealData, realFile } from '../helpers/realData.js';
+import { describeRealData, realFile, realSiteFile } from '../helpers/realData.js';
 import {
   KEYS,
   makeDataRoot,
@@ -134,4 +134,46 @@ describeRealData('e2e: case-study reports (embedded mode)', () => {
     );
     expect((await api.req('GET', '/v1/reports/fc-000/report.html', { key: KEYS.read })).status).toBe(404);
   });
+
+  test('a sites report (kind "sites") on Innsbruck\'s coldest nights: raw all/half, EMOS and DRN, PDF', async () => {
+    const site = path.join(dataDir, 'cases/innsbruck');
+    mkdirSync(site, { recursive: true });
+    for (const f of ['forecast.nc', 'observation.csv'])
+      copyFileSync(realSiteFile(`gefs-innsbruck-tmin/${f}`), path.join(site, f));
+    const body = {
+      kind: 'sites',
+      data: 'cases/innsbruck',
+      variable: 'air_temperature',
+      extreme: 'min',
+      events: 2,
+    };
+    const post = (json: unknown) => api.req('POST', '/v1/reports', { key: KEYS.submit, json });
+    expect((await post({ ...body, model: 'emos' })).status).toBe(400);
+    expect((await post({ ...body, events: 0 })).status).toBe(400);
+    expect((await post({ ...request, events: 3 })).status).toBe(400);
+    expect((await post({ ...body, data: 'cases/mogreps' })).status).toBe(404);
+    const r = await post(body);
+    expect(r.status).toBe(202);
+    const job = await waitForJob(api, r.body.id, 1000);
+    expect(job.error).toBeNull();
+    expect(job.state).toBe('completed');
+    expect(job.result.validTimes).toHaveLength(2);
+    expect(job.result.outputs.pdf).toBe(`outputs/${r.body.id}/report.pdf`);
+    const scores = await api.req('GET', `/v1/reports/${r.body.id}/scores.json`, { key: KEYS.read });
+    expect(scores.body.systems.map((s: { key: string }) => s.key)).toEqual([
+      'raw_all',
+      'raw_k',
+      'emos',
+      'drn',
+    ]);
+    expect(scores.body.members).toEqual({ all: 11, k: 6 });
+    expect(scores.body.run.forecast).toBe('cases/innsbruck/forecast.nc');
+    // The two coldest nights, each below its threshold (the station's 1st percentile of the other years).
+    for (const e of scores.body.events) expect(e.observed).toBeLessThan(e.threshold);
+    const html = await api.req('GET', `/v1/reports/${r.body.id}/report.html`, { key: KEYS.read });
+    expect(html.text).toContain('Fan charts');
+    expect(html.text).not.toContain(dataDir);
+    const pdf = await api.req('GET', `/v1/reports/${r.body.id}/report.pdf`, { key: KEYS.read });
+    expect(pdf.status).toBe(200);
+  }, 400_000);
 });

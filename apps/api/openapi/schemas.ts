@@ -437,15 +437,42 @@ export class BatchStartDto {
 }
 
 export class ReportRequestDto {
+  @ApiPropertyOptional({
+    enum: ['grid', 'sites'],
+    default: 'grid',
+    description:
+      '`grid`: a gridded case study; `sites`: the most extreme observed days of a station archive (EMOS and DRN fitted in the job without each event’s year; no model, event, bbox, leadHours or threshold)',
+  })
+  kind?: string;
   @ApiProperty({
     example: 'testbed/small',
-    description: 'folder under the data root with forecasts/ (or history/) and truth/',
+    description:
+      'folder under the data root with forecasts/ (or history/) and truth/; for `sites`: with forecast.nc and observation.csv (or .nc)',
   })
   data!: string;
   @ApiProperty({ example: 't850' })
   variable!: string;
-  @ApiProperty({ example: 'emos', description: '`emos` or a model id' })
-  model!: string;
+  @ApiPropertyOptional({ example: 'emos', description: '`emos` (default) or a model id; grid reports only' })
+  model?: string;
+  @ApiPropertyOptional({
+    example: 5,
+    minimum: 1,
+    maximum: 20,
+    description: 'sites: number of events (default 5)',
+  })
+  events?: number;
+  @ApiPropertyOptional({
+    enum: ['max', 'min'],
+    description: 'sites: heaviest (max, default for precipitation) or lowest (min) observed days',
+  })
+  extreme?: string;
+  @ApiPropertyOptional({
+    example: 5,
+    minimum: 1,
+    maximum: 30,
+    description: 'sites: days shown on each side of an event',
+  })
+  windowDays?: number;
   @ApiPropertyOptional({ example: 'Cyclone Ulla-TB', description: 'a labelled event of a testbed manifest' })
   event?: string;
   @ApiPropertyOptional({

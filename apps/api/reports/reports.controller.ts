@@ -27,7 +27,11 @@ import {
 } from '../../../libs/contracts/jobs.js';
 import { resolveInRoot } from '../../../libs/service/data-root.js';
 import { NotFoundError } from '../../../libs/service/errors.js';
-import { reportOutputDir, resolveReportInputs } from '../../../libs/service/run-job.js';
+import {
+  reportOutputDir,
+  resolveReportInputs,
+  resolveSiteReportInputs,
+} from '../../../libs/service/run-job.js';
 import { RequireRole } from '../auth.guard.js';
 import { accepted } from '../forecasts/forecasts.controller.js';
 import { ApiErrors } from '../openapi/decorators.js';
@@ -51,6 +55,16 @@ function inputsStamp(dataAbs: string): string {
     .join(':');
 }
 
+/** Size and modification time of a site archive's two files: a changed file makes a new report job. */
+function siteInputsStamp(f: { forecast: string; observations: string }): string {
+  return [f.forecast, f.observations]
+    .map((p) => {
+      const st = statSync(p);
+      return `${st.size}@${Math.round(st.mtimeMs)}`;
+    })
+    .join(':');
+}
+
 @ApiTags('reports')
 @ApiBearerAuth()
 @ApiErrors(401)
@@ -70,8 +84,11 @@ export class ReportsController {
   @ApiErrors(400, 403, 404, 422, 503)
   async submit(@Body() body: Record<string, unknown>) {
     const request = normaliseReportRequest(body);
-    const { data } = resolveReportInputs(this.config.dataDir, request);
-    const id = jobIdFor('report', request, inputsStamp(data));
+    const stamp =
+      request.kind === 'sites'
+        ? siteInputsStamp(resolveSiteReportInputs(this.config.dataDir, request))
+        : inputsStamp(resolveReportInputs(this.config.dataDir, request).data);
+    const id = jobIdFor('report', request, stamp);
     const payload: ReportJobPayload = { id, request };
     const { view, created } = await this.queues.submit('report', id, payload);
     return { ...accepted(view, created), report: `/v1/reports/${id}` };

@@ -11,6 +11,7 @@ import { registerPostprocess } from './postprocess.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerBackends } from './backends.js';
 import { registerSites } from './sites.js';
+import { registerSitesReport } from './sitesReport.js';
 
 /** Every `epp` sub-command registers itself here (one line each). */
 export function registerCommands(program: Command): void {
@@ -26,5 +27,6 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerBackends(program);
   registerSites(program);
+  registerSitesReport(program);
   void program;
 }

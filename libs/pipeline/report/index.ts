@@ -10,3 +10,5 @@ export { assembleCaseStudy, type CaseDay, type CaseStudyInputs } from './assembl
 export { parseTime, resolveCaseStudy, type ResolvedCaseStudy } from './options.js';
 export { splitVariable } from './read.js';
 export { exceedanceProbability, spreadSkill } from './scores.js';
+export { buildSiteCaseReport, type SiteCaseRequest, type SiteCaseFiles } from './siteBuild.js';
+export { siteCaseStudy, type SiteCaseOptions, type SiteCaseResult, type CaseEvent } from './siteCase.js';

@@ -293,6 +293,8 @@ function legendLayout(
   let x = 4;
   let row = 0;
   const items = series.map((s) => {
+    // A series without a label (e.g. a second line of the same system) takes no legend entry.
+    if (!s.label) return { x: -1, row: -1 };
     const w = ctx.measureText(s.label).width + 34;
     if (x + w > width - 4 && x > 4) {
       x = 4;
@@ -311,6 +313,7 @@ function drawLegend(ctx: SKRSContext2D, series: Series[], items: LegendItem[], t
   ctx.textAlign = 'left';
   series.forEach((s, i) => {
     const { x, row } = items[i];
+    if (row < 0) return;
     const y = top + row * LINE_PX + LINE_PX / 2;
     ctx.fillStyle = s.color;
     if (s.kind === 'band') {
