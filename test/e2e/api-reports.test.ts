@@ -154,7 +154,7 @@ describeRealData('e2e: case-study reports (embedded mode)', () => {
     expect((await post({ ...body, data: 'cases/mogreps' })).status).toBe(404);
     const r = await post(body);
     expect(r.status).toBe(202);
-    const job = await waitForJob(api, r.body.id, 1000);
+    const job = await waitForJob(api, r.body.id, 360_000);
     expect(job.error).toBeNull();
     expect(job.state).toBe('completed');
     expect(job.result.validTimes).toHaveLength(2);
