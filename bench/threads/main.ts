@@ -19,7 +19,7 @@ import { MixedModel } from '../../libs/model/mixedModel.js';
 import { NormalizationFitter } from '../../libs/model/normalization.js';
 import { TensorThreadPool } from '../../libs/model/parallel/pool.js';
 import type { TrainStage } from '../../libs/model/stageLoss.js';
-import { StageTrainer } from '../../libs/pipeline/trainSteps.js';
+import { StageTrainer } from '../../libs/pipeline/train/index.js';
 
 /** scripts/train-default.sh's network. */
 const RECIPE: Partial<ModelConfig> = {

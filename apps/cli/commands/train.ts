@@ -4,8 +4,7 @@ import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { selectBackend, type BackendKind } from '../../../libs/model/backend.js';
 import { resolveModelConfig } from '../../../libs/model/config.js';
 import { availableThreads } from '../../../libs/model/parallel/pool.js';
-import { writeEmosCoefficients } from '../../../libs/pipeline/trainEmos.js';
-import { trainModel, type TrainOptions } from '../../../libs/pipeline/trainModel.js';
+import { writeEmosCoefficients, trainModel, type TrainOptions } from '../../../libs/pipeline/train/index.js';
 
 const list = (s?: string) =>
   s

@@ -1,6 +1,6 @@
 /**
  * One training stage of the mixed model on the tensor thread pool, with the single-thread StageTrainer's
- * interface (libs/pipeline/trainSteps.ts), so the training loop does not care which one it drives:
+ * interface (libs/pipeline/train/steps.ts), so the training loop does not care which one it drives:
  * `step` = one data-parallel Adam step of the global batch; `validate` = validation spread over the threads.
  *
  * The main thread's model stays the source of truth between stages: the first step of a stage pushes its

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../libs/model/backend.js';
 import { TensorThreadPool, shardRanges } from '../../../libs/model/parallel/pool.js';
 import { ParallelStageTrainer } from '../../../libs/model/parallel/stageTrainer.js';
-import { StageTrainer } from '../../../libs/pipeline/trainSteps.js';
+import { StageTrainer } from '../../../libs/pipeline/train/index.js';
 import { tinyModel } from './helpers.js';
 
 let pool: TensorThreadPool;
