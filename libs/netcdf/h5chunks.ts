@@ -831,8 +831,9 @@ export class H5ChunkReader {
   }
 
   /**
-   * The records of a version-2 B-tree (III.A.2) of the given type whose root is a leaf; header and leaf
-   * checksums (lookup3) verified. Deeper trees (thousands of attributes or links) are not handled here.
+   * All records of a version-2 B-tree (III.A.2) of the given type: leaves and internal nodes, every node's
+   * lookup3 checksum verified, record counts bounded by what a node of the header's size can hold, no node
+   * visited twice. Node geometry as HDF5 computes it (H5B2hdr.c H5B2__hdr_init, H5B2pkg.h).
    */
   private denseRecords(btreeAddress: number, type: number): Uint8Array[] | null {
     const O = this.offsetSize;
@@ -846,21 +847,52 @@ export class H5ChunkReader {
       throw this.corrupt('checksum mismatch', structure, btreeAddress);
     if (h[5] !== type)
       throw this.corrupt(`B-tree of type ${h[5]}, expected ${type}`, structure, btreeAddress);
+    const nodeSize = this.uint(h, 6, 4);
     const recordSize = this.uint(h, 10, 2);
     const depth = this.uint(h, 12, 2);
     const root = this.base + this.uint(h, 16, O);
     const nRecords = this.uint(h, 16 + O, 2);
-    if (depth !== 0) return this.no('a version-2 B-tree deeper than one node');
+    if (recordSize < 1 || nodeSize <= 10 + recordSize || depth > 16)
+      throw this.corrupt(
+        `node size ${nodeSize}, record size ${recordSize}, depth ${depth}`,
+        structure,
+        btreeAddress,
+      );
     if (nRecords === 0) return [];
-    const leafSize = 6 + nRecords * recordSize;
-    const leaf = this.readAt(root, leafSize + 4, 'version-2 B-tree leaf');
-    if (leaf.toString('latin1', 0, 4) !== 'BTLF' || leaf[5] !== type)
-      throw this.corrupt('no B-tree leaf signature', 'version-2 B-tree leaf', root);
-    if (lookup3(leaf.subarray(0, leafSize)) !== this.uint(leaf, leafSize, 4))
-      throw this.corrupt('checksum mismatch', 'version-2 B-tree leaf', root);
-    return Array.from({ length: nRecords }, (_, i) =>
-      leaf.subarray(6 + i * recordSize, 6 + (i + 1) * recordSize),
-    );
+    // Per level: most records a node holds, cumulative most below it, and their encoded sizes.
+    const encSize = (n: number) => Math.floor(Math.log2(n) / 8) + 1; // H5VM_limit_enc_size
+    const maxLeaf = Math.floor((nodeSize - 10) / recordSize);
+    const maxNrecSize = encSize(maxLeaf);
+    const levels = [{ max: maxLeaf, cum: maxLeaf, cumSize: 0, pointer: 0 }];
+    for (let d = 1; d <= depth; d++) {
+      const pointer = O + maxNrecSize + (d > 1 ? levels[d - 1].cumSize : 0);
+      const max = Math.floor((nodeSize - 10 - pointer) / (recordSize + pointer));
+      const cum = (max + 1) * levels[d - 1].cum + max;
+      levels.push({ max, cum, cumSize: encSize(cum), pointer });
+    }
+    const out: Uint8Array[] = [];
+    const seen = new Set<number>();
+    const visit = (address: number, d: number, n: number): void => {
+      const what = d === 0 ? 'version-2 B-tree leaf' : 'version-2 B-tree internal node';
+      if (seen.has(address)) throw this.corrupt('node visited twice', what, address);
+      seen.add(address);
+      if (n > levels[d].max) throw this.corrupt(`${n} records, a node holds ${levels[d].max}`, what, address);
+      const { pointer } = levels[d];
+      const body = 6 + n * recordSize + (d > 0 ? (n + 1) * pointer : 0);
+      const b = this.readAt(address, body + 4, what);
+      if (b.toString('latin1', 0, 4) !== (d === 0 ? 'BTLF' : 'BTIN') || b[4] !== 0 || b[5] !== type)
+        throw this.corrupt('no node signature', what, address);
+      if (lookup3(b.subarray(0, body)) !== this.uint(b, body, 4))
+        throw this.corrupt('checksum mismatch', what, address);
+      for (let i = 0; i < n; i++) out.push(b.subarray(6 + i * recordSize, 6 + (i + 1) * recordSize));
+      if (d === 0) return;
+      for (let i = 0; i <= n; i++) {
+        const at = 6 + n * recordSize + i * pointer;
+        visit(this.base + this.uint(b, at, O), d - 1, this.uint(b, at + O, maxNrecSize));
+      }
+    };
+    visit(root, depth, nRecords);
+    return out;
   }
 
   /** A fractal heap header (III.G), checksum verified; heaps with I/O filters or checksummed blocks: null. */
