@@ -54,6 +54,7 @@ export interface Nc3Header {
   recsize: number;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const NC_DIMENSION = 10;
 const NC_VARIABLE = 11;
 const NC_ATTRIBUTE = 12;
@@ -113,11 +114,20 @@ class Cursor {
     return out;
   }
 
+  /** A name: UTF-8 without NUL or '/' (netCDF-C refuses others when it looks them up: NC_check_name). */
   name(structure: string): string {
     const at = this.at;
     const n = this.u32(`${structure} name length`);
     if (n === 0) this.fail(structure, at, 'empty name');
-    return this.bytes(n, 1, `${structure} name of ${n} bytes`).toString('utf8');
+    const raw = this.bytes(n, 1, `${structure} name of ${n} bytes`);
+    let name: string;
+    try {
+      name = UTF8.decode(raw);
+    } catch {
+      return this.fail(structure, at, 'name is not valid UTF-8');
+    }
+    if (/[\0/]/.test(name)) this.fail(structure, at, `name ${JSON.stringify(name)} contains NUL or '/'`);
+    return name;
   }
 }
 
