@@ -12,7 +12,7 @@
 import { fstatSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { inflateSync } from 'node:zlib';
-import { CorruptNetcdfError } from '../contracts/errors.js';
+import { CorruptNetcdfError, UnsupportedNetcdfError } from '../contracts/errors.js';
 import { fletcher32, lookup3 } from './checksums.js';
 import { readFully } from './positioned.js';
 import { copyHyperslab, hyperslabSpan, rowStrides } from './slice.js';
@@ -92,6 +92,8 @@ export interface DatasetEntry {
 interface Filter {
   id: number;
   optional: boolean;
+  /** Client data values (shuffle: the element size it was applied with). */
+  values: number[];
 }
 interface ChunkEntry {
   address: number;
@@ -178,6 +180,14 @@ export class H5ChunkReader {
     if (!filters) return null;
     const other = filters.find((f) => ![FILTER_DEFLATE, FILTER_SHUFFLE, FILTER_FLETCHER32].includes(f.id));
     if (other) return this.no(`HDF5 filter ${other.id}`);
+    // HDF5 unshuffles with the element size recorded at write time (H5Zshuffle.c cd_values[0]).
+    const shuffle = filters.find((f) => f.id === FILTER_SHUFFLE);
+    if (shuffle && shuffle.values.length && shuffle.values[0] !== elem)
+      throw this.corrupt(
+        `shuffle filter for ${shuffle.values[0]}-byte elements on ${elem}-byte data`,
+        'filter pipeline message',
+        address,
+      );
     const fill = this.fillValue(messages, elem);
     const bytes = product(shape) * elem;
     this.where = { structure: 'data layout message', offset: address };
@@ -290,7 +300,8 @@ export class H5ChunkReader {
     this.where = { structure: 'dataspace message', offset: address };
     const extent = this.dataspace(space.data);
     this.where = { structure: 'datatype message', offset: address };
-    if (dtype.data.length < 8) throw this.corrupt('datatype message shorter than 8 bytes');
+    const problem = typeProblem(dtype.data, this.offsetSize);
+    if (problem) throw new UnsupportedNetcdfError(this.path, `${problem} (datatype at byte ${address})`);
     const type = datatype(dtype.data);
     if (!extent) return this.no('a null dataspace');
     if (!type) return this.no('a VAX-order float datatype');
@@ -440,7 +451,8 @@ export class H5ChunkReader {
   attributeValue(raw: Uint8Array): unknown {
     const typeSize = raw[0] | (raw[1] << 8);
     const spaceSize = raw[2] | (raw[3] << 8);
-    if (typeSize < 8) throw this.corrupt('attribute datatype shorter than 8 bytes');
+    const problem = typeProblem(raw.subarray(4, 4 + typeSize), this.offsetSize);
+    if (problem) throw new UnsupportedNetcdfError(this.path, `${problem} in an attribute`);
     const t = datatype(raw.subarray(4, 4 + typeSize));
     const space = this.dataspace(raw.subarray(4 + typeSize, 4 + typeSize + spaceSize));
     if (!t || !space || !t.littleEndian) return undefined;
@@ -495,6 +507,9 @@ export class H5ChunkReader {
     const spaceSize = raw[2] | (raw[3] << 8);
     const t = raw.subarray(4, 4 + typeSize);
     // vlen sequence (class 9, type 0) of object references (class 7, type 0) of the offset size.
+    const problem =
+      typeProblem(t, O) ?? (t.length >= 16 ? typeProblem(t.subarray(8), O) : 'a short datatype');
+    if (problem) throw this.corrupt(`DIMENSION_LIST has ${problem}`, 'attribute message');
     if ((t[0] & 0x0f) !== 9 || (t[1] & 0x0f) !== 0) return null;
     const base = t.subarray(8);
     if ((base[0] & 0x0f) !== 7 || (base[1] & 0x0f) !== 0 || this.uint(base, 4, 4) !== O) return null;
@@ -1115,9 +1130,10 @@ export class H5ChunkReader {
       const nValues = this.uint(d, at + 2, 2);
       at += 4;
       at += version === 1 ? Math.ceil(nameLen / 8) * 8 : nameLen;
+      const values = Array.from({ length: Math.min(nValues, 16) }, (_, k) => this.uint(d, at + 4 * k, 4));
       at += 4 * nValues + (version === 1 && nValues % 2 ? 4 : 0);
       if (at > d.length) throw this.corrupt(`filter ${i} runs past the message`);
-      out.push({ id, optional: (flags & 1) !== 0 });
+      out.push({ id, optional: (flags & 1) !== 0, values });
     }
     return out;
   }
@@ -1343,6 +1359,50 @@ export function unshuffle(src: Uint8Array, elem: number, into?: Uint8Array): Uin
   }
   out.set(src.subarray(n * elem), n * elem);
   return out;
+}
+
+/**
+ * Why a datatype message (IV.A.2.d) is not one this reader decodes exactly as HDF5 would, or null: integers
+ * of 1/2/4/8 bytes at bit offset 0 with full precision; IEEE binary32/binary64 floats (sign bit, exponent and
+ * mantissa where IEEE puts them, bias 127/1023, implied mantissa bit, no padding); strings and vlen strings;
+ * vlen sequences of object references. HDF5 converts other layouts bit by bit, so reading their bytes
+ * as IEEE would give other values than netCDF-C.
+ */
+export function typeProblem(d: Uint8Array, offsetSize: number): string | null {
+  if (d.length < 8) return 'a datatype message shorter than 8 bytes';
+  const cls = d[0] & 0x0f;
+  const version = d[0] >> 4;
+  const bits = d[1] | (d[2] << 8) | (d[3] << 16);
+  const size = d[4] | (d[5] << 8) | (d[6] << 16) | (d[7] << 24);
+  const u16 = (at: number) => d[at] | (d[at + 1] << 8);
+  if (version < 1 || version > 3) return `datatype version ${version}`;
+  if (cls === H5T_INTEGER) {
+    if (![1, 2, 4, 8].includes(size)) return `a ${size}-byte integer type`;
+    if (d.length < 12 || u16(8) !== 0 || u16(10) !== 8 * size) return 'an integer type with padding bits';
+    if (bits & 0x06) return 'an integer type with padding bits';
+    return null;
+  }
+  if (cls === H5T_FLOAT) {
+    const ieee: Record<number, number[]> = { 4: [23, 8, 0, 23, 127], 8: [52, 11, 0, 52, 1023] };
+    const want = ieee[size];
+    if (!want || d.length < 20) return `a ${size}-byte floating-point type`;
+    const got = [d[12], d[13], d[14], d[15], d[16] | (d[17] << 8) | (d[18] << 16) | (d[19] << 24)];
+    const sign = (bits >> 8) & 0xff;
+    if (bits & 0x4e || ((bits >> 4) & 3) !== 2 || sign !== 8 * size - 1)
+      return 'a non-IEEE floating-point type';
+    if (u16(8) !== 0 || u16(10) !== 8 * size || got.some((g, i) => g !== want[i]))
+      return 'a non-IEEE floating-point type';
+    return null;
+  }
+  if (cls === H5T_STRING)
+    return size < 1
+      ? 'a string type of size 0'
+      : (bits & 0x0f) > 2 || bits >> 4 > 1
+        ? 'a string type of another padding or character set'
+        : null;
+  if (cls === H5T_VLEN) return size !== 4 + offsetSize + 4 ? `a variable-length type of size ${size}` : null;
+  if (cls === 7) return size !== offsetSize ? `a reference type of size ${size}` : null;
+  return null; // other classes: not netCDF classic types (skipped by ncType)
 }
 
 /** A datatype message (IV.A.2.d) as h5wasm reports it: class, size, sign, byte order, vlen strings. */
