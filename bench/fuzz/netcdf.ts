@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
-import { EppError } from '../../libs/contracts/errors.js';
 import { lookup3 } from '../../libs/netcdf/checksums.js';
 import { openDataset } from '../../libs/netcdf/open.js';
 import {
@@ -391,8 +390,3 @@ export const netcdfFormat: FuzzFormat = {
   reference,
   same,
 };
-
-/** An error is typed when it is an EppError (InvalidNetcdfError and its subclasses for corrupt input). */
-export function isTyped(err: unknown): boolean {
-  return err instanceof EppError;
-}

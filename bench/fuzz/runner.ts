@@ -65,7 +65,9 @@ export class CaseRunner {
     this.stderr = '';
     this.exit = undefined;
     this.used = 0;
+    // A replaced child's late output and exit belong to no case (its successor may already be running one).
     child.stdout.on('data', (d: Buffer) => {
+      if (this.child !== child) return;
       this.buffer += d.toString();
       const nl = this.buffer.indexOf('\n');
       if (nl >= 0 && this.waiting) {
@@ -80,8 +82,9 @@ export class CaseRunner {
       if (this.stderr.length < 4096) this.stderr += d.toString();
     });
     child.on('close', (code, signal) => {
+      if (this.child !== child) return;
       this.exit = { code, signal };
-      if (this.child === child) this.child = undefined;
+      this.child = undefined;
       const w = this.waiting;
       this.waiting = undefined;
       w?.(null);
@@ -126,7 +129,7 @@ export class CaseRunner {
         } catch {
           verdict = undefined;
         }
-        if (!verdict && this.child === child) this.stop();
+        if (!verdict && this.child === child) this.stop(); // unparseable output: start afresh
         resolve({
           verdict,
           ended,
@@ -141,6 +144,7 @@ export class CaseRunner {
     });
   }
 
+  /** Kill the current child; a case it was running is then left to its own timer (none is, when called). */
   stop(): void {
     this.child?.kill('SIGKILL');
     this.child = undefined;

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { CorruptNetcdfError, EppError, InvalidNetcdfError } from '../../../libs/contracts/errors.js';
+import { CorruptNetcdfError, type EppError, InvalidNetcdfError } from '../../../libs/contracts/errors.js';
 import { openNc4 } from '../../../libs/netcdf/nc4Store.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
 import { describeRealData, realFile } from '../../helpers/realData.js';
