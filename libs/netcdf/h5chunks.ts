@@ -14,6 +14,7 @@ import { endianness } from 'node:os';
 import { inflateSync } from 'node:zlib';
 import { CorruptNetcdfError, UnsupportedNetcdfError } from '../contracts/errors.js';
 import { fletcher32, lookup3 } from './checksums.js';
+import { decodeName, nameProblem } from './names.js';
 import { readFully } from './positioned.js';
 import { copyHyperslab, hyperslabSpan, rowStrides } from './slice.js';
 import { product, type NumericArray } from './store.js';
@@ -422,9 +423,11 @@ export class H5ChunkReader {
     const spaceSize = this.uint(d, 6, 2);
     const pad = (n: number) => (version === 1 ? Math.ceil(n / 8) * 8 : n);
     let at = version === 3 ? 9 : 8;
-    const name = Buffer.from(this.slice(d, at, nameSize))
-      .toString('utf8')
-      .replace(/\0.*$/s, '');
+    // The stored name ends with its NUL (H5O_attr_decode); what precedes it must be a netCDF name.
+    const stored = this.slice(d, at, nameSize);
+    if (nameSize < 2 || stored[nameSize - 1] !== 0) throw this.corrupt('attribute name without its NUL');
+    const name = decodeName(stored.subarray(0, nameSize - 1));
+    if (name === null) throw this.corrupt(`attribute with ${nameProblem(stored.subarray(0, nameSize - 1))}`);
     at += pad(nameSize);
     const typeAt = at;
     const spaceAt = typeAt + pad(typeSize);
@@ -822,7 +825,9 @@ export class H5ChunkReader {
     const lenSize = 1 << (flags & 3);
     const len = this.uint(d, at, lenSize);
     at += lenSize;
-    const name = Buffer.from(this.slice(d, at, len)).toString(cset === 1 ? 'utf8' : 'latin1');
+    const name = decodeName(this.slice(d, at, len));
+    if (name === null || cset > 1)
+      throw this.corrupt(`link with ${nameProblem(this.slice(d, at, len)) ?? `character set ${cset}`}`);
     at += len;
     if (type !== 0) return { name, order };
     return { name, order, address: this.uint(d, at, this.offsetSize) };

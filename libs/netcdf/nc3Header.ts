@@ -7,6 +7,7 @@
  * with "Offset is outside the bounds of the DataView" (measured, notes/issue-13-readers.md).
  */
 import { CorruptNetcdfError, UnsupportedNetcdfError } from '../contracts/errors.js';
+import { nameProblem } from './names.js';
 import { readFully } from './positioned.js';
 
 export type Nc3Type = 'byte' | 'char' | 'short' | 'int' | 'float' | 'double';
@@ -54,7 +55,6 @@ export interface Nc3Header {
   recsize: number;
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const NC_DIMENSION = 10;
 const NC_VARIABLE = 11;
 const NC_ATTRIBUTE = 12;
@@ -114,20 +114,14 @@ class Cursor {
     return out;
   }
 
-  /** A name: UTF-8 without NUL or '/' (netCDF-C refuses others when it looks them up: NC_check_name). */
+  /** A name, which must follow netCDF's rule for names (names.ts). */
   name(structure: string): string {
     const at = this.at;
     const n = this.u32(`${structure} name length`);
-    if (n === 0) this.fail(structure, at, 'empty name');
     const raw = this.bytes(n, 1, `${structure} name of ${n} bytes`);
-    let name: string;
-    try {
-      name = UTF8.decode(raw);
-    } catch {
-      return this.fail(structure, at, 'name is not valid UTF-8');
-    }
-    if (/[\0/]/.test(name)) this.fail(structure, at, `name ${JSON.stringify(name)} contains NUL or '/'`);
-    return name;
+    const problem = nameProblem(raw);
+    if (problem) this.fail(structure, at, problem);
+    return raw.toString('utf8');
   }
 }
 

@@ -114,6 +114,9 @@ export class Nc4Store implements RawStore {
           `${path} is HDF5 but not netCDF-4 (no _NCProperties, dimension scales or DIMENSION_LIST)`,
         );
       const dimIds = this.readDimensions(entries);
+      const scaleNames = new Set(
+        entries.filter((e) => e.attrs.get('CLASS')?.value === 'DIMENSION_SCALE').map((e) => e.name),
+      );
       const byPath = new Map(this.dimensions.map((d) => [`/${d.name}`, d]));
       for (const { name, ds, meta, names, attrs: a, dimRefs, raw } of entries) {
         const label = a.get('NAME')?.value;
@@ -132,6 +135,20 @@ export class Nc4Store implements RawStore {
           // The DIMENSION_LIST references read directly, else h5wasm (no DIMENSION_LIST: no scales).
           const ref = dimRefs?.[i];
           const refName = ref !== null && ref !== undefined ? byAddress.get(ref) : undefined;
+          // netCDF-C follows every reference (H5DSiterate_scales) and fails on one that leads nowhere.
+          if (
+            strict &&
+            dimRefs &&
+            (dimRefs.length !== shape.length || (ref != null && !scaleNames.has(refName ?? '')))
+          )
+            throw new CorruptNetcdfError(
+              path,
+              `DIMENSION_LIST of variable '${name}'`,
+              this.addresses.get(name) ?? -1,
+              dimRefs.length !== shape.length
+                ? `${dimRefs.length} entries for ${shape.length} dimensions`
+                : `dimension ${i} refers to byte ${ref}, which holds no dimension scale of the root group`,
+            );
           const scales =
             refName !== undefined
               ? [`/${refName}`]

@@ -35,4 +35,23 @@ describeRealData('fuzzing the NetCDF readers (bounded run)', () => {
       expect(report.reference.agree).toBeGreaterThan(0);
     }
   }, 600_000);
+
+  test('the classifier can fail: a 1 ms limit makes hangs, a 1 MiB cap memory blow-ups', async () => {
+    const hangs = await runFuzz({
+      cases: 2,
+      seed: 7,
+      dataDir: REAL_DATA_DIR,
+      timeoutMs: 1,
+      reference: false,
+    });
+    expect(hangs.counts.hang).toBe(2);
+    const memory = await runFuzz({
+      cases: 2,
+      seed: 7,
+      dataDir: REAL_DATA_DIR,
+      memoryMiB: 1,
+      reference: false,
+    });
+    expect(memory.counts.memory).toBe(2);
+  }, 120_000);
 });
