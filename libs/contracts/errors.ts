@@ -113,6 +113,20 @@ export class DataError extends EppError {
   }
 }
 
+/** A job, output, model or dataset that does not exist (404). */
+export class NotFoundError extends EppError {
+  constructor(message: string, code = 'NOT_FOUND') {
+    super(code, message);
+  }
+}
+
+/** A model id with no model folder (404). */
+export class ModelNotFoundError extends EppError {
+  constructor(message: string) {
+    super('MODEL_NOT_FOUND', message);
+  }
+}
+
 /** Describe an unknown thrown value in one line. */
 export function describeError(err: unknown): string {
   if (err instanceof EppError) return `${err.code}: ${err.message}`;
@@ -124,5 +138,29 @@ export function describeError(err: unknown): string {
 export class BackendUnavailableError extends EppError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super('BACKEND_UNAVAILABLE', message, options);
+  }
+}
+
+/**
+ * A GRIB file that is truncated or malformed. The message names the file, the message number (1-based), its
+ * byte offset, the section and, where one applies, the template.
+ */
+export class InvalidGribError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INVALID_GRIB', message, options);
+  }
+}
+
+/** A well-formed GRIB message using a template, grid or packing this reader does not implement. */
+export class UnsupportedGribError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('UNSUPPORTED_GRIB', message, options);
+  }
+}
+
+/** A tensor worker thread failed or a thread group was aborted (transient: a retry starts a fresh pool). */
+export class ThreadPoolError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('THREAD_POOL', message, { ...options, permanent: false });
   }
 }

@@ -15,8 +15,9 @@ import {
   type ForecastJobPayload,
   type JobView,
 } from '../../../libs/contracts/jobs.js';
-import { preflightForecast } from '../../../libs/pipeline/forecast.js';
+import { preflightForecast } from '../../../libs/pipeline/forecast/index.js';
 import { fileStamp, resolveInRoot } from '../../../libs/service/data-root.js';
+import { resolveForecastInputs } from '../../../libs/service/job-paths.js';
 import { JobQueues } from '../queue/job-queues.js';
 import { CONFIG } from '../tokens.js';
 
@@ -65,7 +66,7 @@ export class ForecastsService {
       const id = jobIdFor('forecast', req, stamp);
       const existing = await this.queues.get(id);
       if (existing) return { view: existing, created: false };
-      await preflightForecast(req, this.config.dataDir);
+      await preflightForecast(req, resolveForecastInputs(this.config.dataDir, req));
       const payload: ForecastJobPayload = { id, request: req, sourceStamp: stamp };
       return await this.queues.submit('forecast', id, payload);
     } catch (err) {

@@ -1,0 +1,487 @@
+/**
+ * Distributional regression network for sites (Rasp & Lerch 2018, MWR 146, "DRN"): an MLP over ensemble
+ * statistics of the K-member subset, extra forecasts and the annual cycle, with a station embedding when there
+ * are several stations, whose two outputs are the location and scale of the site family; trained by Adam on
+ * the closed-form CRPS, with early stopping on a validation period inside the training years, then refitted
+ * on the whole training period for the best epoch count. Several seeds are averaged in parameter space.
+ * The caller selects the tfjs backend (libs/model/backend.ts); every tensor is disposed here.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { DataError, InvalidArgumentError } from '../contracts/errors.js';
+import { gaussianCrpsElementwise } from '../model/losses.js';
+import { SiteEmos, predictSiteEmos, type SiteEmosParams } from './emos.js';
+import { subsetFeatures, type PairFeatures } from './features.js';
+import type { SiteFamily } from './types.js';
+
+export interface SiteDrnOptions {
+  family: SiteFamily;
+  extras: string[];
+  hidden: number;
+  /** Station embedding width (0 = none; used only with several stations). */
+  embedding: number;
+  seeds: number;
+  maxEpochs: number;
+  patience: number;
+  /** Mini-batch size; the effective size is at least 1/40 of the training pairs (≤ 40 steps an epoch). */
+  batchSize: number;
+  learningRate: number;
+  /** L2 penalty on the hidden-layer weights. */
+  l2: number;
+}
+
+export const DRN_DEFAULTS: Omit<SiteDrnOptions, 'family' | 'extras'> = {
+  hidden: 32,
+  embedding: 4,
+  seeds: 5,
+  maxEpochs: 150,
+  patience: 30,
+  batchSize: 64,
+  learningRate: 0.001,
+  l2: 0,
+};
+
+/** One trained network: weights as flat arrays (JSON-serialisable). */
+export interface DrnWeights {
+  w1: number[];
+  b1: number[];
+  w2: number[];
+  b2: number[];
+  /** Linear skip connection input → outputs (the network starts as, and can stay close to, a linear EMOS). */
+  wl: number[];
+  emb: number[] | null;
+  epochs: number;
+  validationCrps: number;
+}
+
+export interface SiteDrnParams {
+  family: SiteFamily;
+  extras: string[];
+  inputs: number;
+  hidden: number;
+  embedding: number;
+  stations: number;
+  /** Input standardisation and target scale. */
+  centre: number[];
+  scale: number[];
+  yCentre: number;
+  yScale: number;
+  sdEps: number;
+  /** The seasonal EMOS (fitted on the whole training period) whose μ and log σ the network corrects. */
+  base: SiteEmosParams;
+  nets: DrnWeights[];
+}
+
+/** Feature matrix [n, F] (unstandardised): mean, log(sd+ε), sd, frac ≤ 0, member quantiles, extras, sin, cos. */
+function rawInputs(x: PairFeatures, extras: string[], family: SiteFamily, sdEps: number): Float64Array[] {
+  // Precipitation amounts are heavy-tailed: the network sees their square roots (and the raw mean).
+  const amount = (c: Float64Array) =>
+    family === 'censored-logistic' ? c.map((v) => Math.sqrt(Math.max(v, 0))) : c;
+  const cols: Float64Array[] = [
+    x.mean,
+    x.sd.map((s) => Math.log(s + sdEps)),
+    amount(x.sd),
+    ...x.quantiles.map(amount),
+  ];
+  if (family === 'censored-logistic') cols.push(x.fracZero, amount(x.mean));
+  for (const e of extras) cols.push(amount(x.extras[e]));
+  cols.push(x.doySin, x.doyCos);
+  return cols;
+}
+
+function matrix(cols: Float64Array[], centre: number[], scale: number[], n: number): Float32Array {
+  const F = cols.length;
+  const out = new Float32Array(n * F);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < F; j++) out[i * F + j] = (cols[j][i] - centre[j]) / scale[j];
+  return out;
+}
+
+/** A small deterministic PRNG (mulberry32) for weight initialisation and batch shuffling. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Element-wise CRPS of the censored logistic in tensors (same closed form as distributions.ts:
+ * σ[z + 2 softplus(−z) − 1 − softplus(l) + Λ(l)], z = (y − μ)/σ, l = −μ/σ, y ≥ 0); autograd gives the gradient.
+ */
+function censoredLogisticCrps(mu: tf.Tensor, sigma: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  const z = tf.div(tf.sub(y, mu), sigma);
+  const l = tf.div(tf.neg(mu), sigma);
+  const h = tf.add(
+    tf.sub(tf.add(z, tf.mul(tf.softplus(tf.neg(z)), 2)), 1),
+    tf.sub(tf.sigmoid(l), tf.softplus(l)),
+  );
+  return tf.mul(sigma, h);
+}
+
+interface DrnData {
+  x: Float32Array;
+  y: Float32Array;
+  s: Int32Array;
+  /** Base EMOS μ and log σ of each pair. */
+  mb: Float32Array;
+  lb: Float32Array;
+  n: number;
+}
+
+interface Vars {
+  w1: tf.Variable;
+  b1: tf.Variable;
+  w2: tf.Variable;
+  b2: tf.Variable;
+  wl: tf.Variable;
+  emb: tf.Variable | null;
+}
+
+function glorot(rng: () => number, fanIn: number, fanOut: number): Float32Array {
+  const lim = Math.sqrt(6 / (fanIn + fanOut)); // Glorot & Bengio 2010, uniform
+  return Float32Array.from({ length: fanIn * fanOut }, () => (2 * rng() - 1) * lim);
+}
+
+/** Variables are created inside tidy so their initial-value tensors are released. */
+function makeVars(p: SiteDrnParams, rng: () => number): Vars {
+  const inW = p.inputs + p.embedding;
+  return tf.tidy(
+    () =>
+      ({
+        w1: tf.variable(tf.tensor2d(glorot(rng, inW, p.hidden), [inW, p.hidden])),
+        b1: tf.variable(tf.zeros([p.hidden])),
+        // Small output weights: the untrained network is (nearly) the base EMOS.
+        w2: tf.variable(
+          tf.tensor2d(
+            glorot(rng, p.hidden, 2).map((w) => 0.1 * w),
+            [p.hidden, 2],
+          ),
+        ),
+        b2: tf.variable(tf.zeros([2])),
+        wl: tf.variable(tf.zeros([inW, 2])),
+        emb:
+          p.embedding > 0
+            ? tf.variable(
+                tf.randomUniform([p.stations, p.embedding], -0.05, 0.05, 'float32', Math.floor(rng() * 1e9)),
+              )
+            : null,
+      }) as unknown as tf.TensorContainer,
+  ) as unknown as Vars;
+}
+
+/** μ, σ [n] in target units. */
+function forward(
+  p: SiteDrnParams,
+  v: Pick<Vars, 'w1' | 'b1' | 'w2' | 'b2' | 'wl' | 'emb'>,
+  x: tf.Tensor2D,
+  st: tf.Tensor1D | null,
+  muBase: tf.Tensor1D,
+  logSigmaBase: tf.Tensor1D,
+): [tf.Tensor, tf.Tensor] {
+  let input: tf.Tensor = x;
+  if (v.emb && st) input = tf.concat([x, tf.gather(v.emb, st) as tf.Tensor2D], 1);
+  const h = tf.relu(tf.add(tf.matMul(input as tf.Tensor2D, v.w1 as tf.Tensor2D), v.b1));
+  const out = tf.add(
+    tf.add(tf.matMul(h as tf.Tensor2D, v.w2 as tf.Tensor2D), v.b2),
+    tf.matMul(input as tf.Tensor2D, v.wl as tf.Tensor2D),
+  );
+  const [o0, o1] = tf.split(out, 2, 1);
+  // μ = μ_EMOS + s_y·o₀, σ = σ_EMOS·exp(o₁): the network learns a correction of the base EMOS.
+  const mu = tf.add(muBase, tf.mul(tf.reshape(o0, [-1]), p.yScale));
+  const sigma = tf.add(tf.exp(tf.add(logSigmaBase, tf.reshape(o1, [-1]))), 1e-3 * p.yScale);
+  return [mu, sigma];
+}
+
+function lossOf(p: SiteDrnParams, mu: tf.Tensor, sigma: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  const c =
+    p.family === 'normal' ? gaussianCrpsElementwise(mu, sigma, y) : censoredLogisticCrps(mu, sigma, y);
+  return tf.mean(c);
+}
+
+function snapshot(v: Vars): Omit<DrnWeights, 'epochs' | 'validationCrps'> {
+  return {
+    w1: Array.from(v.w1.dataSync()),
+    b1: Array.from(v.b1.dataSync()),
+    w2: Array.from(v.w2.dataSync()),
+    b2: Array.from(v.b2.dataSync()),
+    wl: Array.from(v.wl.dataSync()),
+    emb: v.emb ? Array.from(v.emb.dataSync()) : null,
+  };
+}
+
+function disposeVars(v: Vars): void {
+  v.w1.dispose();
+  v.b1.dispose();
+  v.w2.dispose();
+  v.b2.dispose();
+  v.wl.dispose();
+  v.emb?.dispose();
+}
+
+export interface DrnProgress {
+  seed: number;
+  seeds: number;
+  phase: 'early-stopping' | 'refit';
+  epoch: number;
+  maxEpochs: number;
+  validationCrps?: number;
+}
+
+/** Configure (family, predictors, network size, training schedule), then `process(...)`. */
+export class SiteDrn {
+  readonly options: SiteDrnOptions;
+
+  constructor(o: Partial<SiteDrnOptions> & Pick<SiteDrnOptions, 'family' | 'extras'>) {
+    const opts = { ...DRN_DEFAULTS, ...o };
+    for (const k of ['hidden', 'seeds', 'maxEpochs', 'patience', 'batchSize'] as const)
+      if (!(Number.isInteger(opts[k]) && opts[k] > 0))
+        throw new InvalidArgumentError(`drn ${k} must be a positive integer, got ${opts[k]}`);
+    if (!(Number.isInteger(opts.embedding) && opts.embedding >= 0))
+      throw new InvalidArgumentError(`drn embedding must be a non-negative integer, got ${opts.embedding}`);
+    if (!(opts.l2 >= 0)) throw new InvalidArgumentError(`drn l2 must be ≥ 0, got ${opts.l2}`);
+    if (!(opts.learningRate > 0))
+      throw new InvalidArgumentError(`drn learningRate must be > 0, got ${opts.learningRate}`);
+    this.options = opts;
+  }
+
+  /**
+   * Train on pairs (features x, observations y, station index) with `valid[i]` marking the validation pairs
+   * (the last part of the training period). Returns the averaged-seed network parameters.
+   */
+  process(
+    x: PairFeatures,
+    y: Float64Array,
+    station: Int32Array,
+    stations: number,
+    valid: Uint8Array,
+    onProgress?: (p: DrnProgress) => void,
+  ): SiteDrnParams {
+    const o = this.options;
+    const nTrain = valid.reduce((a, v) => a + (v ? 0 : 1), 0);
+    const nValid = x.n - nTrain;
+    if (nTrain < 20 || nValid < 5)
+      throw new DataError(`drn needs ≥ 20 training and ≥ 5 validation pairs, got ${nTrain} and ${nValid}`);
+    const meanSd = x.sd.reduce((a, b) => a + b, 0) / x.n;
+    const sdEps = Math.max(0.05 * meanSd, 1e-3);
+    const cols = rawInputs(x, o.extras, o.family, sdEps);
+    const centre = cols.map((c) => c.reduce((a, b) => a + b, 0) / c.length);
+    const scale = cols.map(
+      (c, j) => Math.sqrt(c.reduce((a, b) => a + (b - centre[j]) ** 2, 0) / c.length) || 1,
+    );
+    const yCentre = y.reduce((a, b) => a + b, 0) / y.length;
+    const yScale = Math.sqrt(y.reduce((a, b) => a + (b - yCentre) ** 2, 0) / y.length) || 1;
+    const p: SiteDrnParams = {
+      family: o.family,
+      extras: o.extras,
+      inputs: cols.length,
+      hidden: o.hidden,
+      embedding: stations > 1 ? o.embedding : 0,
+      stations,
+      centre,
+      scale,
+      yCentre,
+      yScale,
+      sdEps,
+      base: undefined as unknown as SiteEmosParams,
+      nets: [],
+    };
+    const emos = new SiteEmos({ family: o.family, seasonal: true, extras: o.extras, perStation: false });
+    const baseOf = (rows: number[]) => {
+      const xs = subsetFeatures(x, rows);
+      const params = emos.process(
+        xs,
+        Float64Array.from(rows, (i) => y[i]),
+        Int32Array.from(rows, (i) => station[i]),
+        stations,
+      );
+      const b = predictSiteEmos(
+        params,
+        xs,
+        Int32Array.from(rows, (i) => station[i]),
+      );
+      return { params, mu: Float32Array.from(b.mu), ls: Float32Array.from(b.sigma, (v) => Math.log(v)) };
+    };
+    const X = matrix(cols, centre, scale, x.n);
+    const F = cols.length;
+    const rowsTrain = [...Array(x.n).keys()].filter((i) => !valid[i]);
+    const rowsValid = [...Array(x.n).keys()].filter((i) => valid[i]);
+    const rowsAll = [...Array(x.n).keys()];
+    const take = (rows: number[]) => {
+      const b = baseOf(rows);
+      return {
+        x: Float32Array.from(rows.flatMap((i) => Array.from(X.subarray(i * F, (i + 1) * F)))),
+        y: Float32Array.from(rows.map((i) => y[i])),
+        s: Int32Array.from(rows.map((i) => station[i])),
+        mb: b.mu,
+        lb: b.ls,
+        n: rows.length,
+        params: b.params,
+      };
+    };
+    const dTrain = take(rowsTrain);
+    // The validation pairs are predicted by the EMOS fitted on the training part only.
+    const bv = predictSiteEmos(
+      dTrain.params,
+      subsetFeatures(x, rowsValid),
+      Int32Array.from(rowsValid, (i) => station[i]),
+    );
+    const dValid = {
+      x: Float32Array.from(rowsValid.flatMap((i) => Array.from(X.subarray(i * F, (i + 1) * F)))),
+      y: Float32Array.from(rowsValid.map((i) => y[i])),
+      s: Int32Array.from(rowsValid.map((i) => station[i])),
+      mb: Float32Array.from(bv.mu),
+      lb: Float32Array.from(bv.sigma, (v) => Math.log(v)),
+      n: rowsValid.length,
+    };
+    const dAll = take(rowsAll);
+    p.base = dAll.params;
+    for (let seed = 0; seed < o.seeds; seed++) {
+      const best = this.train(p, dTrain, dValid, seed, o.maxEpochs, (e, v) =>
+        onProgress?.({
+          seed,
+          seeds: o.seeds,
+          phase: 'early-stopping',
+          epoch: e,
+          maxEpochs: o.maxEpochs,
+          validationCrps: v,
+        }),
+      );
+      const refit = this.train(p, dAll, null, seed, best.epochs, (e) =>
+        onProgress?.({ seed, seeds: o.seeds, phase: 'refit', epoch: e, maxEpochs: best.epochs }),
+      );
+      p.nets.push({ ...refit.weights, epochs: best.epochs, validationCrps: best.validationCrps });
+    }
+    return p;
+  }
+
+  private train(
+    p: SiteDrnParams,
+    d: DrnData,
+    v: DrnData | null,
+    seed: number,
+    epochs: number,
+    tick: (epoch: number, validationCrps?: number) => void,
+  ): { weights: Omit<DrnWeights, 'epochs' | 'validationCrps'>; epochs: number; validationCrps: number } {
+    const o = this.options;
+    const rng = mulberry32(1000 + seed);
+    const vars = makeVars(p, rng);
+    const opt = tf.train.adam(o.learningRate);
+    const F = p.inputs;
+    const xv = v ? tf.tensor2d(v.x, [v.n, F]) : null;
+    const yv = v ? tf.tensor1d(v.y) : null;
+    const sv = v && vars.emb ? tf.tensor1d(v.s, 'int32') : null;
+    const mbv = v ? tf.tensor1d(v.mb) : null;
+    const lbv = v ? tf.tensor1d(v.lb) : null;
+    let bestLoss = Infinity;
+    let bestEpoch = epochs;
+    let bestWeights = snapshot(vars);
+    let sinceBest = 0;
+    const order = [...Array(d.n).keys()];
+    try {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = Math.floor(rng() * (i + 1));
+          [order[i], order[j]] = [order[j], order[i]];
+        }
+        const batch = Math.max(o.batchSize, Math.ceil(d.n / 40));
+        for (let b = 0; b < d.n; b += batch) {
+          const idx = order.slice(b, b + batch);
+          const bx = new Float32Array(idx.length * F);
+          idx.forEach((r, k) => bx.set(d.x.subarray(r * F, (r + 1) * F), k * F));
+          tf.tidy(() => {
+            const xb = tf.tensor2d(bx, [idx.length, F]);
+            const yb = tf.tensor1d(Float32Array.from(idx.map((r) => d.y[r])));
+            const sb = vars.emb ? tf.tensor1d(Int32Array.from(idx.map((r) => d.s[r])), 'int32') : null;
+            const cost = opt.minimize(() => {
+              const [mu, sigma] = forward(
+                p,
+                vars,
+                xb,
+                sb,
+                tf.tensor1d(Float32Array.from(idx.map((r) => d.mb[r]))),
+                tf.tensor1d(Float32Array.from(idx.map((r) => d.lb[r]))),
+              );
+              const loss = lossOf(p, mu, sigma, yb);
+              return o.l2 > 0 ? tf.add(loss, tf.mul(tf.sum(tf.square(vars.w1)), o.l2)) : loss;
+            }, true);
+            cost?.dispose();
+          });
+        }
+        if (xv && yv) {
+          const loss = tf.tidy(() => {
+            const [mu, sigma] = forward(p, vars, xv, sv, mbv!, lbv!);
+            return lossOf(p, mu, sigma, yv).dataSync()[0];
+          });
+          tick(epoch, loss);
+          if (loss < bestLoss - 1e-6) {
+            bestLoss = loss;
+            bestEpoch = epoch;
+            bestWeights = snapshot(vars);
+            sinceBest = 0;
+          } else if (++sinceBest >= o.patience) break;
+        } else tick(epoch);
+      }
+      return v
+        ? { weights: bestWeights, epochs: bestEpoch, validationCrps: bestLoss }
+        : { weights: snapshot(vars), epochs, validationCrps: NaN };
+    } finally {
+      disposeVars(vars);
+      opt.dispose();
+      xv?.dispose();
+      yv?.dispose();
+      sv?.dispose();
+      mbv?.dispose();
+      lbv?.dispose();
+    }
+  }
+}
+
+/** Predictive (μ, σ) of every pair: the seeds' parameters averaged. Station indices refer to the training file. */
+export function predictSiteDrn(
+  p: SiteDrnParams,
+  x: PairFeatures,
+  station: Int32Array,
+): { mu: Float64Array; sigma: Float64Array } {
+  if (x.n === 0) return { mu: new Float64Array(0), sigma: new Float64Array(0) };
+  const cols = rawInputs(x, p.extras, p.family, p.sdEps);
+  if (cols.length !== p.inputs)
+    throw new DataError(`drn model expects ${p.inputs} inputs, the forecast gives ${cols.length}`);
+  const X = matrix(cols, p.centre, p.scale, x.n);
+  const base = predictSiteEmos(p.base, x, station);
+  const mb = Float32Array.from(base.mu);
+  const lb = Float32Array.from(base.sigma, (v) => Math.log(v));
+  const mu = new Float64Array(x.n);
+  const sigma = new Float64Array(x.n);
+  const inW = p.inputs + p.embedding;
+  for (const w of p.nets) {
+    const [m, s] = tf.tidy(() => {
+      const vars = {
+        w1: tf.tensor2d(w.w1, [inW, p.hidden]),
+        b1: tf.tensor1d(w.b1),
+        w2: tf.tensor2d(w.w2, [p.hidden, 2]),
+        b2: tf.tensor1d(w.b2),
+        wl: tf.tensor2d(w.wl, [inW, 2]),
+        emb: w.emb ? tf.tensor2d(w.emb, [p.stations, p.embedding]) : null,
+      };
+      const st = vars.emb ? tf.tensor1d(station, 'int32') : null;
+      const [a, b] = forward(
+        p,
+        vars as unknown as Vars,
+        tf.tensor2d(X, [x.n, p.inputs]),
+        st,
+        tf.tensor1d(mb),
+        tf.tensor1d(lb),
+      );
+      return [a.dataSync().slice(), b.dataSync().slice()];
+    });
+    for (let i = 0; i < x.n; i++) {
+      mu[i] += m[i] / p.nets.length;
+      sigma[i] += s[i] / p.nets.length;
+    }
+  }
+  return { mu, sigma };
+}
