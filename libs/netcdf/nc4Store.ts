@@ -128,6 +128,14 @@ export class Nc4Store implements RawStore {
         // netCDF-C's own record of a variable's dimension ids, else the attached dimension scales.
         const coords = a.get('_Netcdf4Coordinates')?.value;
         const ids = ArrayBuffer.isView(coords) ? Array.from(coords as Int32Array, Number) : null;
+        // netCDF-C takes a variable's dimensions from these ids and fails on one it does not know.
+        if (strict && ids && (ids.length !== shape.length || ids.some((id) => !dimIds.has(id))))
+          throw new CorruptNetcdfError(
+            path,
+            `_Netcdf4Coordinates of variable '${name}'`,
+            this.addresses.get(name) ?? -1,
+            `dimension ids [${ids.join(', ')}] for ${shape.length} dimensions of ids [${[...dimIds.keys()].join(', ')}]`,
+          );
         const dims = shape.map((_, i) => {
           const fromIds = ids && ids.length === shape.length ? dimIds.get(ids[i]) : undefined;
           if (fromIds) return fromIds;
