@@ -3,8 +3,8 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/co
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { jobIdFor, type TrainJobPayload } from '../../libs/contracts/jobs.js';
-import { describeDataset, getModel, listForecastFiles, listModels } from '../../libs/service/catalog.js';
-import { resolveInRoot } from '../../libs/service/data-root.js';
+import { DatasetCatalog, getModel, listModels } from '../../libs/service/catalog.js';
+import { resolveTrainingData } from '../../libs/service/run-job.js';
 import { RequireRole } from './auth.guard.js';
 import { accepted } from './forecasts/forecasts.controller.js';
 import { TrainRequestDto } from './forecasts/forecast-request.dto.js';
@@ -34,7 +34,7 @@ export class ModelsController {
   @HttpCode(202)
   @RequireRole('admin')
   async train(@Body() body: TrainRequestDto) {
-    resolveInRoot(this.config.dataDir, body.data, { mustExist: false });
+    resolveTrainingData(this.config.dataDir, body.data);
     const request = { model: body.model, data: body.data, options: body.options ?? {} };
     const id = jobIdFor('train', request);
     const payload: TrainJobPayload = { id, ...request };
@@ -47,13 +47,11 @@ export class ModelsController {
 @ApiBearerAuth()
 @Controller('v1/datasets')
 export class DatasetsController {
-  constructor(@Inject(CONFIG) private readonly config: EppConfig) {}
+  constructor(private readonly catalog: DatasetCatalog) {}
 
+  /** Every forecast file under the data root; files are opened in a child process, once per version. */
   @Get()
   async list() {
-    const files = listForecastFiles(this.config.dataDir);
-    const datasets = [];
-    for (const f of files) datasets.push(await describeDataset(this.config.dataDir, f));
-    return { datasets };
+    return { datasets: await this.catalog.list() };
   }
 }

@@ -28,3 +28,23 @@ export class NotReadyError extends EppError {
     super('NOT_READY', message, { permanent: false });
   }
 }
+
+/** The job queue (Redis) cannot be reached: 503 with Retry-After; the request may be sent again later. */
+export class QueueUnavailableError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('QUEUE_UNAVAILABLE', message, { ...options, permanent: false });
+  }
+}
+
+/** The disk under the data root is full (ENOSPC, EDQUOT): 507; nothing partial is kept. */
+export class StorageFullError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INSUFFICIENT_STORAGE', message, { ...options, permanent: false });
+  }
+}
+
+/** True for the errno codes of a full disk or an exhausted quota. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}

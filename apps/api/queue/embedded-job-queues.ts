@@ -13,7 +13,7 @@ import { inProcessBatchRunner } from '../../../libs/pipeline/batchInProcess.js';
 import { InProcessQueue } from '../../../libs/service/in-process-queue.js';
 import { runJob } from '../../../libs/service/run-job.js';
 import { EmbeddedCron } from './embedded-cron.js';
-import { JobQueues, type QueueCounts, type QueueHealth } from './job-queues.js';
+import { JobQueues, publicView, type QueueCounts, type QueueHealth } from './job-queues.js';
 
 export class EmbeddedJobQueues extends JobQueues {
   readonly mode = 'embedded' as const;
@@ -67,7 +67,8 @@ export class EmbeddedJobQueues extends JobQueues {
 
   get(id: string): Promise<JobView | null> {
     const q = queueOfJobId(id);
-    return Promise.resolve(q ? this.queues[q].get(id) : null);
+    const view = q ? this.queues[q].get(id) : null;
+    return Promise.resolve(view && publicView(view, this.config.dataDir));
   }
 
   counts(): Promise<QueueCounts> {
