@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { peakRssMiB, printResults } from '../report.js';
 import { selectBackend, type BackendKind } from '../../libs/model/backend.js';
 import { readManifest } from '../../libs/model/folder.js';
-import { evaluateModel } from '../../libs/pipeline/evaluate.js';
-import { postprocessWithModel } from '../../libs/pipeline/postprocess.js';
+import { evaluateModel } from '../../libs/pipeline/evaluate/index.js';
+import { postprocessWithModel } from '../../libs/pipeline/forecast/index.js';
 
 function arg(argv: string[], name: string, dflt: string): string {
   const i = argv.indexOf(`--${name}`);

@@ -9,7 +9,7 @@ import { resolveModelConfig, type ModelConfig } from '../../libs/model/config.js
 import { featurize } from '../../libs/model/features.js';
 import { MixedModel } from '../../libs/model/mixedModel.js';
 import { NormalizationFitter } from '../../libs/model/normalization.js';
-import { StageTrainer } from '../../libs/pipeline/trainSteps.js';
+import { StageTrainer } from '../../libs/pipeline/train/index.js';
 
 export async function timeNetworks(backend: BackendKind, overrides: Partial<ModelConfig>) {
   await selectBackend(backend);

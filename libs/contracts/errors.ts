@@ -72,6 +72,20 @@ export class DataError extends EppError {
   }
 }
 
+/** A job, output, model or dataset that does not exist (404). */
+export class NotFoundError extends EppError {
+  constructor(message: string, code = 'NOT_FOUND') {
+    super(code, message);
+  }
+}
+
+/** A model id with no model folder (404). */
+export class ModelNotFoundError extends EppError {
+  constructor(message: string) {
+    super('MODEL_NOT_FOUND', message);
+  }
+}
+
 /** Describe an unknown thrown value in one line. */
 export function describeError(err: unknown): string {
   if (err instanceof EppError) return `${err.code}: ${err.message}`;
@@ -83,5 +97,12 @@ export function describeError(err: unknown): string {
 export class BackendUnavailableError extends EppError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super('BACKEND_UNAVAILABLE', message, options);
+  }
+}
+
+/** A tensor worker thread failed or a thread group was aborted (transient: a retry starts a fresh pool). */
+export class ThreadPoolError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('THREAD_POOL', message, { ...options, permanent: false });
   }
 }

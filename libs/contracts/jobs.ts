@@ -46,7 +46,7 @@ export interface ForecastJobPayload {
   sourceStamp: string;
 }
 
-/** A nightly batch (libs/pipeline/batchRun.ts): `date` = as-of day YYYY-MM-DD (default: the run's day, UTC). */
+/** A nightly batch (libs/pipeline/batch): `date` = as-of day YYYY-MM-DD (default: the run's day, UTC). */
 export interface BatchJobPayload {
   /** The job id, also the run id (`ba-…`); scheduler-made jobs have none and use their BullMQ id. */
   id?: string;
@@ -284,7 +284,7 @@ export function decodeJobError(reason: string | undefined | null): { code: strin
 }
 
 /**
- * A case-study report request (libs/pipeline/reportBuild.ts) as the API takes it: `data` is a folder
+ * A case-study report request (libs/pipeline/report) as the API takes it: `data` is a folder
  * relative to the data root (with `forecasts/` or `history/` and `truth/`), `model` is `emos` or a model
  * id under `<dataDir>/models/`. The output folder is not chosen by the client: `<dataDir>/outputs/<id>/`.
  */

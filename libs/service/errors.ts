@@ -1,19 +1,8 @@
 /** Service-level typed errors (the API's exception filter maps their codes to HTTP statuses). */
 import { EppError } from '../contracts/errors.js';
 
-/** A job, output, model or dataset that does not exist (404). */
-export class NotFoundError extends EppError {
-  constructor(message: string, code = 'NOT_FOUND') {
-    super(code, message);
-  }
-}
-
-/** A model id with no model folder (404). */
-export class ModelNotFoundError extends EppError {
-  constructor(message: string) {
-    super('MODEL_NOT_FOUND', message);
-  }
-}
+// Defined with the shared errors so the pipeline can throw them without importing the service.
+export { ModelNotFoundError, NotFoundError } from '../contracts/errors.js';
 
 /** A method whose model code is not part of this build yet (e.g. `mixed` before libs/model lands): 501. */
 export class ModelUnavailableError extends EppError {

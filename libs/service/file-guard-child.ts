@@ -5,14 +5,15 @@
  */
 import fs from 'node:fs';
 import { EppError, InvalidNetcdfError } from '../contracts/errors.js';
-import { preflightForecast } from '../pipeline/forecast.js';
+import { preflightForecast } from '../pipeline/forecast/index.js';
 import { describeDataset } from './catalog.js';
+import { resolveForecastInputs } from './job-paths.js';
 import type { GuardTask } from './file-guard.js';
 
 async function handle(task: GuardTask): Promise<unknown> {
   switch (task.kind) {
     case 'preflight':
-      await preflightForecast(task.request, task.dataDir);
+      await preflightForecast(task.request, resolveForecastInputs(task.dataDir, task.request));
       return null;
     case 'describe':
       return describeDataset(task.dataDir, task.path);
@@ -49,12 +50,12 @@ const watch = (chunk: unknown): void => {
   if (/HDF5-DIAG/.test(text) || diagnostics.length) diagnostics.push(text);
 };
 const writeStderr = process.stderr.write.bind(process.stderr);
-process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => {
   watch(chunk);
   return writeStderr(chunk, ...rest);
-});
+};
 const writeSync = fs.writeSync;
-fs.writeSync = ((fd: number, data: unknown, ...rest: unknown[]) => {
+fs.writeSync = (fd: number, data: unknown, ...rest: unknown[]) => {
   if (fd === 2) {
     // (fd, buffer, offset, length) writes only that part of the buffer.
     const [offset, length] = rest as [number | undefined, number | undefined];
@@ -65,7 +66,7 @@ fs.writeSync = ((fd: number, data: unknown, ...rest: unknown[]) => {
     );
   }
   return (writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
-});
+};
 
 function hdf5Failure(task: GuardTask): InvalidNetcdfError | null {
   const text = diagnostics.join('');

@@ -9,17 +9,20 @@ import path from 'node:path';
 import { FileAccessError, ModelError } from '../contracts/errors.js';
 import {
   isModelId,
+  normaliseForecastRequest,
   type ForecastJobPayload,
+  type ForecastJobResult,
   type ProgressFn,
   type QueueName,
   type ReportJobPayload,
   type ReportJobResult,
   type TrainJobPayload,
 } from '../contracts/jobs.js';
-import { runForecastJob } from '../pipeline/forecast.js';
-import { runTrainJob } from '../pipeline/forecast-train.js';
-import { buildCaseStudyReport } from '../pipeline/reportBuild.js';
+import { runForecastJob } from '../pipeline/forecast/index.js';
+import { runTrainJob } from '../pipeline/train/index.js';
+import { buildCaseStudyReport } from '../pipeline/report/index.js';
 import { resolveInRoot } from './data-root.js';
+import { resolveForecastPaths, resolveTrainPaths } from './job-paths.js';
 
 export interface RunContext {
   dataDir: string;
@@ -45,14 +48,27 @@ export async function runJob(queue: QueueName, data: unknown, ctx: RunContext): 
   await delay(ctx);
   switch (queue) {
     case 'forecast':
-      return runForecastJob(data as ForecastJobPayload, ctx);
+      return runForecast(data as ForecastJobPayload, ctx);
     case 'train':
-      return runTrainJob(data as TrainJobPayload, ctx);
+      return runTrainJob(
+        data as TrainJobPayload,
+        resolveTrainPaths(ctx.dataDir, data as TrainJobPayload),
+        ctx,
+      );
     case 'report':
       return runReportJob(data as ReportJobPayload, ctx);
     default:
       throw new InvalidArgumentError(`unknown queue ${String(queue)}`);
   }
+}
+
+/** A forecast job: its request validated and every path resolved inside the data root, then the pipeline. */
+export function runForecast(
+  p: ForecastJobPayload,
+  ctx: Omit<RunContext, 'onProgress'> & { onProgress?: ProgressFn },
+): Promise<ForecastJobResult> {
+  const request = normaliseForecastRequest(p.request as unknown as Record<string, unknown>);
+  return runForecastJob({ ...p, request }, resolveForecastPaths(ctx.dataDir, p.id, request), ctx);
 }
 
 /** Output folder of a report job, relative to the data root. */

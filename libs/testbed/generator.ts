@@ -5,6 +5,7 @@
  * (NetCDF files, or in-memory statistics when tuning).
  */
 import { InvalidArgumentError } from '../contracts/errors.js';
+import { DISPLACED_ERRORS, DisplacedErrorModel } from './displacedErrors.js';
 import {
   Diagnostics,
   NO_BIAS,
@@ -30,6 +31,13 @@ export const STEP_HOURS = [0, 24, 48];
 export const LEVELS = [500, 850];
 /** Version of the generator's numerics: bump when the same seed would give different files. */
 export const GENERATOR_VERSION = '1.3.0';
+/** Version of the presets with error model 2 (docs/testbed.md §8); error model 1 presets stay at 1.3.0. */
+export const GENERATOR_VERSION_DISPLACED = '1.4.0';
+
+/** The generator version a preset's files carry. */
+export function generatorVersion(preset: Preset): string {
+  return preset.memberErrors === 'displaced' ? GENERATOR_VERSION_DISPLACED : GENERATOR_VERSION;
+}
 
 export interface InitInfo {
   index: number;
@@ -98,6 +106,8 @@ export class TestbedGenerator {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
       throw new InvalidArgumentError(`seed must be an integer in [0, 4294967295], got ${seed}`);
     const tuning = { ...DEFAULT_TUNING, ...(options.tuning ?? {}) };
+    // Error model 2 replaces the vorticity-linear output bias (docs/testbed.md §8).
+    if (preset.memberErrors === 'displaced' && !options.tuning?.memberBias) tuning.memberBias = NO_BIAS;
     if (!(tuning.dtHours > 0) || (24 / tuning.dtHours) % 1 !== 0)
       throw new InvalidArgumentError(`dtHours must divide 24, got ${tuning.dtHours}`);
     const inits: InitInfo[] = [];
@@ -148,6 +158,8 @@ export class TestbedGenerator {
     const sampler = new PerturbationSampler(truthModel);
     const diag = new Diagnostics(grid, this.plan.grid, tuning.climate);
     const np = diag.nLat * diag.nLon;
+    const displaced =
+      preset.memberErrors === 'displaced' ? new DisplacedErrorModel(this.plan.grid, DISPLACED_ERRORS) : null;
 
     // Spin-up from a zonal state at radiative equilibrium plus small noise.
     const t0 = truthTimes[0] - preset.spinupDays * DAY;
@@ -191,6 +203,7 @@ export class TestbedGenerator {
           scale: number,
           bias: OutputBias,
           dst: LevelFields,
+          errors: DisplacedErrorModel | null,
         ) => {
           for (let m = 0; m < members; m++) {
             initial.set(analysis);
@@ -217,15 +230,16 @@ export class TestbedGenerator {
               const target = vt + STEP_HOURS[s] * 3600;
               while (integ.t < target - 1) integ.step();
               diag.fill(integ.psi, integ.t, bias, dst, (s * members + m) * 2 * np);
+              errors?.apply(dst, (s * members + m) * 2 * np, STEP_HOURS[s]);
             }
             done += 1;
             if (m % 5 === 4) this.onProgress({ done, total, phase: 'archive' });
           }
         };
-        run(raw, 3, preset.members, tuning.rawPerturbationScale, tuning.memberBias, rawFields);
+        run(raw, 3, preset.members, tuning.rawPerturbationScale, tuning.memberBias, rawFields, displaced);
         await sink.ensemble('forecasts', init, preset.members, rawFields);
         if (init.split === 'test') {
-          run(perfect, 4, preset.perfectMembers, 1, NO_BIAS, perfFields);
+          run(perfect, 4, preset.perfectMembers, 1, NO_BIAS, perfFields, null);
           await sink.ensemble('perfect', init, preset.perfectMembers, perfFields);
         }
       }

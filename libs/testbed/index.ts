@@ -3,6 +3,8 @@ export { ArchiveWriter } from './archiveWriter.js';
 export {
   TestbedGenerator,
   GENERATOR_VERSION,
+  GENERATOR_VERSION_DISPLACED,
+  generatorVersion,
   LEVELS,
   STEP_HOURS,
   type ArchivePlan,
@@ -13,7 +15,15 @@ export {
 } from './generator.js';
 export { MemoryStatsSink } from './memoryStatsSink.js';
 export { buildManifest, parseManifest, fileStamp, type TestbedManifest } from './manifest.js';
-export { PRESETS, TUNING_YEAR, initTimes, type Preset, type PresetName } from './presets.js';
+export {
+  PRESETS,
+  TUNING_YEAR,
+  initTimes,
+  type MemberErrorModel,
+  type Preset,
+  type PresetName,
+} from './presets.js';
+export { DISPLACED_ERRORS, DisplacedErrorModel, type DisplacedErrorParams } from './displacedErrors.js';
 export { readArchiveStats, type ArchiveStatsReport } from './statsReader.js';
 export type { ArchiveStats, TargetStats } from './statsAccumulator.js';
 export type { SkillResult } from './skill.js';

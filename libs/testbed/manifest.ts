@@ -1,7 +1,8 @@
 /** manifest.json of a testbed archive: what was generated, how, and where each file is. */
 import { InvalidArgumentError } from '../contracts/errors.js';
 import type { LabelledEvent } from './events.js';
-import { GENERATOR_VERSION, LEVELS, STEP_HOURS, type ArchivePlan } from './generator.js';
+import { DISPLACED_ERRORS } from './displacedErrors.js';
+import { LEVELS, STEP_HOURS, generatorVersion, type ArchivePlan } from './generator.js';
 import { splitYears, type SplitName, type SplitRange } from './presets.js';
 
 export interface ManifestInit {
@@ -45,7 +46,7 @@ export function buildManifest(plan: ArchivePlan): TestbedManifest {
   const split = (s: SplitName) => ({ ...p.splits[s], years: splitYears(p.splits[s]) });
   return {
     generator: 'epp-testbed',
-    version: GENERATOR_VERSION,
+    version: generatorVersion(p),
     preset: p.name,
     seed: plan.seed,
     grid: {
@@ -68,7 +69,14 @@ export function buildManifest(plan: ArchivePlan): TestbedManifest {
     })),
     truth: plan.truthTimes.map((t) => ({ time: isoTime(t), file: `truth/${fileStamp(t)}.nc` })),
     events: plan.events,
-    model: { tuning: plan.tuning, spectral: { nLat: 30, zonalWavenumbers: 15, nx: 48 } },
+    model: {
+      tuning: plan.tuning,
+      spectral: { nLat: 30, zonalWavenumbers: 15, nx: 48 },
+      // Error model 2 only (error model 1 manifests stay byte-identical).
+      ...(p.memberErrors === 'displaced'
+        ? { memberErrors: { model: 'displaced', docs: 'docs/testbed.md §8', ...DISPLACED_ERRORS } }
+        : {}),
+    },
   };
 }
 

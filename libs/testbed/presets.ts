@@ -4,7 +4,9 @@
  */
 import type { EventSpec } from './events.js';
 
-export type PresetName = 'tiny' | 'small' | 'paper';
+export type PresetName = 'tiny' | 'small' | 'paper' | 'tiny-displaced' | 'small-displaced';
+/** The raw members' output-error family: 1 = vorticity-linear (§3), 2 = displacement + amplitude (§8). */
+export type MemberErrorModel = 'vorticity' | 'displaced';
 export type SplitName = 'train' | 'val' | 'test';
 
 export interface SplitRange {
@@ -26,6 +28,8 @@ export interface Preset {
   events: EventSpec[];
   /** Initialisation weekdays (0 = Sunday); default Monday and Thursday like ENS10. */
   initWeekdays?: number[];
+  /** Output-error family of the raw members (default 'vorticity', error model 1). */
+  memberErrors?: MemberErrorModel;
 }
 
 const WINTER_CYCLONE = (start: string): EventSpec => ({
@@ -56,7 +60,7 @@ const HEAT_WAVE = (start: string, days: number, name = 'Heat wave Volga-TB'): Ev
     'blocking ridge over western Russia (Z500 and T850 far above normal); the members miss the block',
 });
 
-export const PRESETS: Record<PresetName, Preset> = {
+const ERROR_MODEL_1: Record<'tiny' | 'small' | 'paper', Preset> = {
   tiny: {
     name: 'tiny',
     gridDeg: 6,
@@ -102,13 +106,21 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
 };
 
+// Error model 2 (docs/testbed.md §8, pre-registered): the same archives with displacement and amplitude
+// member errors instead of the vorticity-linear ones.
+export const PRESETS: Record<PresetName, Preset> = {
+  ...ERROR_MODEL_1,
+  'tiny-displaced': { ...ERROR_MODEL_1.tiny, name: 'tiny-displaced', memberErrors: 'displaced' },
+  'small-displaced': { ...ERROR_MODEL_1.small, name: 'small-displaced', memberErrors: 'displaced' },
+};
+
 /**
  * Not an archive preset: the tuning run of bench/testbed (`--preset year`). A full test year (2016, the
  * small preset's test split) with Monday inits only, a short train split (the members' tuning does not
  * change the truth, so extremes are measured on small) and a 6° output grid: about 5× cheaper than small.
  */
 export const TUNING_YEAR: Preset = {
-  ...PRESETS.small,
+  ...ERROR_MODEL_1.small,
   gridDeg: 6,
   splits: {
     train: { start: '2015-11-30', end: '2015-12-21' },

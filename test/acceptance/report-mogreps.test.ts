@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describeRealData, realFile } from '../helpers/realData.js';
-import { buildCaseStudyReport, type CaseStudyResult } from '../../libs/pipeline/reportBuild.js';
+import { buildCaseStudyReport, type CaseStudyResult } from '../../libs/pipeline/report/index.js';
 import { findChromium, openReportPage } from '../../libs/report/browser.js';
 import { scoreFiles } from '../../libs/scoring/files.js';
 import { EstimateEmos, ApplyEmos } from '../../libs/emos/index.js';

@@ -63,3 +63,26 @@ export function realFile(relative: string): string {
     throw new Error(`${file}: SHA-256 ${actual} does not match SHA256SUMS (${expected})`);
   return file;
 }
+
+let siteSums: Map<string, string> | undefined;
+
+/** Absolute path of a site-archive file (sites/<archive>/<file>) after checking it against sites/SHA256SUMS. */
+export function realSiteFile(relative: string): string {
+  const dir = path.join(REAL_DATA_DIR, 'sites');
+  siteSums ??= new Map(
+    readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => {
+        const [hash, ...rest] = l.trim().split(/\s+/);
+        return [rest.join(' ').replace(/^\*?\.?\/?/, ''), hash] as [string, string];
+      }),
+  );
+  const file = path.join(dir, relative);
+  const expected = siteSums.get(relative);
+  if (!expected) throw new Error(`${relative} is not listed in ${dir}/SHA256SUMS`);
+  const actual = createHash('sha256').update(readFileSync(file)).digest('hex');
+  if (actual !== expected)
+    throw new Error(`${file}: SHA-256 ${actual} does not match SHA256SUMS (${expected})`);
+  return file;
+}

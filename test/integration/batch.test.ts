@@ -13,7 +13,7 @@ import { BullJobQueues } from '../../apps/api/queue/bullmq-job-queues.js';
 import { loadConfig, type EppConfig } from '../../libs/contracts/config.js';
 import { EppError } from '../../libs/contracts/errors.js';
 import { encodeJobError, jobIdFor, QUEUES, type JobView } from '../../libs/contracts/jobs.js';
-import { BatchStore } from '../../libs/pipeline/batchStore.js';
+import { BatchStore } from '../../libs/pipeline/batch/index.js';
 import { runJob } from '../../libs/service/run-job.js';
 import {
   BATCH_SCHEDULER_ID,

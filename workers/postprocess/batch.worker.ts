@@ -15,8 +15,7 @@ import {
   type BatchJobPayload,
   type ForecastJobResult,
 } from '../../libs/contracts/jobs.js';
-import { batchJobResult, NightlyBatch, outcomeOf } from '../../libs/pipeline/batchRun.js';
-import type { JobOutcome } from '../../libs/pipeline/batchTypes.js';
+import { batchJobResult, NightlyBatch, outcomeOf, type JobOutcome } from '../../libs/pipeline/batch/index.js';
 
 export const BATCH_SCHEDULER_ID = 'nightly-batch';
 const FINALISE = 'finalise';

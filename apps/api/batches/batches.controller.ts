@@ -7,7 +7,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { EppConfig } from '../../../libs/contracts/config.js';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { jobIdFor, parseDecimal, type BatchJobPayload } from '../../../libs/contracts/jobs.js';
-import { BatchStore } from '../../../libs/pipeline/batchStore.js';
+import { BatchStore } from '../../../libs/pipeline/batch/index.js';
 import { NotFoundError } from '../../../libs/service/errors.js';
 import { RequireRole } from '../auth.guard.js';
 import { accepted } from '../forecasts/forecasts.controller.js';

@@ -16,7 +16,7 @@ import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiQuery, ApiTags } from '@n
 import type { Response } from 'express';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { parseBbox, parseDecimal, queueOfJobId, type JobView } from '../../../libs/contracts/jobs.js';
-import { areaStats, pointQuery } from '../../../libs/pipeline/forecast-query.js';
+import { areaStats, pointQuery } from '../../../libs/pipeline/forecast/index.js';
 import { RequireRole } from '../auth.guard.js';
 import { ForecastRequestDto } from './forecast-request.dto.js';
 import { ForecastsService } from './forecasts.service.js';

@@ -2,10 +2,10 @@
 import { statSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EppConfig } from '../../../libs/contracts/config.js';
-import { outputDir } from '../../../libs/pipeline/forecast.js';
-import { loadForecastResult, type LoadedResult } from '../../../libs/pipeline/forecast-query.js';
+import { outputDir, loadForecastResult, type LoadedResult } from '../../../libs/pipeline/forecast/index.js';
 import { resolveInRoot } from '../../../libs/service/data-root.js';
 import { NotFoundError } from '../../../libs/service/errors.js';
+import { resolveForecastResult } from '../../../libs/service/job-paths.js';
 import { CONFIG } from '../tokens.js';
 
 const CACHE_SIZE = 16;
@@ -36,7 +36,7 @@ export class ResultsService {
       this.cache.set(id, hit);
       return hit.value;
     }
-    const value = loadForecastResult(this.config.dataDir, id);
+    const value = loadForecastResult(resolveForecastResult(this.config.dataDir, id), id);
     this.cache.set(id, { mtime, value });
     value.catch(() => this.cache.delete(id));
     while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);

@@ -9,7 +9,7 @@ import {
   type QueueName,
   queueOfJobId,
 } from '../../../libs/contracts/jobs.js';
-import { inProcessBatchRunner } from '../../../libs/pipeline/batchInProcess.js';
+import { inProcessBatchRunner } from '../../../libs/service/batch-in-process.js';
 import { InProcessQueue } from '../../../libs/service/in-process-queue.js';
 import { runJob } from '../../../libs/service/run-job.js';
 import { EmbeddedCron } from './embedded-cron.js';

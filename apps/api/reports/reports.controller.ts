@@ -1,5 +1,5 @@
 /**
- * /v1/reports: case-study reports (libs/pipeline/reportBuild.ts) as jobs on the `report` queue. POST
+ * /v1/reports: case-study reports (libs/pipeline/report) as jobs on the `report` queue. POST
  * validates the request and its paths inside the data root, then queues it under a deterministic `rp-…`
  * id; GET shows the job (progress while it runs) and links to report.html, report.pdf and scores.json,
  * written under `<dataDir>/outputs/<id>/`.

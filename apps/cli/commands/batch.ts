@@ -3,9 +3,8 @@ import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../../libs/contracts/config.js';
-import { inProcessExecutor } from '../../../libs/pipeline/batchInProcess.js';
-import { NightlyBatch } from '../../../libs/pipeline/batchRun.js';
-import type { BatchRunRecord } from '../../../libs/pipeline/batchTypes.js';
+import { inProcessExecutor } from '../../../libs/service/batch-in-process.js';
+import { NightlyBatch, type BatchRunRecord } from '../../../libs/pipeline/batch/index.js';
 import { InProcessQueue } from '../../../libs/service/in-process-queue.js';
 import { runJob } from '../../../libs/service/run-job.js';
 

@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { selectBackend, type BackendKind } from '../../../libs/model/backend.js';
 import { readManifest, updateManifest } from '../../../libs/model/folder.js';
-import { scoresForManifest } from '../../../libs/pipeline/evaluate.js';
-import { evaluateModel, formatEvaluation } from '../../../libs/pipeline/evaluateReport.js';
-import type { SplitName } from '../../../libs/pipeline/dataset.js';
+import { scoresForManifest, evaluateModel, formatEvaluation } from '../../../libs/pipeline/evaluate/index.js';
+import type { SplitName } from '../../../libs/pipeline/dataset/index.js';
 
 /** `epp evaluate`: the mixed model against raw, EMOS and perfect-model baselines on a testbed split. */
 export function registerEvaluate(program: Command): void {

@@ -10,6 +10,7 @@ import { registerTrain } from './train.js';
 import { registerPostprocess } from './postprocess.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerBackends } from './backends.js';
+import { registerSites } from './sites.js';
 
 /** Every `epp` sub-command registers itself here (one line each). */
 export function registerCommands(program: Command): void {
@@ -24,5 +25,6 @@ export function registerCommands(program: Command): void {
   registerEvaluate(program);
   registerReport(program);
   registerBackends(program);
+  registerSites(program);
   void program;
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { parseMemberSelection } from '../../../libs/ensemble/stats.js';
 import { selectBackend, type BackendKind } from '../../../libs/model/backend.js';
-import { postprocessWithModel, type Product } from '../../../libs/pipeline/postprocess.js';
+import { postprocessWithModel, type Product } from '../../../libs/pipeline/forecast/index.js';
 
 const nums = (s: string | undefined, name: string) =>
   s?.split(',').map((x) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
-import { buildCaseStudyReport } from '../../../libs/pipeline/reportBuild.js';
+import { buildCaseStudyReport } from '../../../libs/pipeline/report/index.js';
 
 const num = (flag: string) => (s: string) => {
   const v = Number(s);

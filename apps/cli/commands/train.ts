@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { selectBackend, type BackendKind } from '../../../libs/model/backend.js';
 import { resolveModelConfig } from '../../../libs/model/config.js';
-import { writeEmosCoefficients } from '../../../libs/pipeline/trainEmos.js';
-import { trainModel, type TrainOptions } from '../../../libs/pipeline/trainModel.js';
+import { writeEmosCoefficients, trainModel, type TrainOptions } from '../../../libs/pipeline/train/index.js';
 
 const list = (s?: string) =>
   s
@@ -46,6 +45,7 @@ interface Opts {
   progress: boolean;
   json?: boolean;
   emosOnly?: boolean;
+  seed?: string;
 }
 
 /** `epp train`: fit the mixed BC + UQ model on a testbed archive (DESIGN §2). */
@@ -75,6 +75,7 @@ export function registerTrain(program: Command): void {
     .option('--coslat', 'cos(latitude)-weighted losses')
     .option('--lcn-bias-init <how>', 'zero | mean-residual', 'zero')
     .option('--max-samples <n>', 'use at most n training samples')
+    .option('--seed <n>', 'training seed (sample order; the weight initialisers are not seeded)', '1')
     .option('--emos-only', 'only fit global EMOS on the train split into <out>/emos/<target>.nc')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the result as JSON')
@@ -114,6 +115,7 @@ export function registerTrain(program: Command): void {
         resume: o.resume,
         maxTrainSamples: int(o.maxSamples, 'max-samples'),
         lcnBiasInit: o.lcnBiasInit,
+        seed: int(o.seed, 'seed'),
         config: {
           targets,
           levels,

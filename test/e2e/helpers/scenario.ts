@@ -11,7 +11,7 @@ import { normaliseForecastRequest } from '../../../libs/contracts/jobs.js';
 import { coefficientsFileSpec, EstimateEmos } from '../../../libs/emos/index.js';
 import type { EnsembleField, Field2D } from '../../../libs/ensemble/types.js';
 import { openDataset, writeNetcdf } from '../../../libs/netcdf/index.js';
-import { planField, readField } from '../../../libs/pipeline/forecast-read.js';
+import { planField, readField } from '../../../libs/pipeline/forecast/index.js';
 import { KEYS, waitForJob, type Api, type Json } from './service.js';
 
 const T850 = { source: { path: 'inbox/era5.nc' }, variable: 't', level: 850 };

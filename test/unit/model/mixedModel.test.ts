@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ModelError } from '../../../libs/contracts/errors.js';
 import { countParams } from '../../../libs/model/bcNet.js';
 import { loadModelFolder, saveModelFolder } from '../../../libs/model/folder.js';
-import { StageTrainer } from '../../../libs/pipeline/trainSteps.js';
+import { StageTrainer } from '../../../libs/pipeline/train/index.js';
 import { tinyModel, useCpu } from './helpers.js';
 
 beforeAll(useCpu);

@@ -7,9 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { readEnsemble, readField } from '../../../libs/ensemble/read.js';
-import { runForecastJob } from '../../../libs/pipeline/forecast.js';
-import { NightlyBatch, sequentialExecutor } from '../../../libs/pipeline/batchRun.js';
-import { BatchBusyError, BatchStore } from '../../../libs/pipeline/batchStore.js';
+import { runForecast } from '../../../libs/service/run-job.js';
+import {
+  NightlyBatch,
+  sequentialExecutor,
+  BatchBusyError,
+  BatchStore,
+} from '../../../libs/pipeline/batch/index.js';
 import { drop, generateMiniArchive } from './batchFixture.js';
 
 /** DESIGN §2 ensemble CRPS, written out independently: mean_i|x_i−y| − Σ_i Σ_j|x_i−x_j| / (2m²), area mean. */
@@ -34,7 +38,7 @@ describe('nightly batch (in-process)', () => {
   const dataDir = path.join(root, 'data');
   let names: { forecasts: string[]; truth: string[] };
   const batch = () => new NightlyBatch({ dataDir });
-  const exec = sequentialExecutor((p) => runForecastJob(p, { dataDir }));
+  const exec = sequentialExecutor((p) => runForecast(p, { dataDir }));
 
   beforeAll(async () => {
     names = await generateMiniArchive(archive);

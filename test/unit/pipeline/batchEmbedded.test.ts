@@ -13,7 +13,7 @@ import { coefficientsFileSpec, EstimateEmos } from '../../../libs/emos/index.js'
 import { readEnsemble, readField } from '../../../libs/ensemble/read.js';
 import type { EnsembleField, Field2D } from '../../../libs/ensemble/types.js';
 import { writeNetcdf } from '../../../libs/netcdf/index.js';
-import { BatchStore } from '../../../libs/pipeline/batchStore.js';
+import { BatchStore } from '../../../libs/pipeline/batch/index.js';
 import { drop, generateMiniArchive } from './batchFixture.js';
 
 /** Fit t850 EMOS (model `default`) on the archive's three forecasts at +48 h against their truths. */

@@ -1,5 +1,5 @@
 /**
- * The service's `mixed` method (forecast-mixed.ts) and the Gaussian products it shares with EMOS: products
+ * The service's `mixed` method (libs/pipeline/forecast/mixed.ts) and the Gaussian products it shares with EMOS: products
  * against their formulas, valid time of a file with a `step` axis, the default model on the real ERA5 file
  * through the same shared predictGaussian as `epp postprocess`, model cache without tensor leaks, and a target
  * the model does not predict.
@@ -11,11 +11,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { normaliseForecastRequest } from '../../../libs/contracts/jobs.js';
 import type { EnsembleField } from '../../../libs/ensemble/types.js';
 import { openDataset, writeNetcdf } from '../../../libs/netcdf/index.js';
-import { clearModelCache, mixedProducts } from '../../../libs/pipeline/forecast-mixed.js';
-import { gaussianProducts } from '../../../libs/pipeline/forecast-products.js';
-import { planField, readField } from '../../../libs/pipeline/forecast-read.js';
-import { ModelTargetError } from '../../../libs/pipeline/predictGaussian.js';
+import {
+  clearModelCache,
+  mixedProducts,
+  gaussianProducts,
+  planField,
+  readField,
+  ModelTargetError,
+} from '../../../libs/pipeline/forecast/index.js';
 import { describeRealData, realFile } from '../../helpers/realData.js';
+import { resolveForecastInputs } from '../../../libs/service/job-paths.js';
 
 const grid = {
   kind: 'latlon' as const,
@@ -166,6 +171,7 @@ describeRealData('mixed method with the committed default model on the real ERA5
       time: 1,
       ...extra,
     });
+  const inputs = (req: ReturnType<typeof request>) => resolveForecastInputs(root, req);
   async function field(req: ReturnType<typeof request>): Promise<EnsembleField> {
     const ds = await openDataset(path.join(root, 'inbox/era5.nc'));
     try {
@@ -179,9 +185,9 @@ describeRealData('mixed method with the committed default model on the real ERA5
     const req = request();
     const f = await field(req);
     const opts = { timeIndex: 1, tfBackend: 'wasm' as const };
-    const a = await mixedProducts(f, req, root, opts);
+    const a = await mixedProducts(f, req, inputs(req), opts);
     const tensors = tf.memory().numTensors;
-    const b = await mixedProducts(f, req, root, opts);
+    const b = await mixedProducts(f, req, inputs(req), opts);
     expect(tf.memory().numTensors).toBe(tensors); // model reused from the cache, every tensor disposed
     expect(Array.from(b.mean)).toEqual(Array.from(a.mean));
     const all = await field(request({ members: '1-10' }));
@@ -195,7 +201,7 @@ describeRealData('mixed method with the committed default model on the real ERA5
     }
     expect(worst).toBeLessThan(5);
     // Another time gives another forecast (the time index is honoured).
-    const c = await mixedProducts(await field(request({ time: 3 })), request({ time: 3 }), root, {
+    const c = await mixedProducts(await field(request({ time: 3 })), request({ time: 3 }), inputs(req), {
       ...opts,
       timeIndex: 3,
     });
@@ -204,7 +210,7 @@ describeRealData('mixed method with the committed default model on the real ERA5
 
   test('a target the model does not predict → ModelTargetError listing t850, z500', async () => {
     const req = request({ level: 500 });
-    await expect(mixedProducts(await field(req), req, root)).rejects.toThrow(ModelTargetError);
-    await expect(mixedProducts(await field(req), req, root)).rejects.toThrow(/t850, z500/);
+    await expect(mixedProducts(await field(req), req, inputs(req))).rejects.toThrow(ModelTargetError);
+    await expect(mixedProducts(await field(req), req, inputs(req))).rejects.toThrow(/t850, z500/);
   });
 });

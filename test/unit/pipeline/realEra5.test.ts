@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { selectBackend } from '../../../libs/model/backend.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
-import { postprocessWithModel } from '../../../libs/pipeline/postprocess.js';
+import { postprocessWithModel } from '../../../libs/pipeline/forecast/index.js';
 import { describeRealData, realFile } from '../../helpers/realData.js';
 
 describeRealData('default model on the real ERA5 ensemble', () => {

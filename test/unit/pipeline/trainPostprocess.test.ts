@@ -10,10 +10,9 @@ import { selectBackend } from '../../../libs/model/backend.js';
 import { loadModelFolder, readManifest, updateManifest } from '../../../libs/model/folder.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
 import { writeNetcdf } from '../../../libs/netcdf/write.js';
-import { evaluateModel, scoresForManifest } from '../../../libs/pipeline/evaluate.js';
-import { formatEvaluation } from '../../../libs/pipeline/evaluateReport.js';
-import { postprocessWithModel } from '../../../libs/pipeline/postprocess.js';
-import { trainModel } from '../../../libs/pipeline/trainModel.js';
+import { evaluateModel, scoresForManifest, formatEvaluation } from '../../../libs/pipeline/evaluate/index.js';
+import { postprocessWithModel } from '../../../libs/pipeline/forecast/index.js';
+import { trainModel } from '../../../libs/pipeline/train/index.js';
 import { ArchiveWriter, TestbedGenerator } from '../../../libs/testbed/index.js';
 
 let dir: string;

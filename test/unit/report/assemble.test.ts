@@ -1,5 +1,8 @@
-import { assembleCaseStudy } from '../../../libs/pipeline/reportAssemble.js';
-import { exceedanceProbability, spreadSkill } from '../../../libs/pipeline/reportScores.js';
+import {
+  assembleCaseStudy,
+  exceedanceProbability,
+  spreadSkill,
+} from '../../../libs/pipeline/report/index.js';
 import { renderHtml } from '../../../libs/report/html.js';
 import { normCdf } from '../../../libs/ensemble/normal.js';
 import { subsetMembers } from '../../../libs/ensemble/stats.js';

@@ -1,9 +1,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseTime, resolveCaseStudy } from '../../../libs/pipeline/reportOptions.js';
-import { nameTime } from '../../../libs/pipeline/reportBuild.js';
-import { splitVariable } from '../../../libs/pipeline/reportRead.js';
+import { parseTime, resolveCaseStudy, nameTime, splitVariable } from '../../../libs/pipeline/report/index.js';
 import { FileAccessError, InvalidArgumentError } from '../../../libs/contracts/errors.js';
 
 function archive(): string {

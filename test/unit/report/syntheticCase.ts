@@ -1,6 +1,6 @@
 import type { EnsembleField, Field2D, Grid } from '../../../libs/ensemble/types.js';
 import type { GaussianForecast } from '../../../libs/scoring/index.js';
-import type { CaseDay } from '../../../libs/pipeline/reportAssemble.js';
+import type { CaseDay } from '../../../libs/pipeline/report/index.js';
 
 /** Deterministic LCG in [0, 1). */
 function rng(seed: number): () => number {

@@ -1,0 +1,48 @@
+/**
+ * Messages between the tensor thread pool (main thread) and its worker threads. Each request carries an id;
+ * the worker answers every request once, in order, with `{ id, ok, value | error }`.
+ */
+import type { BackendChoice, BackendKind } from '../backend.js';
+import type { RawSample } from '../features.js';
+import type { GaussianForecast } from '../mixedModel.js';
+import type { ModelFiles, ModelManifest } from '../serialize.js';
+import type { TrainStage, ValidationSums } from '../stageLoss.js';
+import type { ShardGroupMemory } from './shardGroup.js';
+
+export type WorkerRequest =
+  | { type: 'init'; backend: BackendKind; rank: number; timeoutMs: number }
+  | { type: 'model'; manifest: ModelManifest; files: ModelFiles; memory: ShardGroupMemory }
+  | { type: 'stage'; stage: TrainStage; learningRate: number }
+  | { type: 'learningRate'; learningRate: number }
+  /** This thread's shard (empty when the batch has fewer samples than threads); `active` threads hold samples. */
+  | { type: 'step'; samples: RawSample[]; active: number; globalBatch: number }
+  | { type: 'getWeights' }
+  | { type: 'setWeights'; weights: Float32Array[] }
+  | { type: 'validate'; samples: RawSample[]; batchSize: number }
+  | { type: 'predict'; samples: RawSample[]; batchSize: number }
+  | { type: 'endStage' };
+
+export interface WorkerReplies {
+  init: BackendChoice;
+  /** Trainable parameters of the model (BC + UQ). */
+  model: number;
+  stage: null;
+  learningRate: null;
+  /** This shard's scaled loss (0 for an empty shard). */
+  step: number;
+  getWeights: Float32Array[];
+  setWeights: null;
+  validate: ValidationSums;
+  predict: GaussianForecast[];
+  endStage: null;
+}
+
+export interface WorkerError {
+  name: string;
+  code?: string;
+  permanent?: boolean;
+  message: string;
+}
+
+export type WorkerReply =
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WorkerError };

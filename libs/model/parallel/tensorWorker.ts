@@ -1,0 +1,254 @@
+/**
+ * Entry point of one tensor worker thread (started by ./pool.ts): its own tfjs backend (wasm: its own
+ * single-threaded XNNPACK instance), its own copy of the model, and a ShardGroup shared with the other threads.
+ * Requests are handled one at a time, in order. A training step is synchronous from the first batch-norm
+ * all-reduce to the applied update (Atomics barriers block this thread only), so no other request interleaves.
+ */
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { EppError, ModelError } from '../../contracts/errors.js';
+import { selectBackend } from '../backend.js';
+import type { RawSample } from '../features.js';
+import { latitudeWeights } from '../losses.js';
+import type { MixedModel } from '../mixedModel.js';
+import { modelFromFiles } from '../serialize.js';
+import {
+  ScheduledAdam,
+  disposeStageBatch,
+  stageBatch,
+  stageLoss,
+  stageVariables,
+  validationSums,
+  type TrainStage,
+} from '../stageLoss.js';
+import type { WorkerReply, WorkerRequest } from './protocol.js';
+import { ShardGroup } from './shardGroup.js';
+import { synchroniseBatchNorm } from './syncBatchNorm.js';
+
+interface Stage {
+  stage: TrainStage;
+  optimizer: ScheduledAdam;
+  vars: tf.Variable[];
+  weights: tf.Tensor4D | undefined;
+  /** Flat local gradient of `vars`. */
+  local: Float32Array;
+  length: number;
+}
+
+let rank = 0;
+let timeoutMs = 600_000;
+let model: MixedModel | null = null;
+let group: ShardGroup | null = null;
+let stage: Stage | null = null;
+/** Threads holding samples of the current step (the batch-norm all-reduce spans these). */
+let active = 1;
+
+function needModel(): MixedModel {
+  if (!model) throw new ModelError('tensor thread has no model loaded');
+  return model;
+}
+
+function endStage(): void {
+  if (!stage) return;
+  stage.optimizer.dispose();
+  stage.weights?.dispose();
+  stage = null;
+}
+
+async function loadModel(req: Extract<WorkerRequest, { type: 'model' }>): Promise<number> {
+  endStage();
+  model?.dispose();
+  model = await modelFromFiles(req.manifest, req.files, 'model sent to a tensor thread');
+  group = new ShardGroup(req.memory, rank, timeoutMs);
+  const g = group;
+  synchroniseBatchNorm([model.bc, model.uq], { allReduce: (v) => g.allReduce(v, active) });
+  return [model.bc, model.uq].reduce(
+    (n, net) => n + net.trainableWeights.reduce((k, w) => k + tf.util.sizeFromShape(w.shape as number[]), 0),
+    0,
+  );
+}
+
+function beginStage(s: TrainStage, learningRate: number): void {
+  endStage();
+  const m = needModel();
+  const vars = stageVariables(m, s);
+  const length = vars.reduce((n, v) => n + v.size, 0);
+  stage = {
+    stage: s,
+    optimizer: new ScheduledAdam(learningRate),
+    vars,
+    weights: m.config.coslatWeights ? latitudeWeights(m.grid.latitudes, m.grid.ny, m.grid.nx) : undefined,
+    local: new Float32Array(length),
+    length,
+  };
+}
+
+/** Gradients of this shard, summed over the group, applied by every thread identically. */
+function step(samples: RawSample[], activeThreads: number, globalBatch: number): number {
+  const m = needModel();
+  const st = stage;
+  if (!st || !group) throw new ModelError('tensor thread: step before a training stage began');
+  active = activeThreads;
+  let loss = 0;
+  let local: Float32Array | null = null;
+  if (samples.length > 0) {
+    const b = stageBatch(m, st.stage, samples);
+    try {
+      const { value, grads } = st.optimizer.computeGradients(
+        () => stageLoss(m, st.stage, b, st.weights, samples.length / globalBatch),
+        st.vars,
+      );
+      loss = value.dataSync()[0];
+      let o = 0;
+      for (const v of st.vars) {
+        const g = grads[v.name];
+        if (g) st.local.set(g.dataSync(), o);
+        else st.local.fill(0, o, o + v.size);
+        o += v.size;
+      }
+      tf.dispose([value, ...Object.values(grads)]);
+      local = st.local;
+    } finally {
+      disposeStageBatch(b);
+    }
+  }
+  const sum = group.reduceGradients(local, st.length, activeThreads);
+  const named: { name: string; tensor: tf.Tensor }[] = [];
+  let o = 0;
+  for (const v of st.vars) {
+    named.push({ name: v.name, tensor: tf.tensor(sum.slice(o, o + v.size), v.shape) });
+    o += v.size;
+  }
+  st.optimizer.applyGradients(named);
+  tf.dispose(named.map((n) => n.tensor));
+  if (activeThreads < group.size) shareMovingStatistics(m, group);
+  return loss;
+}
+
+/**
+ * Threads without samples in a step ran no batch norm, so their moving mean/variance missed that step's update:
+ * thread 0 (which always holds samples) broadcasts its moving statistics to all.
+ */
+function shareMovingStatistics(m: MixedModel, g: ShardGroup): void {
+  const vars = [...m.bc.nonTrainableWeights, ...m.uq.nonTrainableWeights];
+  const length = vars.reduce((n, v) => n + tf.util.sizeFromShape(v.shape as number[]), 0);
+  let mine: Float32Array | null = null;
+  if (g.rank === 0) {
+    mine = new Float32Array(length);
+    let o = 0;
+    for (const v of vars) {
+      const d = v.read().dataSync() as Float32Array;
+      mine.set(d, o);
+      o += d.length;
+    }
+  }
+  const all = g.broadcastFromFirst(mine, length);
+  if (g.rank === 0) return;
+  let o = 0;
+  for (const v of vars) {
+    const n = tf.util.sizeFromShape(v.shape as number[]);
+    const t = tf.tensor(all.subarray(o, o + n), v.shape as number[]);
+    v.write(t);
+    t.dispose();
+    o += n;
+  }
+}
+
+function getWeights(): Float32Array[] {
+  const m = needModel();
+  return [...m.bc.getWeights(), ...m.uq.getWeights()].map((w) => w.dataSync() as Float32Array);
+}
+
+function setWeights(values: Float32Array[]): void {
+  const m = needModel();
+  const current = [...m.bc.getWeights(), ...m.uq.getWeights()];
+  if (values.length !== current.length)
+    throw new ModelError(`tensor thread: ${values.length} weight arrays for a model of ${current.length}`);
+  const ts = values.map((v, i) => tf.tensor(v, current[i].shape));
+  const nb = m.bc.getWeights().length;
+  m.bc.setWeights(ts.slice(0, nb));
+  m.uq.setWeights(ts.slice(nb));
+  tf.dispose(ts);
+}
+
+async function handle(req: WorkerRequest): Promise<unknown> {
+  switch (req.type) {
+    case 'init':
+      rank = req.rank;
+      timeoutMs = req.timeoutMs;
+      return selectBackend(req.backend);
+    case 'model':
+      return loadModel(req);
+    case 'stage':
+      beginStage(req.stage, req.learningRate);
+      return null;
+    case 'learningRate':
+      if (!stage) throw new ModelError('tensor thread: learning rate set before a training stage began');
+      stage.optimizer.setLearningRate(req.learningRate);
+      return null;
+    case 'step':
+      return step(req.samples, req.active, req.globalBatch);
+    case 'getWeights':
+      return getWeights();
+    case 'setWeights':
+      setWeights(req.weights);
+      return null;
+    case 'validate':
+      return validationSums(needModel(), req.samples, req.batchSize);
+    case 'predict': {
+      const m = needModel();
+      const out = [];
+      for (let i = 0; i < req.samples.length; i += req.batchSize)
+        out.push(...(await m.predict(req.samples.slice(i, i + req.batchSize))));
+      return out;
+    }
+    case 'endStage':
+      endStage();
+      return null;
+  }
+}
+
+/** Buffers of the reply that can move instead of being copied. */
+function transferables(value: unknown): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const visit = (v: unknown, depth: number) => {
+    if (depth > 4 || v === null || typeof v !== 'object') return;
+    if (ArrayBuffer.isView(v)) {
+      if (v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+      return;
+    }
+    for (const x of Array.isArray(v) ? v : Object.values(v)) visit(x, depth + 1);
+  };
+  visit(value, 0);
+  return [...out];
+}
+
+const port = parentPort;
+if (!port) throw new Error('tensorWorker.js runs as a worker thread of the tensor thread pool');
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (msg: { id: number; req: WorkerRequest }) => {
+  queue = queue.then(async () => {
+    let reply: WorkerReply;
+    let transfer: ArrayBuffer[] = [];
+    try {
+      const value = await handle(msg.req);
+      reply = { id: msg.id, ok: true, value };
+      // Weights are copies (dataSync), forecasts are fresh arrays: both can move.
+      if (msg.req.type === 'getWeights' || msg.req.type === 'predict') transfer = transferables(value);
+    } catch (err) {
+      // The other threads may be waiting for this one at a barrier: release them with an error.
+      group?.abort();
+      const e = err instanceof Error ? err : new Error(String(err));
+      reply = {
+        id: msg.id,
+        ok: false,
+        error: {
+          name: e.name,
+          message: e.message,
+          ...(err instanceof EppError ? { code: err.code, permanent: err.permanent } : {}),
+        },
+      };
+    }
+    port.postMessage(reply, transfer);
+  });
+});

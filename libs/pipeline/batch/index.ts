@@ -1,0 +1,14 @@
+/**
+ * Nightly batch capability: scan the inbox, plan one forecast job per new (file, target), run them through
+ * an executor (BullMQ, the embedded queue, or sequentially), verify against truth and keep the ledger.
+ */
+export {
+  batchJobResult,
+  NightlyBatch,
+  outcomeOf,
+  sequentialExecutor,
+  type BatchExecutor,
+  type BatchOptions,
+} from './run.js';
+export { BatchBusyError, BatchStore } from './store.js';
+export type { BatchRunRecord, BatchTarget, JobOutcome, Ledger } from './types.js';

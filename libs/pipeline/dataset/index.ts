@@ -1,0 +1,11 @@
+/** Dataset capability: index an archive folder, split it by year, and read samples and their fields. */
+export {
+  archiveGrid,
+  indexArchive,
+  loadSample,
+  loadSplit,
+  type ArchiveIndex,
+  type LoadedSample,
+  type SplitName,
+} from './archive.js';
+export { readGrid, readLevels, readSteps, requireAll, VariableReader, type FileGrid } from './fields.js';

@@ -1,0 +1,330 @@
+/**
+ * `epp evaluate`: scores of the mixed model against the baselines on one split of a testbed archive, per
+ * target at the target lead (DESIGN §2): CRPS of raw10, raw5 (empirical), EMOS global and point-by-point
+ * (fitted on the training years on the same k members, libs/emos), the mixed model (Gaussian closed form)
+ * and the perfect-model ensemble; the same on extreme points (truth above its per-point 99th training
+ * percentile or below the 1st) and on each labelled event; relative improvements; SSR; rank/PIT histograms.
+ */
+import { EstimateEmos } from '../../emos/estimate.js';
+import type { EmosCoefficients } from '../../emos/types.js';
+import type { EnsembleField, Field2D, Grid } from '../../ensemble/types.js';
+import { parseTargetKey } from '../../model/config.js';
+import { loadModelFolder } from '../../model/folder.js';
+import type { ModelGrid } from '../../model/mixedModel.js';
+import { indexArchive, loadSplit, type LoadedSample, type SplitName } from '../dataset/index.js';
+import { crpsGaussian, ensembleCrpsAt, Histograms, MeanScore, SpreadSkill } from './scores.js';
+
+export interface EvaluateOptions {
+  modelDir: string;
+  dataDir: string;
+  split?: SplitName;
+  onProgress?: (message: string, done: number, total: number) => void;
+}
+
+/** emos_pointwise_all: point-by-point EMOS on every raw member (the testbed's own yardstick, DESIGN §5). */
+const METHODS = [
+  'raw10',
+  'raw5',
+  'emos_global',
+  'emos_pointwise',
+  'emos_pointwise_all',
+  'mixed',
+  'perfect50',
+] as const;
+type Method = (typeof METHODS)[number];
+export type MethodScores = Partial<Record<Method, number>>;
+
+export interface TargetReport {
+  target: string;
+  crps: MethodScores;
+  crpsExtreme: MethodScores;
+  extremePoints: number;
+  events: { name: string; points: number; crps: MethodScores }[];
+  /** 1 − CRPS_mixed / CRPS_ref, all points and extreme points. */
+  improvement: {
+    vsRaw10: number;
+    vsRaw5: number;
+    vsEmosPointwise: number;
+    vsEmosGlobal: number;
+    extremeVsRaw10: number;
+  };
+  /** Fraction of the raw10 → perfect50 CRPS gap closed by the mixed model. */
+  gapClosed: number | null;
+  /** The same fraction for point-by-point EMOS on the k-member subset and on all raw members. */
+  gapClosedEmosPointwise: { subset: number; all: number } | null;
+  ssr: { mixed: number; raw10: number; raw5: number };
+  rmse: { mixed: number; raw10: number };
+  rankHistogramRaw10: number[];
+  pitHistogramMixed: number[];
+}
+
+export interface EvaluationReport {
+  split: SplitName;
+  samples: number;
+  leadHours: number;
+  members: number;
+  weights: 'none';
+  targets: TargetReport[];
+}
+
+export function toGrid(g: ModelGrid): Grid {
+  const lat = new Float64Array(g.ny * g.nx);
+  const lon = new Float64Array(g.ny * g.nx);
+  for (let i = 0; i < g.ny; i++)
+    for (let j = 0; j < g.nx; j++) {
+      lat[i * g.nx + j] = g.latitudes[i];
+      lon[i * g.nx + j] = g.longitudes[j];
+    }
+  return {
+    kind: 'latlon',
+    yName: 'latitude',
+    xName: 'longitude',
+    y: Float64Array.from(g.latitudes),
+    x: Float64Array.from(g.longitudes),
+    latitude: lat,
+    longitude: lon,
+  };
+}
+
+/** Per-point q-quantile of the training truths (linear interpolation). */
+function pointQuantiles(fields: Float32Array[], q: number): Float32Array {
+  const n = fields[0].length;
+  const out = new Float32Array(n);
+  const buf = new Float64Array(fields.length);
+  for (let p = 0; p < n; p++) {
+    for (let s = 0; s < fields.length; s++) buf[s] = fields[s][p];
+    buf.sort();
+    const h = (fields.length - 1) * q;
+    const lo = Math.floor(h);
+    out[p] = buf[lo] + (h - lo) * ((buf[Math.min(lo + 1, fields.length - 1)] ?? buf[lo]) - buf[lo]);
+  }
+  return out;
+}
+
+export function fitEmos(
+  train: LoadedSample[],
+  t: number,
+  k: number,
+  grid: Grid,
+  g: ModelGrid,
+  key: string,
+  lead: number,
+  pointByPoint: boolean,
+  units = '1',
+): EmosCoefficients {
+  const { variable, level } = parseTargetKey(key);
+  const name = units === '1' ? key : variable;
+  const n = g.ny * g.nx;
+  const fc: EnsembleField[] = train.map((s) => ({
+    variable: name,
+    units,
+    data: s.rawMembers![t].subarray(0, k * n),
+    members: Array.from({ length: k }, (_, i) => i),
+    ny: g.ny,
+    nx: g.nx,
+    grid,
+    validTime: s.init + lead * 3600,
+    initTime: s.init,
+    leadHours: lead,
+    level,
+    source: `train ${new Date(s.init * 1000).toISOString()}`,
+  }));
+  const tr: Field2D[] = train.map((s) => ({
+    variable: name,
+    units,
+    data: s.raw.truth![t],
+    ny: g.ny,
+    nx: g.nx,
+    grid,
+    validTime: s.init + lead * 3600,
+    level,
+    source: 'truth',
+  }));
+  return new EstimateEmos({ distribution: 'norm', pointByPoint }).process(fc, tr);
+}
+
+/** Fraction of the raw10 → perfect50 CRPS gap that a method's CRPS closes. */
+function gap(c: MethodScores, crps: number | undefined): number | null {
+  return c.perfect50 === undefined || c.raw10 === undefined || crps === undefined
+    ? null
+    : (c.raw10 - crps) / (c.raw10 - c.perfect50);
+}
+
+/** μ, σ of EMOS at point p: μ = α + β·mean, σ² = γ² + δ²·var(ddof 1) (IMPROVER parameterisation). */
+function emosAt(c: EmosCoefficients, p: number, mean: number, varDdof1: number): [number, number] {
+  const i = c.pointByPoint ? p : 0;
+  return [c.alpha[i] + c.beta[i] * mean, Math.sqrt(c.gamma[i] ** 2 + c.delta[i] ** 2 * varDdof1)];
+}
+
+export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationReport> {
+  const split = o.split ?? 'test';
+  const progress = o.onProgress ?? (() => undefined);
+  const { model, manifest } = await loadModelFolder(o.modelDir);
+  try {
+    const cfg = model.config;
+    const g = model.grid;
+    const grid = toGrid(g);
+    const n = g.ny * g.nx;
+    const k = cfg.members;
+    const lead = cfg.leads[cfg.leads.length - 1];
+    const index = await indexArchive(o.dataDir);
+    const train = await loadSplit(index, 'train', cfg, { rawMembers: true }, (d, t) =>
+      progress('loading train', d, t),
+    );
+    const test = await loadSplit(index, split, cfg, { rawMembers: true, perfect: true }, (d, t) =>
+      progress(`loading ${split}`, d, t),
+    );
+    const events = (
+      (index.manifest.events ?? []) as { name: string; start: string; end: string; bbox: number[] }[]
+    ).map((e) => ({
+      ...e,
+      t0: Date.parse(e.start) / 1000,
+      t1: Date.parse(e.end) / 1000 + 86400,
+      inBox: (p: number) => {
+        const [lon0, lat0, lon1, lat1] = e.bbox;
+        const lat = grid.latitude[p];
+        const lon = ((grid.longitude[p] % 360) + 360) % 360;
+        const inLon = lon0 <= lon1 ? lon >= lon0 && lon <= lon1 : lon >= lon0 || lon <= lon1;
+        return lat >= Math.min(lat0, lat1) && lat <= Math.max(lat0, lat1) && inLon;
+      },
+    }));
+
+    const preds: { mu: Float32Array[]; sigma: Float32Array[] }[] = [];
+    for (let i = 0; i < test.length; i += 2) {
+      preds.push(...(await model.predict(test.slice(i, i + 2).map((s) => s.raw))));
+      progress('predicting', Math.min(i + 2, test.length), test.length);
+    }
+
+    const targets: TargetReport[] = [];
+    for (let t = 0; t < cfg.targets.length; t++) {
+      const key = cfg.targets[t];
+      progress(`fitting EMOS ${key}`, 0, 3);
+      const eg = fitEmos(train, t, k, grid, g, key, lead, false);
+      const ep = fitEmos(train, t, k, grid, g, key, lead, true);
+      const M = test[0].memberCount!;
+      const epAll = fitEmos(train, t, M, grid, g, key, lead, true);
+      progress(`fitting EMOS ${key}`, 3, 3);
+      const q99 = pointQuantiles(
+        train.map((s) => s.raw.truth![t]),
+        0.99,
+      );
+      const q01 = pointQuantiles(
+        train.map((s) => s.raw.truth![t]),
+        0.01,
+      );
+      const all = Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>;
+      const ext = Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>;
+      const ev = events.map(
+        () => Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>,
+      );
+      const ssMixed = new SpreadSkill();
+      const ss10 = new SpreadSkill();
+      const ss5 = new SpreadSkill();
+      const hist = new Histograms(M);
+      const buf = new Float64Array(Math.max(M, test[0].perfectCount ?? 0, k));
+      test.forEach((s, si) => {
+        const y = s.raw.truth![t];
+        const raw = s.rawMembers![t];
+        const perfect = s.perfectMembers?.[t];
+        const P = s.perfectCount ?? 0;
+        const valid = s.init + lead * 3600;
+        const activeEvents = events.map((e) => valid >= e.t0 && valid < e.t1);
+        for (let p = 0; p < n; p++) {
+          let m10 = 0;
+          for (let i = 0; i < M; i++) m10 += raw[i * n + p];
+          m10 /= M;
+          let v10 = 0;
+          for (let i = 0; i < M; i++) v10 += (raw[i * n + p] - m10) ** 2;
+          let m5 = 0;
+          for (let i = 0; i < k; i++) m5 += raw[i * n + p];
+          m5 /= k;
+          let v5 = 0;
+          for (let i = 0; i < k; i++) v5 += (raw[i * n + p] - m5) ** 2;
+          const [mg, sg] = emosAt(eg, p, m5, v5 / (k - 1));
+          const [mp, sp] = emosAt(ep, p, m5, v5 / (k - 1));
+          const [ma, sa] = emosAt(epAll, p, m10, v10 / (M - 1));
+          const mu = preds[si].mu[t][p];
+          const sd = preds[si].sigma[t][p];
+          const sc: Record<Method, number> = {
+            raw10: ensembleCrpsAt(raw, M, n, p, y[p], buf),
+            raw5: ensembleCrpsAt(raw, k, n, p, y[p], buf),
+            emos_global: crpsGaussian(mg, sg, y[p]),
+            emos_pointwise: crpsGaussian(mp, sp, y[p]),
+            emos_pointwise_all: crpsGaussian(ma, sa, y[p]),
+            mixed: crpsGaussian(mu, sd, y[p]),
+            perfect50: perfect ? ensembleCrpsAt(perfect, P, n, p, y[p], buf) : NaN,
+          };
+          const extreme = y[p] > q99[p] || y[p] < q01[p];
+          for (const m of METHODS) {
+            all[m].add(sc[m]);
+            if (extreme) ext[m].add(sc[m]);
+            events.forEach((e, ei) => {
+              if (activeEvents[ei] && e.inBox(p)) ev[ei][m].add(sc[m]);
+            });
+          }
+          ssMixed.add(mu, sd * sd, y[p]);
+          ss10.add(m10, v10 / (M - 1), y[p]);
+          ss5.add(m5, v5 / (k - 1), y[p]);
+          hist.addRank(raw, M, n, p, y[p]);
+          hist.addPit(mu, sd, y[p]);
+        }
+      });
+      const means = (r: Record<Method, MeanScore>) =>
+        Object.fromEntries(METHODS.filter((m) => r[m].n > 0).map((m) => [m, r[m].mean])) as MethodScores;
+      const c = means(all);
+      const ce = means(ext);
+      const imp = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? 1 - a / b : NaN);
+      targets.push({
+        target: key,
+        crps: c,
+        crpsExtreme: ce,
+        extremePoints: ext.mixed.n,
+        events: events.map((e, ei) => ({ name: e.name, points: ev[ei].mixed.n, crps: means(ev[ei]) })),
+        improvement: {
+          vsRaw10: imp(c.mixed, c.raw10),
+          vsRaw5: imp(c.mixed, c.raw5),
+          vsEmosPointwise: imp(c.mixed, c.emos_pointwise),
+          vsEmosGlobal: imp(c.mixed, c.emos_global),
+          extremeVsRaw10: imp(ce.mixed, ce.raw10),
+        },
+        gapClosed: gap(c, c.mixed),
+        gapClosedEmosPointwise:
+          c.perfect50 !== undefined
+            ? { subset: gap(c, c.emos_pointwise)!, all: gap(c, c.emos_pointwise_all)! }
+            : null,
+        ssr: { mixed: ssMixed.ssr, raw10: ss10.ssr, raw5: ss5.ssr },
+        rmse: { mixed: ssMixed.rmse, raw10: ss10.rmse },
+        rankHistogramRaw10: hist.rank,
+        pitHistogramMixed: hist.pit,
+      });
+    }
+    void manifest;
+    return { split, samples: test.length, leadHours: lead, members: k, weights: 'none', targets };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The summary kept in a model's manifest (`epp evaluate --write`): no histograms, plus where it was measured. */
+export function scoresForManifest(r: EvaluationReport, dataDir: string): Record<string, unknown> {
+  return {
+    measuredAt: new Date().toISOString(),
+    data: dataDir,
+    samples: r.samples,
+    leadHours: r.leadHours,
+    members: r.members,
+    targets: Object.fromEntries(
+      r.targets.map((t) => [
+        t.target,
+        {
+          crps: t.crps,
+          crpsExtreme: t.crpsExtreme,
+          improvement: t.improvement,
+          gapClosed: t.gapClosed,
+          gapClosedEmosPointwise: t.gapClosedEmosPointwise,
+          ssr: t.ssr,
+        },
+      ]),
+    ),
+  };
+}

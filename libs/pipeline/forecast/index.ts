@@ -1,0 +1,31 @@
+/**
+ * Forecast capability: one post-processing job (raw / EMOS / mixed) on one ensemble file, the products it
+ * writes, the queries on a finished result, and `epp postprocess` on an archive with a trained model.
+ * Every path handed in is absolute and already confined to the data root by the caller (libs/service).
+ */
+export {
+  outputDir,
+  preflightForecast,
+  runForecastJob,
+  type ForecastContext,
+  type ForecastPaths,
+} from './job.js';
+export {
+  checkModelAvailable,
+  computeProducts,
+  emosCoefficientsPath,
+  forecastInputPaths,
+  type ForecastInputs,
+} from './methods.js';
+export { checkMixedRequest, clearModelCache, mixedProducts, type MixedOptions } from './mixed.js';
+export { gaussianProducts, rawProducts, type ProductSet } from './products.js';
+export { areaStats, loadForecastResult, pointQuery, type LoadedResult } from './query.js';
+export { planField, readField, type FieldLayout } from './read.js';
+export { ModelTargetError } from './predictGaussian.js';
+export {
+  ALL_PRODUCTS,
+  postprocessWithModel,
+  type PostprocessOptions,
+  type PostprocessResult,
+  type Product,
+} from './postprocess.js';

@@ -1,0 +1,269 @@
+/**
+ * `epp train`: fit the mixed model on a testbed archive. Stages (task `mixed`): BC on MSE, then UQ on the
+ * Gaussian CRPS with BC frozen, then optional end-to-end fine-tuning on CRPS. Normalisation from the training
+ * years only; early stopping on the validation split (BC: RMSE of μ; UQ/mixed: CRPS); the best weights of
+ * each stage are kept; a checkpoint (model folder + state.json) after every epoch allows `--resume`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../../contracts/errors.js';
+import { lcnLayer } from '../../model/bcNet.js';
+import { resolveModelConfig, type ModelConfig } from '../../model/config.js';
+import { loadModelFolder, saveModelFolder } from '../../model/folder.js';
+import { MixedModel } from '../../model/mixedModel.js';
+import { NormalizationFitter } from '../../model/normalization.js';
+import { archiveGrid, indexArchive, loadSplit, type LoadedSample } from '../dataset/index.js';
+import { StageTrainer, type TrainStage, type ValidationScores } from './steps.js';
+
+export interface TrainOptions {
+  dataDir: string;
+  outDir: string;
+  task: 'bc' | 'uq' | 'mixed';
+  config?: Partial<ModelConfig>;
+  /** Max epochs of the BC and UQ stages. */
+  epochs: number;
+  /** Epochs of end-to-end fine-tuning after the UQ stage (task mixed); 0 = none. */
+  fineTuneEpochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Per-epoch factor on the learning rate within each stage (1 = constant; default 0.7). */
+  learningRateDecay?: number;
+  /** Early stopping: epochs without validation improvement before a stage stops. */
+  patience?: number;
+  resume?: boolean;
+  /** Use at most this many training samples (quick runs); all by default. */
+  maxTrainSamples?: number;
+  seed?: number;
+  /**
+   * LCN bias initialisation: `zero` (paper) or `mean-residual` — the training-mean of (truth − subset mean)
+   * per grid point, i.e. start from a point-by-point bias correction (saves epochs on a CPU).
+   */
+  lcnBiasInit?: 'zero' | 'mean-residual';
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export interface TrainProgress {
+  phase: 'load' | 'train' | 'validate' | 'save';
+  stage?: TrainStage;
+  epoch?: number;
+  epochs?: number;
+  step?: number;
+  steps?: number;
+  loss?: number;
+  valCrps?: number;
+  message?: string;
+}
+
+interface TrainState {
+  stageIndex: number;
+  epoch: number;
+  best: number;
+  badEpochs: number;
+  history: { stage: TrainStage; epoch: number; loss: number; val: ValidationScores }[];
+}
+
+export interface TrainResult {
+  outDir: string;
+  history: TrainState['history'];
+  val: ValidationScores;
+  trainSamples: number;
+  valSamples: number;
+  seconds: number;
+}
+
+/** Seeded Fisher–Yates shuffle (mulberry32). */
+function shuffled<T>(xs: T[], seed: number): T[] {
+  let a = seed >>> 0;
+  const r = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** Training mean of (truth − subset mean)/s_t on the padded grid, [H, W, T]. */
+function meanResidualMap(model: MixedModel, train: LoadedSample[]): Float32Array {
+  const e = model.encoder;
+  const { ny, nx } = model.grid;
+  const T = e.targets;
+  const acc = new Float64Array(ny * nx * T);
+  for (const s of train) {
+    const r = e.residualTarget([s.raw]);
+    for (let k = 0; k < acc.length; k++) acc[k] += r[k];
+  }
+  const out = new Float32Array(e.padding.height * e.padding.width * T);
+  for (let t = 0; t < T; t++) {
+    const f = new Float32Array(ny * nx);
+    for (let k = 0; k < ny * nx; k++) f[k] = acc[k * T + t] / train.length;
+    e.padding.writeChannel(out, T, t, f);
+  }
+  return out;
+}
+
+function stagesOf(task: TrainOptions['task'], fineTune: number): TrainStage[] {
+  if (task === 'bc') return ['bc'];
+  if (task === 'uq') return ['uq'];
+  return fineTune > 0 ? ['bc', 'uq', 'mixed'] : ['bc', 'uq'];
+}
+
+export async function trainModel(o: TrainOptions): Promise<TrainResult> {
+  if (!['bc', 'uq', 'mixed'].includes(o.task))
+    throw new InvalidArgumentError(`--task must be bc, uq or mixed`);
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 1)) throw new InvalidArgumentError('--epochs must be ≥ 1');
+  const t0 = Date.now();
+  const cfg = resolveModelConfig(o.config);
+  const batchSize = o.batchSize ?? 2;
+  const lr = o.learningRate ?? 2e-3; // reference code: Adam, lr 5e-4 for up to 40 epochs; we run few epochs
+  const decay = o.learningRateDecay ?? 0.7;
+  if (!(decay > 0 && decay <= 1)) throw new InvalidArgumentError('--lr-decay must be in (0, 1]');
+  const patience = o.patience ?? 3;
+  const fineTune = o.fineTuneEpochs ?? 0;
+  const seed = o.seed ?? 1;
+  const progress = o.onProgress ?? (() => undefined);
+
+  const index = await indexArchive(o.dataDir);
+  const grid = await archiveGrid(index);
+  const load = (split: 'train' | 'val') =>
+    loadSplit(index, split, cfg, {}, (done, total) =>
+      progress({ phase: 'load', step: done, steps: total, message: `loading ${split}` }),
+    );
+  let train: LoadedSample[] = await load('train');
+  if (o.maxTrainSamples) train = train.slice(0, o.maxTrainSamples);
+  const val = await load('val');
+
+  const ckptDir = path.join(o.outDir, 'checkpoint');
+  const statePath = path.join(ckptDir, 'state.json');
+  let model: MixedModel;
+  let state: TrainState = { stageIndex: 0, epoch: 0, best: Infinity, badEpochs: 0, history: [] };
+  if (o.resume && existsSync(statePath)) {
+    model = (await loadModelFolder(ckptDir)).model;
+    state = JSON.parse(readFileSync(statePath, 'utf8')) as TrainState;
+  } else {
+    const fit = new NormalizationFitter(grid.periodic);
+    train.forEach((s) => fit.add(s.raw));
+    model = MixedModel.create(cfg, fit.finish(), grid);
+    if (o.lcnBiasInit === 'mean-residual') lcnLayer(model.bc).setBias(meanResidualMap(model, train));
+  }
+  const stages = stagesOf(o.task, fineTune);
+  const trainingData = {
+    dir: path.resolve(o.dataDir),
+    fingerprint: index.fingerprint,
+    splits: index.manifest.splits ?? null,
+    trainSamples: train.length,
+    valSamples: val.length,
+  };
+
+  let bestWeights: tf.Tensor[] | null = null;
+  const snapshot = () => [...model.bc.getWeights(), ...model.uq.getWeights()].map((w) => w.clone());
+  const restore = (ws: tf.Tensor[]) => {
+    const nb = model.bc.getWeights().length;
+    model.bc.setWeights(ws.slice(0, nb));
+    model.uq.setWeights(ws.slice(nb));
+  };
+  let lastVal: ValidationScores;
+  try {
+    for (
+      ;
+      state.stageIndex < stages.length;
+      state.stageIndex++, state.epoch = 0, state.best = Infinity, state.badEpochs = 0
+    ) {
+      const stage = stages[state.stageIndex];
+      const stageLr = stage === 'mixed' ? lr / 5 : lr;
+      const trainer = new StageTrainer(model, { stage, learningRate: stageLr });
+      const epochs = stage === 'mixed' ? fineTune : o.epochs;
+      bestWeights = snapshot();
+      try {
+        while (state.epoch < epochs && state.badEpochs < patience) {
+          // Exponential step decay per epoch (a resumed run picks up the same schedule).
+          trainer.setLearningRate(stageLr * decay ** state.epoch);
+          const order = shuffled(train, seed * 1000 + state.stageIndex * 100 + state.epoch);
+          const steps = Math.ceil(order.length / batchSize);
+          let lossSum = 0;
+          for (let s = 0; s < steps; s++) {
+            const loss = await trainer.step(
+              order.slice(s * batchSize, (s + 1) * batchSize).map((x) => x.raw),
+            );
+            lossSum += loss;
+            progress({ phase: 'train', stage, epoch: state.epoch + 1, epochs, step: s + 1, steps, loss });
+          }
+          progress({ phase: 'validate', stage, epoch: state.epoch + 1, epochs });
+          const v = await trainer.validate(
+            val.map((x) => x.raw),
+            batchSize,
+          );
+          const metric = stage === 'bc' ? v.rmseScaled : v.crpsScaled;
+          state.history.push({ stage, epoch: state.epoch + 1, loss: lossSum / steps, val: v });
+          if (metric < state.best) {
+            state.best = metric;
+            state.badEpochs = 0;
+            tf.dispose(bestWeights);
+            bestWeights = snapshot();
+          } else state.badEpochs++;
+          state.epoch++;
+          progress({
+            phase: 'train',
+            stage,
+            epoch: state.epoch,
+            epochs,
+            step: steps,
+            steps,
+            loss: lossSum / steps,
+            valCrps: v.crpsScaled,
+          });
+          await saveModelFolder(ckptDir, model, { trainingData });
+          await writeFile(statePath, JSON.stringify(state, null, 1));
+        }
+      } finally {
+        trainer.dispose();
+      }
+      restore(bestWeights);
+      tf.dispose(bestWeights);
+      bestWeights = null;
+    }
+    progress({ phase: 'save', message: 'saving the model' });
+    const finalTrainer = new StageTrainer(model, { stage: 'uq', learningRate: lr });
+    const finalVal = await finalTrainer.validate(
+      val.map((x) => x.raw),
+      batchSize,
+    );
+    finalTrainer.dispose();
+    lastVal = finalVal;
+    await mkdir(o.outDir, { recursive: true });
+    await saveModelFolder(o.outDir, model, {
+      trainingData,
+      training: {
+        task: o.task,
+        stages,
+        epochs: o.epochs,
+        fineTuneEpochs: fineTune,
+        batchSize,
+        learningRate: lr,
+        learningRateDecay: decay,
+        patience,
+        seconds: (Date.now() - t0) / 1000,
+        history: state.history,
+        validation: finalVal,
+      },
+    });
+    return {
+      outDir: o.outDir,
+      history: state.history,
+      val: lastVal,
+      trainSamples: train.length,
+      valSamples: val.length,
+      seconds: (Date.now() - t0) / 1000,
+    };
+  } finally {
+    if (bestWeights) tf.dispose(bestWeights);
+    model.dispose();
+  }
+}

@@ -1,0 +1,383 @@
+/**
+ * Distributional regression network for sites (Rasp & Lerch 2018, MWR 146, "DRN"): an MLP over ensemble
+ * statistics of the K-member subset, extra forecasts and the annual cycle, with a station embedding when there
+ * are several stations, whose two outputs are the location and scale of the site family; trained by Adam on
+ * the closed-form CRPS, with early stopping on a validation period inside the training years, then refitted
+ * on the whole training period for the best epoch count. Several seeds are averaged in parameter space.
+ * The caller selects the tfjs backend (libs/model/backend.ts); every tensor is disposed here.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { DataError, InvalidArgumentError } from '../contracts/errors.js';
+import { gaussianCrpsElementwise } from '../model/losses.js';
+import type { PairFeatures } from './features.js';
+import type { SiteFamily } from './types.js';
+
+export interface SiteDrnOptions {
+  family: SiteFamily;
+  extras: string[];
+  hidden: number;
+  /** Station embedding width (0 = none; used only with several stations). */
+  embedding: number;
+  seeds: number;
+  maxEpochs: number;
+  patience: number;
+  batchSize: number;
+  learningRate: number;
+}
+
+export const DRN_DEFAULTS: Omit<SiteDrnOptions, 'family' | 'extras'> = {
+  hidden: 32,
+  embedding: 4,
+  seeds: 5,
+  maxEpochs: 150,
+  patience: 15,
+  batchSize: 64,
+  learningRate: 0.005,
+};
+
+/** One trained network: weights as flat arrays (JSON-serialisable). */
+export interface DrnWeights {
+  w1: number[];
+  b1: number[];
+  w2: number[];
+  b2: number[];
+  emb: number[] | null;
+  epochs: number;
+  validationCrps: number;
+}
+
+export interface SiteDrnParams {
+  family: SiteFamily;
+  extras: string[];
+  inputs: number;
+  hidden: number;
+  embedding: number;
+  stations: number;
+  /** Input standardisation and target scale. */
+  centre: number[];
+  scale: number[];
+  yCentre: number;
+  yScale: number;
+  sdEps: number;
+  nets: DrnWeights[];
+}
+
+/** Feature matrix [n, F] (unstandardised): mean, log(sd+ε), sd, frac ≤ 0, member quantiles, extras, sin, cos. */
+function rawInputs(x: PairFeatures, extras: string[], family: SiteFamily, sdEps: number): Float64Array[] {
+  const cols: Float64Array[] = [x.mean, x.sd.map((s) => Math.log(s + sdEps)), x.sd, ...x.quantiles];
+  if (family === 'censored-logistic') cols.push(x.fracZero);
+  for (const e of extras) cols.push(x.extras[e]);
+  cols.push(x.doySin, x.doyCos);
+  return cols;
+}
+
+function matrix(cols: Float64Array[], centre: number[], scale: number[], n: number): Float32Array {
+  const F = cols.length;
+  const out = new Float32Array(n * F);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < F; j++) out[i * F + j] = (cols[j][i] - centre[j]) / scale[j];
+  return out;
+}
+
+/** A small deterministic PRNG (mulberry32) for weight initialisation and batch shuffling. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Element-wise CRPS of the censored logistic in tensors (same closed form as distributions.ts:
+ * σ[z + 2 softplus(−z) − 1 − softplus(l) + Λ(l)], z = (y − μ)/σ, l = −μ/σ, y ≥ 0); autograd gives the gradient.
+ */
+function censoredLogisticCrps(mu: tf.Tensor, sigma: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  const z = tf.div(tf.sub(y, mu), sigma);
+  const l = tf.div(tf.neg(mu), sigma);
+  const h = tf.add(
+    tf.sub(tf.add(z, tf.mul(tf.softplus(tf.neg(z)), 2)), 1),
+    tf.sub(tf.sigmoid(l), tf.softplus(l)),
+  );
+  return tf.mul(sigma, h);
+}
+
+interface Vars {
+  w1: tf.Variable;
+  b1: tf.Variable;
+  w2: tf.Variable;
+  b2: tf.Variable;
+  emb: tf.Variable | null;
+}
+
+function glorot(rng: () => number, fanIn: number, fanOut: number): Float32Array {
+  const lim = Math.sqrt(6 / (fanIn + fanOut)); // Glorot & Bengio 2010, uniform
+  return Float32Array.from({ length: fanIn * fanOut }, () => (2 * rng() - 1) * lim);
+}
+
+/** Variables are created inside tidy so their initial-value tensors are released. */
+function makeVars(p: SiteDrnParams, rng: () => number): Vars {
+  const inW = p.inputs + p.embedding;
+  return tf.tidy(
+    () =>
+      ({
+        w1: tf.variable(tf.tensor2d(glorot(rng, inW, p.hidden), [inW, p.hidden])),
+        b1: tf.variable(tf.zeros([p.hidden])),
+        w2: tf.variable(tf.tensor2d(glorot(rng, p.hidden, 2), [p.hidden, 2])),
+        // σ-output bias so that softplus(b) ≈ 0.5 target scales at the start.
+        b2: tf.variable(tf.tensor1d([0, Math.log(Math.expm1(0.5))])),
+        emb:
+          p.embedding > 0
+            ? tf.variable(
+                tf.randomUniform([p.stations, p.embedding], -0.05, 0.05, 'float32', Math.floor(rng() * 1e9)),
+              )
+            : null,
+      }) as unknown as tf.TensorContainer,
+  ) as unknown as Vars;
+}
+
+/** μ, σ [n] in target units. */
+function forward(
+  p: SiteDrnParams,
+  v: Pick<Vars, 'w1' | 'b1' | 'w2' | 'b2' | 'emb'>,
+  x: tf.Tensor2D,
+  st: tf.Tensor1D | null,
+): [tf.Tensor, tf.Tensor] {
+  let input: tf.Tensor = x;
+  if (v.emb && st) input = tf.concat([x, tf.gather(v.emb, st) as tf.Tensor2D], 1);
+  const h = tf.relu(tf.add(tf.matMul(input as tf.Tensor2D, v.w1 as tf.Tensor2D), v.b1));
+  const out = tf.add(tf.matMul(h as tf.Tensor2D, v.w2 as tf.Tensor2D), v.b2);
+  const [o0, o1] = tf.split(out, 2, 1);
+  const mu = tf.add(tf.mul(tf.reshape(o0, [-1]), p.yScale), p.yCentre);
+  const sigma = tf.add(tf.mul(tf.softplus(tf.reshape(o1, [-1])), p.yScale), 1e-3 * p.yScale);
+  return [mu, sigma];
+}
+
+function lossOf(p: SiteDrnParams, mu: tf.Tensor, sigma: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  const c =
+    p.family === 'normal' ? gaussianCrpsElementwise(mu, sigma, y) : censoredLogisticCrps(mu, sigma, y);
+  return tf.mean(c);
+}
+
+function snapshot(v: Vars): Omit<DrnWeights, 'epochs' | 'validationCrps'> {
+  return {
+    w1: Array.from(v.w1.dataSync()),
+    b1: Array.from(v.b1.dataSync()),
+    w2: Array.from(v.w2.dataSync()),
+    b2: Array.from(v.b2.dataSync()),
+    emb: v.emb ? Array.from(v.emb.dataSync()) : null,
+  };
+}
+
+function disposeVars(v: Vars): void {
+  v.w1.dispose();
+  v.b1.dispose();
+  v.w2.dispose();
+  v.b2.dispose();
+  v.emb?.dispose();
+}
+
+export interface DrnProgress {
+  seed: number;
+  seeds: number;
+  phase: 'early-stopping' | 'refit';
+  epoch: number;
+  maxEpochs: number;
+  validationCrps?: number;
+}
+
+/** Configure (family, predictors, network size, training schedule), then `process(...)`. */
+export class SiteDrn {
+  readonly options: SiteDrnOptions;
+
+  constructor(o: Partial<SiteDrnOptions> & Pick<SiteDrnOptions, 'family' | 'extras'>) {
+    const opts = { ...DRN_DEFAULTS, ...o };
+    for (const k of ['hidden', 'seeds', 'maxEpochs', 'patience', 'batchSize'] as const)
+      if (!(Number.isInteger(opts[k]) && opts[k] > 0))
+        throw new InvalidArgumentError(`drn ${k} must be a positive integer, got ${opts[k]}`);
+    if (!(Number.isInteger(opts.embedding) && opts.embedding >= 0))
+      throw new InvalidArgumentError(`drn embedding must be a non-negative integer, got ${opts.embedding}`);
+    if (!(opts.learningRate > 0))
+      throw new InvalidArgumentError(`drn learningRate must be > 0, got ${opts.learningRate}`);
+    this.options = opts;
+  }
+
+  /**
+   * Train on pairs (features x, observations y, station index) with `valid[i]` marking the validation pairs
+   * (the last part of the training period). Returns the averaged-seed network parameters.
+   */
+  process(
+    x: PairFeatures,
+    y: Float64Array,
+    station: Int32Array,
+    stations: number,
+    valid: Uint8Array,
+    onProgress?: (p: DrnProgress) => void,
+  ): SiteDrnParams {
+    const o = this.options;
+    const nTrain = valid.reduce((a, v) => a + (v ? 0 : 1), 0);
+    const nValid = x.n - nTrain;
+    if (nTrain < 20 || nValid < 5)
+      throw new DataError(`drn needs ≥ 20 training and ≥ 5 validation pairs, got ${nTrain} and ${nValid}`);
+    const meanSd = x.sd.reduce((a, b) => a + b, 0) / x.n;
+    const sdEps = Math.max(0.05 * meanSd, 1e-3);
+    const cols = rawInputs(x, o.extras, o.family, sdEps);
+    const centre = cols.map((c) => c.reduce((a, b) => a + b, 0) / c.length);
+    const scale = cols.map(
+      (c, j) => Math.sqrt(c.reduce((a, b) => a + (b - centre[j]) ** 2, 0) / c.length) || 1,
+    );
+    const yCentre = y.reduce((a, b) => a + b, 0) / y.length;
+    const yScale = Math.sqrt(y.reduce((a, b) => a + (b - yCentre) ** 2, 0) / y.length) || 1;
+    const p: SiteDrnParams = {
+      family: o.family,
+      extras: o.extras,
+      inputs: cols.length,
+      hidden: o.hidden,
+      embedding: stations > 1 ? o.embedding : 0,
+      stations,
+      centre,
+      scale,
+      yCentre,
+      yScale,
+      sdEps,
+      nets: [],
+    };
+    const X = matrix(cols, centre, scale, x.n);
+    const F = cols.length;
+    const rowsTrain = [...Array(x.n).keys()].filter((i) => !valid[i]);
+    const rowsValid = [...Array(x.n).keys()].filter((i) => valid[i]);
+    const rowsAll = [...Array(x.n).keys()];
+    const take = (rows: number[]) => ({
+      x: Float32Array.from(rows.flatMap((i) => Array.from(X.subarray(i * F, (i + 1) * F)))),
+      y: Float32Array.from(rows.map((i) => y[i])),
+      s: Int32Array.from(rows.map((i) => station[i])),
+      n: rows.length,
+    });
+    const dTrain = take(rowsTrain);
+    const dValid = take(rowsValid);
+    const dAll = take(rowsAll);
+    for (let seed = 0; seed < o.seeds; seed++) {
+      const best = this.train(p, dTrain, dValid, seed, o.maxEpochs, (e, v) =>
+        onProgress?.({
+          seed,
+          seeds: o.seeds,
+          phase: 'early-stopping',
+          epoch: e,
+          maxEpochs: o.maxEpochs,
+          validationCrps: v,
+        }),
+      );
+      const refit = this.train(p, dAll, null, seed, best.epochs, (e) =>
+        onProgress?.({ seed, seeds: o.seeds, phase: 'refit', epoch: e, maxEpochs: best.epochs }),
+      );
+      p.nets.push({ ...refit.weights, epochs: best.epochs, validationCrps: best.validationCrps });
+    }
+    return p;
+  }
+
+  private train(
+    p: SiteDrnParams,
+    d: { x: Float32Array; y: Float32Array; s: Int32Array; n: number },
+    v: { x: Float32Array; y: Float32Array; s: Int32Array; n: number } | null,
+    seed: number,
+    epochs: number,
+    tick: (epoch: number, validationCrps?: number) => void,
+  ): { weights: Omit<DrnWeights, 'epochs' | 'validationCrps'>; epochs: number; validationCrps: number } {
+    const o = this.options;
+    const rng = mulberry32(1000 + seed);
+    const vars = makeVars(p, rng);
+    const opt = tf.train.adam(o.learningRate);
+    const F = p.inputs;
+    const xv = v ? tf.tensor2d(v.x, [v.n, F]) : null;
+    const yv = v ? tf.tensor1d(v.y) : null;
+    const sv = v && vars.emb ? tf.tensor1d(v.s, 'int32') : null;
+    let bestLoss = Infinity;
+    let bestEpoch = epochs;
+    let bestWeights = snapshot(vars);
+    let sinceBest = 0;
+    const order = [...Array(d.n).keys()];
+    try {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = Math.floor(rng() * (i + 1));
+          [order[i], order[j]] = [order[j], order[i]];
+        }
+        for (let b = 0; b < d.n; b += o.batchSize) {
+          const idx = order.slice(b, b + o.batchSize);
+          const bx = new Float32Array(idx.length * F);
+          idx.forEach((r, k) => bx.set(d.x.subarray(r * F, (r + 1) * F), k * F));
+          tf.tidy(() => {
+            const xb = tf.tensor2d(bx, [idx.length, F]);
+            const yb = tf.tensor1d(Float32Array.from(idx.map((r) => d.y[r])));
+            const sb = vars.emb ? tf.tensor1d(Int32Array.from(idx.map((r) => d.s[r])), 'int32') : null;
+            const cost = opt.minimize(() => {
+              const [mu, sigma] = forward(p, vars, xb, sb);
+              return lossOf(p, mu, sigma, yb);
+            }, true);
+            cost?.dispose();
+          });
+        }
+        if (xv && yv) {
+          const loss = tf.tidy(() => {
+            const [mu, sigma] = forward(p, vars, xv, sv);
+            return lossOf(p, mu, sigma, yv).dataSync()[0];
+          });
+          tick(epoch, loss);
+          if (loss < bestLoss - 1e-6) {
+            bestLoss = loss;
+            bestEpoch = epoch;
+            bestWeights = snapshot(vars);
+            sinceBest = 0;
+          } else if (++sinceBest >= o.patience) break;
+        } else tick(epoch);
+      }
+      return v
+        ? { weights: bestWeights, epochs: bestEpoch, validationCrps: bestLoss }
+        : { weights: snapshot(vars), epochs, validationCrps: NaN };
+    } finally {
+      disposeVars(vars);
+      opt.dispose();
+      xv?.dispose();
+      yv?.dispose();
+      sv?.dispose();
+    }
+  }
+}
+
+/** Predictive (μ, σ) of every pair: the seeds' parameters averaged. Station indices refer to the training file. */
+export function predictSiteDrn(
+  p: SiteDrnParams,
+  x: PairFeatures,
+  station: Int32Array,
+): { mu: Float64Array; sigma: Float64Array } {
+  if (x.n === 0) return { mu: new Float64Array(0), sigma: new Float64Array(0) };
+  const cols = rawInputs(x, p.extras, p.family, p.sdEps);
+  if (cols.length !== p.inputs)
+    throw new DataError(`drn model expects ${p.inputs} inputs, the forecast gives ${cols.length}`);
+  const X = matrix(cols, p.centre, p.scale, x.n);
+  const mu = new Float64Array(x.n);
+  const sigma = new Float64Array(x.n);
+  const inW = p.inputs + p.embedding;
+  for (const w of p.nets) {
+    const [m, s] = tf.tidy(() => {
+      const vars = {
+        w1: tf.tensor2d(w.w1, [inW, p.hidden]),
+        b1: tf.tensor1d(w.b1),
+        w2: tf.tensor2d(w.w2, [p.hidden, 2]),
+        b2: tf.tensor1d(w.b2),
+        emb: w.emb ? tf.tensor2d(w.emb, [p.stations, p.embedding]) : null,
+      };
+      const st = vars.emb ? tf.tensor1d(station, 'int32') : null;
+      const [a, b] = forward(p, vars as unknown as Vars, tf.tensor2d(X, [x.n, p.inputs]), st);
+      return [a.dataSync().slice(), b.dataSync().slice()];
+    });
+    for (let i = 0; i < x.n; i++) {
+      mu[i] += m[i] / p.nets.length;
+      sigma[i] += s[i] / p.nets.length;
+    }
+  }
+  return { mu, sigma };
+}

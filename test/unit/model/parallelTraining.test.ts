@@ -1,0 +1,115 @@
+/**
+ * Data-parallel training on tensor threads equals single-thread training of the same global batch: losses and
+ * weights after 5 steps of each stage, with even, uneven and partly idle shards (synchronised batch norm), and
+ * every thread ends with bit-identical weights. A thread that fails releases the others with an error.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../../libs/model/backend.js';
+import { TensorThreadPool, shardRanges } from '../../../libs/model/parallel/pool.js';
+import { StageTrainer } from '../../../libs/pipeline/train/index.js';
+import { tinyModel } from './helpers.js';
+
+let pool: TensorThreadPool;
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  pool = await TensorThreadPool.start({ threads: 2, backend: 'wasm', timeoutMs: 30_000 });
+}, 60_000);
+
+afterAll(() => pool.close());
+
+const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-12);
+
+test('shards are contiguous and as even as possible', () => {
+  expect(shardRanges(5, 2)).toEqual([
+    [0, 3],
+    [3, 5],
+  ]);
+  expect(shardRanges(1, 3)).toEqual([
+    [0, 1],
+    [1, 1],
+    [1, 1],
+  ]);
+});
+
+test('the pool reports its threads and their backend', () => {
+  expect(pool.threads).toBe(2);
+  expect(pool.backends.map((b) => b.name)).toEqual(['wasm', 'wasm']);
+  expect(pool.describe()).toMatch(/^2 tensor threads, each wasm/);
+});
+
+test.each(['bc', 'uq', 'mixed'] as const)(
+  'stage %s: 2 threads give the single-thread losses and weights after 5 steps (batches of 3, 2, 1)',
+  async (stage) => {
+    const { model, samples } = tinyModel(7, 12, 6);
+    const before = tf.memory().numTensors;
+    await pool.loadModel(model); // same starting weights on both sides
+    const batches = [
+      samples.slice(0, 3),
+      samples.slice(3, 5),
+      samples.slice(5, 6),
+      samples.slice(1, 4),
+      samples.slice(2, 4),
+    ];
+    await pool.beginStage(stage, 0.02);
+    const parallel: number[] = [];
+    for (const b of batches) parallel.push(await pool.step(b));
+
+    const trainer = new StageTrainer(model, { stage, learningRate: 0.02 });
+    const single: number[] = [];
+    for (const b of batches) single.push(await trainer.step(b));
+    trainer.dispose();
+
+    for (let i = 0; i < single.length; i++) expect(relDiff(parallel[i], single[i])).toBeLessThan(1e-4);
+    const [w0, w1] = await pool.threadWeights();
+    const differing = w0.flatMap((w, i) => (w.every((v, k) => Object.is(v, w1[i][k])) ? [] : [i]));
+    expect(differing).toEqual([]);
+    // Weights (trainable and batch-norm moving statistics) agree with the single-thread run.
+    const ref = [...model.bc.getWeights(), ...model.uq.getWeights()].map((w) => w.dataSync());
+    let worst = 0;
+    ref.forEach((r, i) => {
+      let scale = 1e-3;
+      for (const v of r) scale = Math.max(scale, Math.abs(v));
+      for (let k = 0; k < r.length; k++) worst = Math.max(worst, Math.abs(r[k] - w0[i][k]) / scale);
+    });
+    expect(worst).toBeLessThan(1e-4);
+    await pool.endStage();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  },
+  60_000,
+);
+
+test('pullWeights brings the threads’ weights into the main model; predict spreads samples in order', async () => {
+  const { model, samples } = tinyModel(7, 12, 5);
+  await pool.loadModel(model);
+  await pool.beginStage('bc', 0.05);
+  await pool.step(samples.slice(0, 4));
+  await pool.endStage();
+  await pool.pullWeights(model);
+  const fromPool = await pool.predict(samples, 2);
+  const local = await model.predict(samples);
+  expect(fromPool).toHaveLength(5);
+  fromPool.forEach((f, i) => {
+    for (let k = 0; k < f.mu[0].length; k++) {
+      expect(f.mu[0][k]).toBeCloseTo(local[i].mu[0][k], 4);
+      expect(f.sigma[0][k]).toBeCloseTo(local[i].sigma[0][k], 4);
+    }
+  });
+  model.dispose();
+});
+
+test('a thread that fails mid-step releases the other with an error instead of a hang', async () => {
+  const { model, samples } = tinyModel(7, 12, 2);
+  const other = tinyModel(5, 12, 1).samples[0]; // wrong grid: thread 1's encoder refuses it
+  const p = await TensorThreadPool.start({ threads: 2, timeoutMs: 20_000 });
+  try {
+    await p.loadModel(model);
+    await p.beginStage('bc', 0.01);
+    await expect(p.step([samples[0], other])).rejects.toThrow(/grid 5×12 differs|aborted/);
+    await expect(p.step(samples)).rejects.toThrow(/failed earlier/);
+  } finally {
+    await p.close();
+    model.dispose();
+  }
+}, 60_000);

@@ -1,0 +1,87 @@
+import { cdf, crpsAndGrad, meanStd, quantile } from '../../../libs/sites/distributions.js';
+import type { SiteFamily } from '../../../libs/sites/types.js';
+
+/** Composite Simpson of g on [a, b] with n (even) intervals. */
+function simpson(g: (x: number) => number, a: number, b: number, n = 20_000): number {
+  const h = (b - a) / n;
+  let acc = 0;
+  for (let i = 0; i <= n; i++) acc += (i === 0 || i === n ? 1 : i % 2 ? 4 : 2) * g(a + i * h);
+  return (acc * h) / 3;
+}
+
+/**
+ * CRPS = ∫ (F(x) − 1{y ≤ x})² dx numerically (the reference the closed form must meet), split at the
+ * censoring point 0 and at y so that every piece is smooth.
+ */
+function crpsIntegral(family: SiteFamily, mu: number, sigma: number, y: number): number {
+  const F = (x: number) => cdf(family, mu, sigma, x);
+  const lo = family === 'normal' ? Math.min(mu - 14 * sigma, y) : 0;
+  const hi = Math.max(mu + 45 * sigma, y + 1);
+  return simpson((x) => F(x) ** 2, lo, y) + simpson((x) => (1 - F(x)) ** 2, y, hi);
+}
+
+const cases: [number, number, number][] = [
+  [1.5, 2, 0],
+  [1.5, 2, 3.2],
+  [-1, 0.8, 0],
+  [-1, 0.8, 0.4],
+  [4, 1.2, 9],
+  [0.2, 3, 0.05],
+];
+
+describe('censored logistic and normal CRPS', () => {
+  test.each(cases)('censored-logistic μ=%p σ=%p y=%p: closed form = numerical integral', (mu, sigma, y) => {
+    const g = new Float64Array(2);
+    expect(crpsAndGrad('censored-logistic', mu, sigma, y, g)).toBeCloseTo(
+      crpsIntegral('censored-logistic', mu, sigma, y),
+      6,
+    );
+  });
+
+  test.each(cases)('normal μ=%p σ=%p y=%p: closed form = numerical integral', (mu, sigma, y) => {
+    const g = new Float64Array(2);
+    expect(crpsAndGrad('normal', mu, sigma, y, g)).toBeCloseTo(crpsIntegral('normal', mu, sigma, y), 6);
+  });
+
+  test.each(cases)(
+    'censored-logistic μ=%p σ=%p y=%p: analytic gradient = central differences of the integral',
+    (mu, sigma, y) => {
+      const g = new Float64Array(2);
+      crpsAndGrad('censored-logistic', mu, sigma, y, g);
+      const e = 1e-3;
+      const dmu =
+        (crpsIntegral('censored-logistic', mu + e, sigma, y) -
+          crpsIntegral('censored-logistic', mu - e, sigma, y)) /
+        (2 * e);
+      const ds =
+        (crpsIntegral('censored-logistic', mu, sigma + e, y) -
+          crpsIntegral('censored-logistic', mu, sigma - e, y)) /
+        (2 * e);
+      expect(g[0]).toBeCloseTo(dmu, 4);
+      expect(g[1]).toBeCloseTo(ds, 4);
+    },
+  );
+
+  test('quantile inverts the CDF above the point mass and is 0 inside it; mean/std match Monte Carlo moments', () => {
+    const [mu, sigma] = [0.7, 1.3];
+    const p0 = cdf('censored-logistic', mu, sigma, 0);
+    expect(quantile('censored-logistic', mu, sigma, p0 * 0.9)).toBe(0);
+    for (const p of [0.5, 0.8, 0.99])
+      expect(cdf('censored-logistic', mu, sigma, quantile('censored-logistic', mu, sigma, p))).toBeCloseTo(
+        p,
+        10,
+      );
+    // Moments by integrating the quantile function: E[Y^k] = ∫_0^1 Q(p)^k dp (midpoint rule).
+    let m1 = 0;
+    let m2 = 0;
+    const n = 200_000;
+    for (let i = 0; i < n; i++) {
+      const q = quantile('censored-logistic', mu, sigma, (i + 0.5) / n);
+      m1 += q / n;
+      m2 += (q * q) / n;
+    }
+    const [mean, std] = meanStd('censored-logistic', mu, sigma);
+    expect(mean).toBeCloseTo(m1, 3);
+    expect(std).toBeCloseTo(Math.sqrt(m2 - m1 * m1), 2);
+  });
+});

@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DataError } from '../../../libs/contracts/errors.js';
+import { selectBackend } from '../../../libs/model/backend.js';
+import { openDataset } from '../../../libs/netcdf/open.js';
+import { evaluateSiteModel } from '../../../libs/sites/evaluate.js';
+import { fitSiteFiles, predictSiteFiles } from '../../../libs/sites/files.js';
+import { fitSiteModel } from '../../../libs/sites/model.js';
+import { readSiteForecast, readSiteObservations } from '../../../libs/sites/read.js';
+import { describeRealData, realSiteFile } from '../../helpers/realData.js';
+
+const iso = (s: string) => Date.parse(s) / 1000;
+
+describeRealData('site models: fit / predict / evaluate on a small slice', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'epp-sites-rt-'));
+    await selectBackend('cpu');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('emos on Frankfurt precipitation (HRES predictor): fit, write a CF timeSeries product, read it back', async () => {
+    const fc = realSiteFile('ecmwf-frankfurt-precip/forecast.nc');
+    const obs = realSiteFile('ecmwf-frankfurt-precip/observation.csv');
+    const out = path.join(dir, 'emos');
+    const { model } = await fitSiteFiles({
+      forecast: fc,
+      observations: obs,
+      variable: 'precipitation_amount',
+      method: 'emos',
+      members: 10,
+      trainFrom: iso('2010-01-01'),
+      trainTo: iso('2012-01-01'),
+      out,
+    });
+    expect(model.family).toBe('censored-logistic');
+    expect(model.extras).toEqual(['precipitation_amount_hres']);
+    const pred = path.join(dir, 'pred.nc');
+    const { prediction, hash } = await predictSiteFiles({
+      model: out,
+      forecast: fc,
+      out: pred,
+      period: { from: iso('2012-01-01'), to: iso('2012-02-01') },
+    });
+    expect(prediction.times.length).toBe(31);
+    const ds = await openDataset(pred);
+    try {
+      const q = ds.readVariable('precipitation_amount');
+      expect(q.dims).toEqual(['percentile', 'time', 'station']);
+      expect(q.shape).toEqual([99, 31, 1]);
+      for (let t = 0; t < 31; t++)
+        for (let p = 1; p < 99; p++)
+          expect(q.data[p * 31 + t]).toBeGreaterThanOrEqual(q.data[(p - 1) * 31 + t]);
+      const pr = ds.readVariable('probability_of_precipitation_amount_above_threshold');
+      expect(pr.shape).toEqual([4, 31, 1]);
+      // Exceedance probabilities fall with the threshold.
+      for (let t = 0; t < 31; t++) expect(pr.data[3 * 31 + t]).toBeLessThanOrEqual(pr.data[t]);
+      expect(ds.attrs.epp_model_hash).toBe(`sha256:${hash}`);
+      expect(ds.attrs.epp_members_used).toBe('0,1,2,3,4,5,6,7,8,9');
+      expect(ds.variable('station_id').attrs.cf_role).toBe('timeseries_id');
+    } finally {
+      ds.close();
+    }
+  });
+
+  test('drn on Innsbruck tmin (2 epochs, 1 seed): trains, evaluates and leaks no tensor', async () => {
+    const f = await readSiteForecast(realSiteFile('gefs-innsbruck-tmin/forecast.nc'), 'air_temperature');
+    const obs = await readSiteObservations(
+      realSiteFile('gefs-innsbruck-tmin/observation.csv'),
+      'air_temperature',
+      f.units,
+    );
+    const before = tf.memory().numTensors;
+    const m = fitSiteModel(f, obs, {
+      method: 'drn',
+      members: 6,
+      trainFrom: iso('2008-01-01'),
+      trainTo: iso('2011-01-01'),
+      drn: { seeds: 1, maxEpochs: 2 },
+    });
+    const e = evaluateSiteModel(m, f, obs, { from: iso('2011-01-01'), to: iso('2012-01-01') });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(e.pairs).toBeGreaterThan(100);
+    expect(e.crps.model.mean).toBeGreaterThan(0);
+    expect(e.crps.model.lo).toBeLessThanOrEqual(e.crps.model.mean);
+    expect(e.crps.rawAll.fair.mean).toBeLessThan(e.crps.rawAll.standard.mean);
+    expect(e.pit.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+    expect(e.crps.emosAll!.mean).toBeLessThan(e.crps.rawAll.fair.mean);
+  });
+
+  test('an empty training period is a DataError naming the files and the period', async () => {
+    const f = await readSiteForecast(realSiteFile('gefs-innsbruck-tmin/forecast.nc'), 'air_temperature');
+    const obs = await readSiteObservations(
+      realSiteFile('gefs-innsbruck-tmin/observation.nc'),
+      'air_temperature',
+      f.units,
+    );
+    expect(() =>
+      fitSiteModel(f, obs, {
+        method: 'emos',
+        members: 6,
+        trainFrom: iso('1990-01-01'),
+        trainTo: iso('1991-01-01'),
+      }),
+    ).toThrow(DataError);
+    expect(() =>
+      fitSiteModel(f, obs, {
+        method: 'emos',
+        members: 6,
+        trainFrom: iso('1990-01-01'),
+        trainTo: iso('1991-01-01'),
+      }),
+    ).toThrow(/forecast\.nc \+ .*observation\.nc: no training pairs with validity time in \[1990-01-01/);
+  });
+});
