@@ -252,11 +252,43 @@ describeRealData('e2e hostile files: embedded mode', () => {
     await worker?.stop('SIGTERM');
     await api?.stop('SIGTERM');
     if (redis) {
-      await deletePrefix(redis.url, prefix);
+      await deletePrefix(redis.url, prefix).catch(() => 0);
       await redis.stop();
     }
     if (dataDir) removeDataRoot(dataDir);
   });
 
   hostileScenario(() => ({ api, dataDir, attacks, mode: 'redis' }));
+
+  test('Redis down: submitting and reading jobs answer 503 with Retry-After, /health says degraded', async () => {
+    if (!redis.restart || !redis.down) {
+      console.warn('[skip] Redis outage: REDIS_URL points at a server this test must not stop');
+      return;
+    }
+    await worker.stop('SIGTERM');
+    await redis.down();
+    try {
+      const t0 = performance.now();
+      const r = await api.req('POST', '/v1/forecasts', {
+        json: { source: { path: 'inbox/era5.nc' }, variable: 't', level: 850, members: 3 },
+        key: KEYS.submit,
+      });
+      expect([r.status, r.body.error.code]).toEqual([503, 'QUEUE_UNAVAILABLE']);
+      expect(performance.now() - t0).toBeLessThan(10000);
+      const job = await fetch(`${api.url}/v1/jobs/fc-${'0'.repeat(24)}`, {
+        headers: { authorization: `Bearer ${KEYS.read}` },
+      });
+      expect([job.status, job.headers.get('retry-after')]).toEqual([503, '5']);
+      const post = await fetch(`${api.url}/v1/forecasts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS.submit}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ source: { path: 'inbox/era5.nc' }, variable: 't', level: 850, members: 2 }),
+      });
+      expect([post.status, post.headers.get('retry-after')]).toEqual([503, '5']);
+      const health = await api.req('GET', '/health', { key: null });
+      expect([health.status, health.body]).toEqual([503, { status: 'degraded' }]);
+    } finally {
+      await redis.restart();
+    }
+  }, 60000);
 });
