@@ -3,12 +3,13 @@
  * queue backend, Redis, worker heartbeats (host, pid) and tensor backend. /metrics (open): Prometheus.
  */
 import { Controller, Get, Headers, Inject, Injectable, Res, type OnModuleInit } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import type { ApiKeyStore } from '../../libs/service/api-keys.js';
 import { bearerKey, Public } from './auth.guard.js';
+import { HealthDto } from './openapi/schemas.js';
 import { JobQueues } from './queue/job-queues.js';
 import { CONFIG, KEY_STORE } from './tokens.js';
 
@@ -71,6 +72,11 @@ export class HealthController {
 
   @Get('health')
   @Public()
+  @ApiOperation({
+    summary: 'Liveness: ok or degraded; with an API key also the queue, workers and tensor backend',
+  })
+  @ApiOkResponse({ type: HealthDto })
+  @ApiResponse({ status: 503, type: HealthDto, description: 'degraded: Redis down or no worker alive' })
   async health(@Headers('authorization') auth: string | undefined, @Res() res: Response): Promise<void> {
     const q = await this.queues.health();
     const ok = q.redis !== 'down' && q.workers.length > 0;
@@ -93,6 +99,9 @@ export class HealthController {
 
   @Get('metrics')
   @Public()
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ content: { 'text/plain': { schema: { type: 'string' } } }, description: 'metrics' })
   async prometheus(@Res() res: Response): Promise<void> {
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }

@@ -100,6 +100,23 @@ export class BackendUnavailableError extends EppError {
   }
 }
 
+/**
+ * A GRIB file that is truncated or malformed. The message names the file, the message number (1-based), its
+ * byte offset, the section and, where one applies, the template.
+ */
+export class InvalidGribError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INVALID_GRIB', message, options);
+  }
+}
+
+/** A well-formed GRIB message using a template, grid or packing this reader does not implement. */
+export class UnsupportedGribError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('UNSUPPORTED_GRIB', message, options);
+  }
+}
+
 /** A tensor worker thread failed or a thread group was aborted (transient: a retry starts a fresh pool). */
 export class ThreadPoolError extends EppError {
   constructor(message: string, options: { cause?: unknown } = {}) {

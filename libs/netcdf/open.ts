@@ -1,6 +1,7 @@
 /** Open any supported NetCDF file, choosing the reader from the file's magic bytes. */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { FileAccessError, InvalidNetcdfError } from '../contracts/errors.js';
+import { GribStore, type GribOpenOptions } from '../grib/store.js';
 import { NcDataset } from './dataset.js';
 import { openNc3 } from './nc3Store.js';
 import { openNc4 } from './nc4Store.js';
@@ -37,10 +38,14 @@ function readMagic(path: string): Buffer {
 }
 
 /**
- * Open a netCDF-3 classic (`CDF\x01`), 64-bit offset (`CDF\x02`) or netCDF-4/HDF5 (`\x89HDF\r\n\x1a\n`) file.
+ * Open a netCDF-3 classic (`CDF\x01`), 64-bit offset (`CDF\x02`) or netCDF-4/HDF5 (`\x89HDF\r\n\x1a\n`) file,
+ * or a GRIB edition 1/2 file (`GRIB`, presented cfgrib-style by libs/grib; `grib` options apply to it).
  * Metadata are read now; data lazily through `readVariable`/`readRaw`. Anything else → InvalidNetcdfError.
  */
-export async function openDataset(path: string): Promise<NcDataset> {
+export async function openDataset(
+  path: string,
+  options: { grib?: GribOpenOptions } = {},
+): Promise<NcDataset> {
   const magic = readMagic(path);
   let store: RawStore;
   if (magic.length >= 4 && magic.subarray(0, 3).toString('latin1') === 'CDF') {
@@ -52,6 +57,8 @@ export async function openDataset(path: string): Promise<NcDataset> {
     store = wrap(path, () => openNc3(path));
   } else if (magic.length === 8 && magic.equals(HDF5_MAGIC)) {
     store = await openNc4(path);
+  } else if (magic.length >= 4 && magic.subarray(0, 4).toString('latin1') === 'GRIB') {
+    store = await GribStore.open(path, options.grib);
   } else {
     throw new InvalidNetcdfError(
       `${path} is not a NetCDF file (starts with ${JSON.stringify(magic.toString('latin1'))}, expected CDF or HDF5)`,

@@ -22,7 +22,9 @@ export type NcType =
 export type AttrValue = string | number | number[];
 export type Attributes = Record<string, AttrValue>;
 
-export type NetcdfFormat = 'nc3-classic' | 'nc3-64bit-offset' | 'nc4' | 'nc4-classic';
+/** On-disk formats; GRIB files (libs/grib) are presented through the same data model. */
+export type NetcdfFormat =
+  'nc3-classic' | 'nc3-64bit-offset' | 'nc4' | 'nc4-classic' | 'grib1' | 'grib2' | 'grib';
 
 export interface DimensionInfo {
   name: string;

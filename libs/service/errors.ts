@@ -37,3 +37,9 @@ export function isDiskFull(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return code === 'ENOSPC' || code === 'EDQUOT';
 }
+/** An action the job's state does not allow, e.g. cancelling a job running on a Redis worker (409). */
+export class ConflictError extends EppError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}

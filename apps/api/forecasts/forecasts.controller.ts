@@ -12,12 +12,33 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiExtension,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { parseBbox, parseDecimal, queueOfJobId, type JobView } from '../../../libs/contracts/jobs.js';
 import { areaStats, pointQuery } from '../../../libs/pipeline/forecast/index.js';
 import { RequireRole } from '../auth.guard.js';
+import { ApiErrors, MULTIPART_SCHEMA } from '../openapi/decorators.js';
+import {
+  AreaResultDto,
+  ForecastResultDto,
+  ForecastUploadDto,
+  JobAcceptedDto,
+  PointResultDto,
+} from '../openapi/schemas.js';
 import { ForecastRequestDto } from './forecast-request.dto.js';
 import { ForecastsService } from './forecasts.service.js';
 import { ResultsService } from './results.service.js';
@@ -54,6 +75,8 @@ function forecastId(id: string): string {
 
 @ApiTags('forecasts')
 @ApiBearerAuth()
+@ApiErrors(401)
+@ApiExtraModels(ForecastRequestDto, ForecastUploadDto)
 @Controller('v1/forecasts')
 export class ForecastsController {
   constructor(
@@ -64,7 +87,31 @@ export class ForecastsController {
   @Post()
   @HttpCode(202)
   @RequireRole('submit')
+  @ApiOperation({
+    summary: 'Submit a post-processing job',
+    description:
+      'JSON with `source.path` (a file under the data root), or multipart with the NetCDF file in `file` and the other fields as strings. The same request on the same file returns the same job id.',
+  })
   @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiBody({
+    required: true,
+    type: ForecastRequestDto,
+    examples: {
+      raw: {
+        summary: 'raw ensemble statistics of a file under the data root',
+        value: {
+          source: { path: 'inbox/era5.nc' },
+          variable: 't',
+          level: 850,
+          method: 'raw',
+          thresholds: [273.15],
+        },
+      },
+    },
+  })
+  @ApiExtension(MULTIPART_SCHEMA, getSchemaPath(ForecastUploadDto))
+  @ApiAcceptedResponse({ type: JobAcceptedDto, description: 'queued (or the existing identical job)' })
+  @ApiErrors(400, 403, 404, 413, 422, 501, 503)
   @UseInterceptors(FileInterceptor('file'))
   async submit(@Body() body: ForecastRequestDto, @UploadedFile() file?: Express.Multer.File) {
     const upload = file as QuarantinedFile | undefined;
@@ -76,7 +123,13 @@ export class ForecastsController {
   }
 
   @Get(':id/result.nc')
-  @ApiOkResponse({ description: 'CF NetCDF with the products' })
+  @ApiOperation({ summary: 'Download the products as CF NetCDF' })
+  @ApiProduces('application/x-netcdf')
+  @ApiOkResponse({
+    description: 'CF NetCDF with the products',
+    content: { 'application/x-netcdf': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiErrors(404)
   download(@Param('id') raw: string, @Res() res: Response): void {
     const id = forecastId(raw);
     res.type('application/x-netcdf');
@@ -85,6 +138,9 @@ export class ForecastsController {
   }
 
   @Get(':id/result.json')
+  @ApiOperation({ summary: 'The result summary and product list' })
+  @ApiOkResponse({ type: ForecastResultDto })
+  @ApiErrors(404)
   summary(@Param('id') raw: string, @Res() res: Response): void {
     const id = forecastId(raw);
     res.type('application/json');
@@ -92,8 +148,11 @@ export class ForecastsController {
   }
 
   @Get(':id/point')
-  @ApiQuery({ name: 'lat', type: Number })
-  @ApiQuery({ name: 'lon', type: Number })
+  @ApiOperation({ summary: 'Every product at the grid point nearest to (lat, lon)' })
+  @ApiQuery({ name: 'lat', type: Number, example: 51.5 })
+  @ApiQuery({ name: 'lon', type: Number, example: 0 })
+  @ApiOkResponse({ type: PointResultDto })
+  @ApiErrors(400, 404)
   async point(@Param('id') raw: string, @Query('lat') lat?: string, @Query('lon') lon?: string) {
     const id = forecastId(raw);
     const la = coord('lat', lat);
@@ -102,7 +161,10 @@ export class ForecastsController {
   }
 
   @Get(':id/area')
-  @ApiQuery({ name: 'bbox', description: 'west,south,east,north (degrees)' })
+  @ApiOperation({ summary: 'Min, max and area-weighted mean of every product inside a bbox' })
+  @ApiQuery({ name: 'bbox', description: 'west,south,east,north (degrees)', example: '-10,40,10,60' })
+  @ApiOkResponse({ type: AreaResultDto })
+  @ApiErrors(400, 404)
   async area(@Param('id') raw: string, @Query('bbox') bbox?: string) {
     const id = forecastId(raw);
     const box = parseBbox(bbox ?? '', 'bbox');

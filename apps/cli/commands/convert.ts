@@ -1,14 +1,14 @@
 import { type Command, Option } from 'commander';
 import { convertFile } from '../../../libs/netcdf/index.js';
 
-/** `epp convert IN OUT [--format nc3|nc4]`: rewrite a NetCDF file as CF NetCDF with decoded float values. */
+/** `epp convert IN OUT [--format nc3|nc4]`: rewrite a NetCDF or GRIB file as CF NetCDF with decoded float values. */
 export function registerConvert(program: Command): void {
   program
     .command('convert')
     .description(
-      'Rewrite a NetCDF file as CF NetCDF, keeping every dimension/variable/attribute, values decoded',
+      'Rewrite a NetCDF or GRIB file as CF NetCDF, keeping every dimension/variable/attribute, values decoded',
     )
-    .argument('<in>', 'input NetCDF file (netCDF-3 or netCDF-4)')
+    .argument('<in>', 'input file (netCDF-3, netCDF-4, or GRIB edition 1/2 laid out as cfgrib does)')
     .argument('<out>', 'output file (written atomically)')
     .addOption(new Option('--format <format>', 'output format').choices(['nc3', 'nc4']).default('nc3'))
     .option('--json', 'print the summary as JSON')
