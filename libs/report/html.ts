@@ -26,7 +26,7 @@ figure img{width:100%;height:auto;display:block;cursor:zoom-in}figcaption{font-s
 @media (max-width:760px){.grid{grid-template-columns:minmax(0,1fr)}}
 @media print{body{margin:0;max-width:none;font-size:15px;padding:0}h2{break-after:avoid}
 .grid{grid-template-columns:repeat(2,minmax(0,1fr))}.grid.one{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}
-.bar{max-width:none}th,td{padding:2px 4px}}
+.bar{max-width:none}th,td{padding:2px 4px;overflow-wrap:anywhere}}
 `;
 
 export function escapeHtml(s: string): string {

@@ -155,6 +155,8 @@ export async function buildSiteCaseReport(
   const labels = Object.fromEntries(r.systems.map((s) => [s.key, s.label]));
   const labelOf = (k: string): string => labels[k] ?? k;
   const tailWord = r.tail === 'upper' ? 'above' : 'below';
+  // One station: its name is in the title, not in every row.
+  const oneStation = f.stations.id.length === 1;
   const eventWord = r.tail === 'upper' ? 'heaviest' : 'lowest';
   const ranking: ReportTable = {
     caption: `The ${r.events.length} ${eventWord} observed days; threshold t = the station's ${r.tail === 'upper' ? '99th' : '1st'} percentile of the other years; P(${r.variable} ${r.tail === 'upper' ? '>' : '<'} t) on the event day`,
