@@ -4,7 +4,16 @@
  * request against the file (so bad input is a 4xx now, not a failed job later) and enqueue.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EppConfig } from '../../../libs/contracts/config.js';
@@ -27,6 +36,16 @@ async function sha256File(file: string): Promise<string> {
   return h.digest('hex');
 }
 
+function startsWithGrib(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    return readSync(fd, b, 0, 4, 0) === 4 && b.toString('latin1') === 'GRIB';
+  } finally {
+    closeSync(fd);
+  }
+}
+
 @Injectable()
 export class ForecastsService {
   constructor(
@@ -34,10 +53,13 @@ export class ForecastsService {
     private readonly queues: JobQueues,
   ) {}
 
-  /** Move an uploaded temp file to `inbox/uploads/<sha256>.nc`; returns its path relative to the data root. */
+  /**
+   * Move an uploaded temp file to `inbox/uploads/<sha256>.nc` (`.grib` when it starts with `GRIB`; the reader
+   * chooses by content either way); returns its path relative to the data root.
+   */
   async storeUpload(tmpFile: string): Promise<{ rel: string; fresh: boolean }> {
     const digest = await sha256File(tmpFile);
-    const rel = `inbox/uploads/${digest}.nc`;
+    const rel = `inbox/uploads/${digest}.${startsWithGrib(tmpFile) ? 'grib' : 'nc'}`;
     const abs = resolveInRoot(this.config.dataDir, rel);
     mkdirSync(path.dirname(abs), { recursive: true });
     if (existsSync(abs)) {
