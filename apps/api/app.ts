@@ -5,7 +5,7 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { ValidationError } from 'class-validator';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { EppConfig } from '../../libs/contracts/config.js';
@@ -13,6 +13,7 @@ import { InvalidArgumentError } from '../../libs/contracts/errors.js';
 import type { ApiKeyStore } from '../../libs/service/api-keys.js';
 import { AppModule } from './app.module.js';
 import { errorBody } from './error.filter.js';
+import { buildOpenApiDocument } from './openapi/document.js';
 import { JobQueues } from './queue/job-queues.js';
 
 function describeValidation(errors: ValidationError[], prefix = ''): string[] {
@@ -44,17 +45,7 @@ export async function createApp(config: EppConfig, keys: ApiKeyStore): Promise<I
       exceptionFactory: (errors) => new InvalidArgumentError(describeValidation(errors).join('; ')),
     }),
   );
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('epp — ensemble post-processing')
-      .setDescription(
-        'Submit post-processing of ensemble NetCDF forecasts (raw, EMOS, mixed deep model), follow jobs, download calibrated products.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
-  );
+  const doc = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
   app.enableShutdownHooks();
   const queues = app.get(JobQueues);

@@ -1,6 +1,6 @@
 /** /v1/models (list, manifest and scores, training jobs) and /v1/datasets (forecast files under the data root). */
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { jobIdFor, type TrainJobPayload } from '../../libs/contracts/jobs.js';
 import { describeDataset, getModel, listForecastFiles, listModels } from '../../libs/service/catalog.js';
@@ -8,11 +8,14 @@ import { resolveInRoot } from '../../libs/service/data-root.js';
 import { RequireRole } from './auth.guard.js';
 import { accepted } from './forecasts/forecasts.controller.js';
 import { TrainRequestDto } from './forecasts/forecast-request.dto.js';
+import { ApiErrors } from './openapi/decorators.js';
+import { DatasetListDto, JobAcceptedDto, ModelDto, ModelListDto } from './openapi/schemas.js';
 import { JobQueues } from './queue/job-queues.js';
 import { CONFIG } from './tokens.js';
 
 @ApiTags('models')
 @ApiBearerAuth()
+@ApiErrors(401)
 @Controller('v1/models')
 export class ModelsController {
   constructor(
@@ -21,11 +24,18 @@ export class ModelsController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'Models: mixed-model versions (training data, test scores) and EMOS coefficients',
+  })
+  @ApiOkResponse({ type: ModelListDto })
   list() {
     return { models: listModels(this.config.dataDir) };
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One model with its versions and the manifest of the version in use' })
+  @ApiOkResponse({ type: ModelDto })
+  @ApiErrors(404)
   get(@Param('id') id: string) {
     return getModel(this.config.dataDir, id);
   }
@@ -33,6 +43,11 @@ export class ModelsController {
   @Post()
   @HttpCode(202)
   @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Train a mixed model on a testbed archive (a new version; nothing is overwritten)',
+  })
+  @ApiAcceptedResponse({ type: JobAcceptedDto })
+  @ApiErrors(400, 403, 503)
   async train(@Body() body: TrainRequestDto) {
     resolveInRoot(this.config.dataDir, body.data, { mustExist: false });
     const request = { model: body.model, data: body.data, options: body.options ?? {} };
@@ -45,11 +60,14 @@ export class ModelsController {
 
 @ApiTags('datasets')
 @ApiBearerAuth()
+@ApiErrors(401)
 @Controller('v1/datasets')
 export class DatasetsController {
   constructor(@Inject(CONFIG) private readonly config: EppConfig) {}
 
   @Get()
+  @ApiOperation({ summary: 'Forecast files under the data root with their dimensions and variables' })
+  @ApiOkResponse({ type: DatasetListDto })
   async list() {
     const files = listForecastFiles(this.config.dataDir);
     const datasets = [];

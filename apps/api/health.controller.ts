@@ -1,10 +1,11 @@
 /** /health (open): queue backend, Redis, worker heartbeats, tensor backend. /metrics (open): Prometheus. */
 import { Controller, Get, Inject, Injectable, Res, type OnModuleInit } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { Public } from './auth.guard.js';
+import { HealthDto } from './openapi/schemas.js';
 import { JobQueues } from './queue/job-queues.js';
 import { CONFIG } from './tokens.js';
 
@@ -66,6 +67,9 @@ export class HealthController {
 
   @Get('health')
   @Public()
+  @ApiOperation({ summary: 'Liveness: queue, workers, tensor backend, version' })
+  @ApiOkResponse({ type: HealthDto })
+  @ApiResponse({ status: 503, type: HealthDto, description: 'Redis down or no worker alive' })
   async health(@Res() res: Response): Promise<void> {
     const q = await this.queues.health();
     const ok = q.redis !== 'down' && q.workers.length > 0;
@@ -83,6 +87,9 @@ export class HealthController {
 
   @Get('metrics')
   @Public()
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ content: { 'text/plain': { schema: { type: 'string' } } }, description: 'metrics' })
   async prometheus(@Res() res: Response): Promise<void> {
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }

@@ -46,6 +46,10 @@ export interface EppConfig {
   heartbeatMs: number;
   realDataDir: string;
   logLevel: string;
+  /** Embedded mode: run jobs in forked job processes (`process`, default) or on the API's event loop (`inline`). */
+  embeddedJobs: 'process' | 'inline';
+  /** Port of a worker process's own /metrics endpoint; 0 → none. */
+  workerMetricsPort: number;
   /** Testing/diagnostics: extra time each job spends before its heavy step, ms (fault tests kill workers mid-job). */
   jobDelayMs: number;
 }
@@ -116,6 +120,10 @@ export function loadConfig(env: Env = process.env): EppConfig {
       `EPP_LOG_LEVEL=${JSON.stringify(logLevel)} must be fatal|error|warn|info|debug|trace|silent`,
     );
 
+  const embeddedJobs = (env.EPP_EMBEDDED_JOBS?.trim() || 'process') as EppConfig['embeddedJobs'];
+  if (!['process', 'inline'].includes(embeddedJobs))
+    problems.push(`EPP_EMBEDDED_JOBS=${JSON.stringify(embeddedJobs)} must be process or inline`);
+
   const config: EppConfig = {
     port: int('PORT', 3000, 0, 65535),
     host: env.EPP_HOST?.trim() || '0.0.0.0',
@@ -138,6 +146,8 @@ export function loadConfig(env: Env = process.env): EppConfig {
     realDataDir: path.resolve(env.EPP_REAL_DATA?.trim() || '../shared/data/real'),
     logLevel,
     jobDelayMs: int('EPP_JOB_DELAY_MS', 0, 0, 600000),
+    embeddedJobs,
+    workerMetricsPort: int('EPP_WORKER_METRICS_PORT', 9464, 0, 65535),
   };
   if (problems.length)
     throw new InvalidArgumentError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -102,7 +102,7 @@ export interface TrainJobResult {
   metrics?: Record<string, unknown>;
 }
 
-export type JobState = 'queued' | 'active' | 'completed' | 'failed';
+export type JobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
 
 /** The public view of a job, identical for BullMQ and the in-process queue. */
 export interface JobView {

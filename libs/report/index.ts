@@ -8,3 +8,7 @@ export * from './charts/verification.js';
 export * from './model.js';
 export * from './html.js';
 export * from './browser.js';
+export * from './text.js';
+export * from './units.js';
+export { renderColorBar, ROW_WIDTH } from './colorBar.js';
+export * from './style.js';

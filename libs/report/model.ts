@@ -7,6 +7,19 @@ export interface ReportImage {
   /** Short caption under the image; also its alt text. */
   caption: string;
   png: Buffer;
+  /** Device pixels per CSS pixel of the PNG (default PIXEL_RATIO: figures are rendered at 2×). */
+  pixelRatio?: number;
+  /** Smallest text in the image, in CSS px at its layout width (default LABEL_PX); checked by the tests. */
+  labelPx?: number;
+}
+
+/** Maps that share one colour scale: laid out two per row, the scale drawn once under the group. */
+export interface FigureGroup {
+  images: ReportImage[];
+  /** The shared colour bar (a wide, short image), or none when every image carries its own. */
+  colorBar?: ReportImage;
+  /** One line saying what the shared scale is (e.g. "colour scale shared by truth and both means"). */
+  note?: string;
 }
 
 export interface ReportTable {
@@ -19,9 +32,11 @@ export interface ReportSection {
   heading: string;
   /** Paragraphs of plain text (escaped by the renderer). */
   text?: string[];
-  /** Images laid out in a grid of `columns` per row (default 3). */
+  /** Images laid out in a grid of `columns` per row (default 2, at most 2: legible on A4). */
   images?: ReportImage[];
   columns?: number;
+  /** Groups of maps sharing a colour scale, after `images`. */
+  groups?: FigureGroup[];
   tables?: ReportTable[];
 }
 

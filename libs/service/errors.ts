@@ -17,3 +17,10 @@ export class NotReadyError extends EppError {
     super('NOT_READY', message, { permanent: false });
   }
 }
+
+/** An action the job's state does not allow, e.g. cancelling a job running on a Redis worker (409). */
+export class ConflictError extends EppError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}

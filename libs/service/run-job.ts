@@ -113,6 +113,8 @@ async function runReportJob(p: ReportJobPayload, ctx: RunContext): Promise<Repor
       ...(r.leadHours !== undefined ? { leadHours: r.leadHours } : {}),
       ...(r.threshold !== undefined ? { threshold: r.threshold } : {}),
       ...(r.title ? { title: r.title } : {}),
+      // Shown in the report instead of server paths.
+      labels: { data: r.data, model: r.model === 'emos' ? 'emos' : `models/${r.model}` },
     },
     (f, msg) => {
       // Whole-percent steps only: the callback is synchronous, progress writes are fire-and-forget.

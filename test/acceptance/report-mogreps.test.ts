@@ -6,7 +6,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeRealData, realFile } from '../helpers/realData.js';
+import { describeRealData, realFile, REAL_DATA_DIR } from '../helpers/realData.js';
+import { ABSOLUTE_PATH, readReport, withoutImages } from '../helpers/reportChecks.js';
 import { buildCaseStudyReport, type CaseStudyResult } from '../../libs/pipeline/report/index.js';
 import { findChromium, openReportPage } from '../../libs/report/browser.js';
 import { scoreFiles } from '../../libs/scoring/files.js';
@@ -101,7 +102,8 @@ describeRealData('epp report on MOGREPS-UK with EMOS (real data)', () => {
     'renders in headless Chromium: every image loaded, no console error, no external request; PDF written',
     async () => {
       const check = await openReportPage(result.html);
-      expect(check.images).toBe(14); // 4 charts + 10 maps for the one valid time
+      // 4 charts + 10 maps + 5 shared colour bars for the one valid time
+      expect(check.images).toBe(19);
       expect(check.brokenImages).toEqual([]);
       expect(check.consoleErrors).toEqual([]);
       expect(check.externalRequests).toEqual([]);
@@ -110,6 +112,40 @@ describeRealData('epp report on MOGREPS-UK with EMOS (real data)', () => {
       expect(readFileSync(result.pdf!).subarray(0, 4).toString()).toBe('%PDF');
       const html = readFileSync(result.html, 'utf8');
       expect(html).toContain(`<td>${Number(result.scores[0].crps.toPrecision(4))}</td>`);
+    },
+    120_000,
+  );
+
+  browserTest(
+    'legible as a forecaster reads it: labels ≥ 12 px on screen and ≥ 11 pt on paper, °C, words on the difference map, no absolute path',
+    async () => {
+      const r = await readReport(result);
+      expect(r.page.minFigureLabelPx).toBeGreaterThanOrEqual(12);
+      expect(r.page.minTextPx).toBeGreaterThanOrEqual(12);
+      expect(r.page.print.minFigureLabelPt).toBeGreaterThanOrEqual(11);
+      expect(r.page.print.minTextPt).toBeGreaterThanOrEqual(11);
+      expect(r.page.printOverflowPx).toBe(0);
+      expect(r.pdf).toBeDefined();
+      const pdf = r.pdf!;
+      // Title, tables and charts, then five groups of maps: at least four A4 pages, each rendered to PNG.
+      expect(pdf.pages).toBeGreaterThanOrEqual(4);
+      expect(pdf.pngs.length).toBe(pdf.pages);
+      expect(Math.round(pdf.pageWidth)).toBe(596);
+      expect(pdf.fonts.some((f) => /DejaVuSans/.test(f))).toBe(true);
+      expect(r.clippedWords).toEqual([]);
+      expect(r.pdfMinTextPt!).toBeGreaterThanOrEqual(11);
+      expect(r.pdfMinFigureLabelPt!).toBeGreaterThanOrEqual(11);
+      // Temperature in °C (the threshold, tables and maps); the files keep kelvin.
+      expect(r.html).toMatch(/air_temperature &#62; 1\d\.\d+ °C/);
+      expect(r.pdfText).toContain('°C');
+      expect(r.html).not.toMatch(/\d K\)/);
+      expect(JSON.parse(r.json).threshold).toBeGreaterThan(273);
+      expect(r.html).toContain('blue where EMOS has the lower CRPS');
+      for (const text of [withoutImages(r.html), r.pdfText, r.json]) {
+        expect(text).not.toContain(REAL_DATA_DIR);
+        expect(text).not.toContain(out);
+        expect(text).not.toMatch(ABSOLUTE_PATH);
+      }
     },
     120_000,
   );

@@ -11,6 +11,7 @@ import { trainModel } from '../../libs/pipeline/train/index.js';
 import { ArchiveWriter, TestbedGenerator } from '../../libs/testbed/index.js';
 import { buildCaseStudyReport, type CaseStudyResult } from '../../libs/pipeline/report/index.js';
 import { findChromium, openReportPage } from '../../libs/report/browser.js';
+import { ABSOLUTE_PATH, readReport, withoutImages } from '../helpers/reportChecks.js';
 import { readEnsemble, readField } from '../../libs/ensemble/read.js';
 import { subsetMembers } from '../../libs/ensemble/stats.js';
 import { ScoreSet } from '../../libs/scoring/index.js';
@@ -95,10 +96,40 @@ test('raw scores equal ScoreSet on the same event box and valid times', async ()
   'renders in headless Chromium with every image loaded and no console error',
   async () => {
     const check = await openReportPage(result.html);
-    expect(check.images).toBe(4 + 10 * result.validTimes.length);
+    // 4 charts, then per valid time 10 maps and 5 shared colour bars
+    expect(check.images).toBe(4 + 15 * result.validTimes.length);
     expect(check.brokenImages).toEqual([]);
     expect(check.consoleErrors).toEqual([]);
     expect(check.externalRequests).toEqual([]);
+  },
+  120_000,
+);
+
+(findChromium() ? test : test.skip)(
+  'legible: labels ≥ 12 px on screen and ≥ 11 pt in the PDF, °C, region in E/W, words on the difference map, no absolute path',
+  async () => {
+    const r = await readReport(result);
+    expect(r.page.minFigureLabelPx).toBeGreaterThanOrEqual(12);
+    expect(r.page.minTextPx).toBeGreaterThanOrEqual(12);
+    expect(r.page.print.minFigureLabelPt).toBeGreaterThanOrEqual(11);
+    expect(r.page.print.minTextPt).toBeGreaterThanOrEqual(11);
+    expect(r.page.printOverflowPx).toBe(0);
+    expect(r.pdf).toBeDefined();
+    expect(r.pdf!.pages).toBeGreaterThanOrEqual(2 + result.validTimes.length);
+    expect(r.pdf!.pngs.length).toBe(r.pdf!.pages);
+    expect(r.clippedWords).toEqual([]);
+    expect(r.pdfMinTextPt!).toBeGreaterThanOrEqual(11);
+    expect(r.pdfMinFigureLabelPt!).toBeGreaterThanOrEqual(11);
+    expect(r.html).toMatch(/t850 &#62; -?\d+(\.\d+)? °C/);
+    expect(r.html).not.toMatch(/\d K\)/);
+    // The event box in −180..180 with E/W, never 0..360 degrees without a hemisphere.
+    const region = /<td>region<\/td><td>([^<]*)<\/td>/.exec(r.html)?.[1] ?? '';
+    expect(region).toMatch(/^\d+(\.\d+)?°[EW] to \d+(\.\d+)?°[EW], \d+(\.\d+)?°[NS] to \d+(\.\d+)?°[NS]/);
+    expect(r.html).toContain('blue where mixed model');
+    for (const text of [withoutImages(r.html), r.pdfText, r.json]) {
+      expect(text).not.toContain(dir);
+      expect(text).not.toMatch(ABSOLUTE_PATH);
+    }
   },
   120_000,
 );

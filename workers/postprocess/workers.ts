@@ -4,19 +4,14 @@
  * lock duration and stalled-job check.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker, type Job } from 'bullmq';
 import type pino from 'pino';
 import type { EppConfig } from '../../libs/contracts/config.js';
-import { QUEUES, type QueueName } from '../../libs/contracts/jobs.js';
+import { QUEUES } from '../../libs/contracts/jobs.js';
 import { createBatchWorker } from './batch.worker.js';
+import { processorFile } from './processor-file.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-export function processorFile(queue: QueueName): string {
-  return path.join(here, `${queue}.processor.js`);
-}
+export { processorFile };
 
 export function createWorkers(config: EppConfig, log: pino.Logger): Worker[] {
   // A queue gets a worker once its sandboxed processor file is part of the build.

@@ -3,7 +3,15 @@
  * `<dataDir>/batch/runs/`, and POST to start one now (admin; the job's progress is at /v1/jobs/:id).
  */
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { EppConfig } from '../../../libs/contracts/config.js';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { jobIdFor, type BatchJobPayload } from '../../../libs/contracts/jobs.js';
@@ -11,11 +19,14 @@ import { BatchStore } from '../../../libs/pipeline/batch/index.js';
 import { NotFoundError } from '../../../libs/service/errors.js';
 import { RequireRole } from '../auth.guard.js';
 import { accepted } from '../forecasts/forecasts.controller.js';
+import { ApiErrors } from '../openapi/decorators.js';
+import { BatchListDto, BatchRunDto, BatchStartDto, JobAcceptedDto } from '../openapi/schemas.js';
 import { JobQueues } from '../queue/job-queues.js';
 import { CONFIG } from '../tokens.js';
 
 @ApiTags('batches')
 @ApiBearerAuth()
+@ApiErrors(401)
 @Controller('v1/batches')
 export class BatchesController {
   private readonly store: BatchStore;
@@ -28,6 +39,10 @@ export class BatchesController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Recent nightly batch runs, newest first' })
+  @ApiQuery({ name: 'limit', required: false, type: Number, example: 50 })
+  @ApiOkResponse({ type: BatchListDto })
+  @ApiErrors(400)
   list(@Query('limit') limit?: string) {
     const n = limit === undefined ? 50 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000)
@@ -48,6 +63,9 @@ export class BatchesController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One batch run: what ran, what failed and why, scores' })
+  @ApiOkResponse({ type: BatchRunDto })
+  @ApiErrors(404)
   get(@Param('id') id: string) {
     const run = this.store.getRun(id);
     if (!run)
@@ -61,6 +79,10 @@ export class BatchesController {
   @Post()
   @HttpCode(202)
   @RequireRole('admin')
+  @ApiOperation({ summary: 'Start a batch now' })
+  @ApiBody({ type: BatchStartDto, required: false })
+  @ApiAcceptedResponse({ type: JobAcceptedDto })
+  @ApiErrors(400, 403, 503)
   async start(@Body() body: { date?: string } = {}) {
     const date = body?.date ?? new Date().toISOString().slice(0, 10);
     if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date))

@@ -12,12 +12,33 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiConsumes, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiExtension,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { parseBbox, type JobView } from '../../../libs/contracts/jobs.js';
 import { areaStats, pointQuery } from '../../../libs/pipeline/forecast/index.js';
 import { RequireRole } from '../auth.guard.js';
+import { ApiErrors, MULTIPART_SCHEMA } from '../openapi/decorators.js';
+import {
+  AreaResultDto,
+  ForecastResultDto,
+  ForecastUploadDto,
+  JobAcceptedDto,
+  PointResultDto,
+} from '../openapi/schemas.js';
 import { ForecastRequestDto } from './forecast-request.dto.js';
 import { ForecastsService } from './forecasts.service.js';
 import { ResultsService } from './results.service.js';
@@ -47,6 +68,8 @@ function coord(name: string, v: string | undefined): number {
 
 @ApiTags('forecasts')
 @ApiBearerAuth()
+@ApiErrors(401)
+@ApiExtraModels(ForecastRequestDto, ForecastUploadDto)
 @Controller('v1/forecasts')
 export class ForecastsController {
   constructor(
@@ -57,7 +80,31 @@ export class ForecastsController {
   @Post()
   @HttpCode(202)
   @RequireRole('submit')
+  @ApiOperation({
+    summary: 'Submit a post-processing job',
+    description:
+      'JSON with `source.path` (a file under the data root), or multipart with the NetCDF file in `file` and the other fields as strings. The same request on the same file returns the same job id.',
+  })
   @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiBody({
+    required: true,
+    type: ForecastRequestDto,
+    examples: {
+      raw: {
+        summary: 'raw ensemble statistics of a file under the data root',
+        value: {
+          source: { path: 'inbox/era5.nc' },
+          variable: 't',
+          level: 850,
+          method: 'raw',
+          thresholds: [273.15],
+        },
+      },
+    },
+  })
+  @ApiExtension(MULTIPART_SCHEMA, getSchemaPath(ForecastUploadDto))
+  @ApiAcceptedResponse({ type: JobAcceptedDto, description: 'queued (or the existing identical job)' })
+  @ApiErrors(400, 403, 404, 413, 422, 501, 503)
   @UseInterceptors(FileInterceptor('file'))
   async submit(@Body() body: ForecastRequestDto, @UploadedFile() file?: Express.Multer.File) {
     const { view, created } = await this.forecasts.submit({ ...body }, file?.path);
@@ -65,7 +112,13 @@ export class ForecastsController {
   }
 
   @Get(':id/result.nc')
-  @ApiOkResponse({ description: 'CF NetCDF with the products' })
+  @ApiOperation({ summary: 'Download the products as CF NetCDF' })
+  @ApiProduces('application/x-netcdf')
+  @ApiOkResponse({
+    description: 'CF NetCDF with the products',
+    content: { 'application/x-netcdf': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiErrors(404)
   download(@Param('id') id: string, @Res() res: Response): void {
     res.type('application/x-netcdf');
     res.setHeader('Content-Disposition', `attachment; filename="${id}.nc"`);
@@ -73,14 +126,20 @@ export class ForecastsController {
   }
 
   @Get(':id/result.json')
+  @ApiOperation({ summary: 'The result summary and product list' })
+  @ApiOkResponse({ type: ForecastResultDto })
+  @ApiErrors(404)
   summary(@Param('id') id: string, @Res() res: Response): void {
     res.type('application/json');
     res.sendFile(this.results.file(id, 'result.json'));
   }
 
   @Get(':id/point')
-  @ApiQuery({ name: 'lat', type: Number })
-  @ApiQuery({ name: 'lon', type: Number })
+  @ApiOperation({ summary: 'Every product at the grid point nearest to (lat, lon)' })
+  @ApiQuery({ name: 'lat', type: Number, example: 51.5 })
+  @ApiQuery({ name: 'lon', type: Number, example: 0 })
+  @ApiOkResponse({ type: PointResultDto })
+  @ApiErrors(400, 404)
   async point(@Param('id') id: string, @Query('lat') lat?: string, @Query('lon') lon?: string) {
     const la = coord('lat', lat);
     const lo = coord('lon', lon);
@@ -88,7 +147,10 @@ export class ForecastsController {
   }
 
   @Get(':id/area')
-  @ApiQuery({ name: 'bbox', description: 'west,south,east,north (degrees)' })
+  @ApiOperation({ summary: 'Min, max and area-weighted mean of every product inside a bbox' })
+  @ApiQuery({ name: 'bbox', description: 'west,south,east,north (degrees)', example: '-10,40,10,60' })
+  @ApiOkResponse({ type: AreaResultDto })
+  @ApiErrors(400, 404)
   async area(@Param('id') id: string, @Query('bbox') bbox?: string) {
     const box = parseBbox(bbox ?? '', 'bbox');
     return areaStats(await this.results.load(id), box);

@@ -13,7 +13,26 @@ import {
   type QueueName,
 } from '../../../libs/contracts/jobs.js';
 import { CONFIG } from '../tokens.js';
-import { JobQueues, type QueueCounts, type QueueHealth, type WorkerInfo } from './job-queues.js';
+import { ConflictError } from '../../../libs/service/errors.js';
+import { discardJobOutputs } from '../../../libs/service/job-outputs.js';
+import {
+  JobQueues,
+  type JobFilter,
+  type JobPage,
+  type QueueCounts,
+  type QueueHealth,
+  type WorkerInfo,
+} from './job-queues.js';
+
+const BULL_STATES: Record<
+  Exclude<JobState, 'cancelled'>,
+  ('waiting' | 'prioritized' | 'delayed' | 'active' | 'completed' | 'failed')[]
+> = {
+  queued: ['waiting', 'prioritized', 'delayed'],
+  active: ['active'],
+  completed: ['completed'],
+  failed: ['failed'],
+};
 
 @Injectable()
 export class BullJobQueues extends JobQueues {
@@ -93,6 +112,42 @@ export class BullJobQueues extends JobQueues {
     };
   }
 
+  async list(filter: JobFilter): Promise<JobPage> {
+    // Cancelled jobs are removed from Redis at once, so none are listed here.
+    if (filter.state === 'cancelled') return { jobs: [], total: 0 };
+    const states = filter.state ? [filter.state] : (Object.keys(BULL_STATES) as (keyof typeof BULL_STATES)[]);
+    const queues = filter.queue ? [filter.queue] : (Object.keys(this.queues) as QueueName[]);
+    const views: JobView[] = [];
+    let total = 0;
+    const want = filter.offset + filter.limit;
+    for (const queue of queues)
+      for (const state of states) {
+        const q = this.queues[queue];
+        const types = BULL_STATES[state];
+        const counts = await q.getJobCounts(...types);
+        total += types.reduce((a, t) => a + (counts[t] ?? 0), 0);
+        for (const job of await q.getJobs(types, 0, want - 1))
+          if (job) views.push(this.view(queue, job, state));
+      }
+    views.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+    return { jobs: views.slice(filter.offset, want), total };
+  }
+
+  async remove(id: string): Promise<'cancelled' | 'deleted'> {
+    const queue = queueOfJobId(id)!;
+    const job = await this.queues[queue].getJob(id);
+    if (!job) throw new ConflictError(`job ${id} is gone`);
+    const state = await job.getState();
+    if (state === 'active')
+      throw new ConflictError(
+        `job ${id} is running on a worker; with Redis only queued or finished jobs can be removed`,
+      );
+    await job.remove();
+    const finished = state === 'completed' || state === 'failed';
+    discardJobOutputs(this.config.dataDir, id, job.data, finished ? job.returnvalue : null);
+    return finished ? 'deleted' : 'cancelled';
+  }
+
   async counts(): Promise<QueueCounts> {
     const one = async (q: Queue) => {
       const c = await q.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
@@ -102,6 +157,7 @@ export class BullJobQueues extends JobQueues {
         active: c.active ?? 0,
         completed: c.completed ?? 0,
         failed: c.failed ?? 0,
+        cancelled: 0,
       };
     };
     return {

@@ -1,5 +1,10 @@
-/** The embedded mode: the same job contracts and the same runner (`runJob`), in this process. */
+/**
+ * The embedded mode: the same job contracts and the same runner (`runJob`, through the BullMQ sandboxed
+ * processor files in forked job processes unless EPP_EMBEDDED_JOBS=inline), in this process. Job
+ * records are kept under `<dataDir>/jobs/` and survive restarts.
+ */
 import os from 'node:os';
+import path from 'node:path';
 import type { EppConfig } from '../../../libs/contracts/config.js';
 import {
   jobIdFor,
@@ -10,19 +15,40 @@ import {
   queueOfJobId,
 } from '../../../libs/contracts/jobs.js';
 import { inProcessBatchRunner } from '../../../libs/service/batch-in-process.js';
-import { InProcessQueue } from '../../../libs/service/in-process-queue.js';
+import { InProcessQueue, type JobRunner } from '../../../libs/service/in-process-queue.js';
+import { discardJobOutputs } from '../../../libs/service/job-outputs.js';
+import { FileJobStore } from '../../../libs/service/job-store.js';
 import { runJob } from '../../../libs/service/run-job.js';
+import { ChildJobRunner } from './child-runner.js';
 import { EmbeddedCron } from './embedded-cron.js';
-import { JobQueues, type QueueCounts, type QueueHealth } from './job-queues.js';
+import { JobQueues, type JobFilter, type JobPage, type QueueCounts, type QueueHealth } from './job-queues.js';
 
 export class EmbeddedJobQueues extends JobQueues {
   readonly mode = 'embedded' as const;
   private readonly queues: Record<QueueName, InProcessQueue>;
+  private readonly runners: ChildJobRunner[] = [];
   /** The nightly batch at EPP_BATCH_CRON (UTC), as BullMQ's job scheduler does it in the Redis mode. */
   readonly batchCron: EmbeddedCron;
 
   constructor(private readonly config: EppConfig) {
     super();
+    const store = new FileJobStore(path.join(config.dataDir, 'jobs'));
+    const discard = (id: string, data: unknown, result: unknown) =>
+      discardJobOutputs(config.dataDir, id, data, result);
+    const runner = (): JobRunner => {
+      if (config.embeddedJobs === 'inline')
+        return (queue, data, ctx) =>
+          runJob(queue, data, {
+            dataDir: config.dataDir,
+            delayMs: config.jobDelayMs,
+            tfBackend: config.tfBackend,
+            tfThreads: config.tfThreads,
+            ...ctx,
+          });
+      const children = new ChildJobRunner(config, config.workerConcurrency);
+      this.runners.push(children);
+      return (queue, data, ctx) => children.run(queue, ctx.id, data, ctx);
+    };
     const make = (name: QueueName) =>
       new InProcessQueue({
         name,
@@ -30,14 +56,9 @@ export class EmbeddedJobQueues extends JobQueues {
         attempts: config.jobAttempts,
         backoffMs: config.retryDelayMs,
         retentionMs: config.jobRetentionS * 1000,
-        run: (queue, data, ctx) =>
-          runJob(queue, data, {
-            dataDir: config.dataDir,
-            delayMs: config.jobDelayMs,
-            tfBackend: config.tfBackend,
-            tfThreads: config.tfThreads,
-            ...ctx,
-          }),
+        run: runner(),
+        store,
+        discard,
       });
     const forecast = make(QUEUES.forecast);
     // Nightly batches run one at a time; their post-processing jobs go through the forecast queue above.
@@ -48,6 +69,7 @@ export class EmbeddedJobQueues extends JobQueues {
       backoffMs: config.retryDelayMs,
       retentionMs: config.jobRetentionS * 1000,
       run: inProcessBatchRunner(config.dataDir, forecast),
+      store,
     });
     this.queues = { forecast, train: make(QUEUES.train), batch, report: make(QUEUES.report) };
     this.batchCron = new EmbeddedCron({
@@ -68,6 +90,25 @@ export class EmbeddedJobQueues extends JobQueues {
   get(id: string): Promise<JobView | null> {
     const q = queueOfJobId(id);
     return Promise.resolve(q ? this.queues[q].get(id) : null);
+  }
+
+  list(filter: JobFilter): Promise<JobPage> {
+    const names = filter.queue ? [filter.queue] : (Object.keys(this.queues) as QueueName[]);
+    const all = names
+      .flatMap((n) => this.queues[n].list())
+      .filter((v) => !filter.state || v.state === filter.state)
+      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+    return Promise.resolve({
+      jobs: all.slice(filter.offset, filter.offset + filter.limit),
+      total: all.length,
+    });
+  }
+
+  async remove(id: string): Promise<'cancelled' | 'deleted'> {
+    const q = queueOfJobId(id);
+    const outcome = q ? await this.queues[q].remove(id) : null;
+    if (!outcome) throw new Error(`no job ${id}`);
+    return outcome;
   }
 
   counts(): Promise<QueueCounts> {
@@ -106,6 +147,7 @@ export class EmbeddedJobQueues extends JobQueues {
       };
       q.on('completed', emit);
       q.on('failed', emit);
+      q.on('cancelled', emit);
     }
   }
 
@@ -117,5 +159,6 @@ export class EmbeddedJobQueues extends JobQueues {
   async close(): Promise<void> {
     this.batchCron.stop();
     await Promise.all(Object.values(this.queues).map((q) => q.close()));
+    for (const r of this.runners) r.close();
   }
 }

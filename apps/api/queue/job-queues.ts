@@ -22,11 +22,31 @@ export interface QueueHealth {
 
 export type QueueCounts = Record<QueueName, Record<JobState | 'delayed', number>>;
 
+export interface JobFilter {
+  state?: JobState;
+  queue?: QueueName;
+  offset: number;
+  limit: number;
+}
+
+export interface JobPage {
+  jobs: JobView[];
+  /** Jobs matching the filter (before paging). */
+  total: number;
+}
+
 export abstract class JobQueues {
   abstract readonly mode: 'redis' | 'embedded';
   /** Enqueue under a deterministic id; an existing id returns the existing job (`created: false`). */
   abstract submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }>;
   abstract get(id: string): Promise<JobView | null>;
+  /** Jobs matching the filter, newest first. */
+  abstract list(filter: JobFilter): Promise<JobPage>;
+  /**
+   * Cancel a queued or running job (it stops, its partial outputs are removed, its record stays as
+   * `cancelled`) or delete a finished one with its outputs.
+   */
+  abstract remove(id: string): Promise<'cancelled' | 'deleted'>;
   abstract counts(): Promise<QueueCounts>;
   abstract health(): Promise<QueueHealth>;
   /** Called once per finished job (for metrics). */

@@ -7,7 +7,16 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { EppConfig } from '../../../libs/contracts/config.js';
 import {
@@ -21,6 +30,8 @@ import { NotFoundError } from '../../../libs/service/errors.js';
 import { reportOutputDir, resolveReportInputs } from '../../../libs/service/run-job.js';
 import { RequireRole } from '../auth.guard.js';
 import { accepted } from '../forecasts/forecasts.controller.js';
+import { ApiErrors } from '../openapi/decorators.js';
+import { JobAcceptedDto, ReportRequestDto, ReportViewDto } from '../openapi/schemas.js';
 import { JobQueues } from '../queue/job-queues.js';
 import { CONFIG } from '../tokens.js';
 
@@ -42,6 +53,7 @@ function inputsStamp(dataAbs: string): string {
 
 @ApiTags('reports')
 @ApiBearerAuth()
+@ApiErrors(401)
 @Controller('v1/reports')
 export class ReportsController {
   constructor(
@@ -52,6 +64,10 @@ export class ReportsController {
   @Post()
   @HttpCode(202)
   @RequireRole('submit')
+  @ApiOperation({ summary: 'Queue a case-study report (HTML, PDF, scores)' })
+  @ApiBody({ type: ReportRequestDto })
+  @ApiAcceptedResponse({ type: JobAcceptedDto })
+  @ApiErrors(400, 403, 404, 422, 503)
   async submit(@Body() body: Record<string, unknown>) {
     const request = normaliseReportRequest(body);
     const { data } = resolveReportInputs(this.config.dataDir, request);
@@ -62,6 +78,9 @@ export class ReportsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A report job with links to its files once completed' })
+  @ApiOkResponse({ type: ReportViewDto })
+  @ApiErrors(404)
   async get(@Param('id') id: string) {
     const job = queueOfJobId(id) === 'report' ? await this.queues.get(id) : null;
     if (!job) throw new NotFoundError(`no report job ${id}`);
@@ -75,6 +94,18 @@ export class ReportsController {
   }
 
   @Get(':id/:name')
+  @ApiOperation({ summary: 'Download report.html, report.pdf or scores.json' })
+  @ApiParam({ name: 'name', enum: ['report.html', 'report.pdf', 'scores.json'] })
+  @ApiProduces('text/html', 'application/pdf', 'application/json')
+  @ApiOkResponse({
+    description: 'the file',
+    content: {
+      'text/html': { schema: { type: 'string' } },
+      'application/pdf': { schema: { type: 'string', format: 'binary' } },
+      'application/json': { schema: { type: 'object', additionalProperties: true } },
+    },
+  })
+  @ApiErrors(404)
   download(@Param('id') id: string, @Param('name') name: string, @Res() res: Response): void {
     if (!(name in DOWNLOADS)) throw new NotFoundError(`reports have no ${name}`);
     const abs = this.fileOf(id, name as Download);

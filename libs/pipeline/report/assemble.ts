@@ -9,6 +9,7 @@ import type { EnsembleField, Field2D } from '../../ensemble/types.js';
 import type { BBox } from '../../report/geo.js';
 import { MapPanel } from '../../report/mapPanel.js';
 import type { CaseStudyReport, ReportImage, ReportTable } from '../../report/model.js';
+import { displayUnits, formatWithUnits, toDisplay, toDisplayDelta } from '../../report/units.js';
 import {
   crpsTimeSeriesChart,
   rankHistogramChart,
@@ -78,18 +79,22 @@ export function assembleCaseStudy(inp: CaseStudyInputs, progress: Progress = () 
   progress(0.05, 'scoring');
   const scored: SeriesScores[] = series.map((s) => scoreSeries(s, truths, inp.threshold));
   const ref = scored[0].summary;
-  const thresholdText = `${inp.variableLabel} > ${Number(inp.threshold.toPrecision(5))} ${inp.units}`;
+  // What the reader sees is in display units (°C, mm, dam); scores.json keeps the data's units.
+  const du = displayUnits(inp.units, inp.variableLabel);
+  const su = du.deltaUnits || inp.units;
+  const dd = (x: number): number => toDisplayDelta(du, x);
+  const thresholdText = `${inp.variableLabel} > ${formatWithUnits(toDisplay(du, inp.threshold), du.units)}`;
 
   const scoreTable: ReportTable = {
-    caption: `Scores over all ${inp.days.length} valid time(s) and every grid point of the region (skill = 1 − CRPS / CRPS ${rawLabel}); Brier for P(${thresholdText})`,
+    caption: `Scores over all ${inp.days.length} valid time(s) and every grid point of the region (CRPS, RMSE, bias and spread in ${su}; skill = 1 − CRPS / CRPS ${rawLabel}); Brier for P(${thresholdText})`,
     columns: ['forecast', 'CRPS', 'CRPS skill', 'RMSE', 'bias', 'spread', 'SSR', 'Brier', 'n', 'missing'],
     rows: scored.map(({ summary: s }) => [
       s.label,
-      s.crps,
+      dd(s.crps),
       pct(1 - s.crps / ref.crps),
-      s.rmse,
-      s.bias,
-      s.spread,
+      dd(s.rmse),
+      dd(s.bias),
+      dd(s.spread),
       s.ssr,
       s.brier ?? NaN,
       s.n,
@@ -97,12 +102,12 @@ export function assembleCaseStudy(inp: CaseStudyInputs, progress: Progress = () 
     ]),
   };
   const dayTable: ReportTable = {
-    caption: `Area-mean CRPS (${inp.units}) per valid time, and relative improvement of ${primary.label} over ${rawLabel}`,
+    caption: `Area-mean CRPS (${su}) per valid time, and relative improvement of ${primary.label} over ${rawLabel}`,
     columns: ['valid time', ...scored.map((s) => s.summary.label), `${primary.label} vs ${rawLabel}`],
     rows: inp.days.map((d, i) => {
       const row = scored.map((s) => s.summary.crpsByTime[i].crps);
       const p = scored.find((s) => s.summary.key === primary.key)!.summary.crpsByTime[i].crps;
-      return [iso(d.truth.validTime), ...row, pct(1 - p / row[0])];
+      return [iso(d.truth.validTime), ...row.map(dd), pct(1 - p / row[0])];
     }),
   };
 
@@ -114,9 +119,9 @@ export function assembleCaseStudy(inp: CaseStudyInputs, progress: Progress = () 
         scored.map((s) => ({
           label: s.summary.label,
           times: s.summary.crpsByTime.map((c) => c.time),
-          crps: s.summary.crpsByTime.map((c) => c.crps),
+          crps: s.summary.crpsByTime.map((c) => dd(c.crps)),
         })),
-        inp.units,
+        su,
       ),
     },
     {
@@ -150,8 +155,11 @@ export function assembleCaseStudy(inp: CaseStudyInputs, progress: Progress = () 
     {
       caption: 'Spread–skill: RMSE of the mean against RMS predicted spread, 10 equally populated bins',
       png: spreadSkillChart(
-        series.map((s) => ({ label: s.label, ...spreadSkill(s.forecasts, truths) })),
-        inp.units,
+        series.map((s) => {
+          const ss = spreadSkill(s.forecasts, truths);
+          return { label: s.label, ...ss, spread: ss.spread.map(dd), rmse: ss.rmse.map(dd) };
+        }),
+        su,
       ),
     },
   ];
@@ -162,7 +170,7 @@ export function assembleCaseStudy(inp: CaseStudyInputs, progress: Progress = () 
     raw: rawLabel,
     post: primary.label,
     variable: inp.variableLabel,
-    units: inp.units,
+    display: du,
     thresholdText,
   };
   const panel = new MapPanel({ bbox: inp.bbox });
@@ -172,8 +180,7 @@ export function assembleCaseStudy(inp: CaseStudyInputs, progress: Progress = () 
     const lead = raw.leadHours === undefined ? '' : ` (T+${raw.leadHours} h)`;
     return {
       heading: `Maps valid ${iso(f.truth.validTime)}${lead}`,
-      images: renderDayMaps(f, ranges, labels, panel),
-      columns: 5,
+      groups: renderDayMaps(f, ranges, labels, panel),
     };
   });
   progress(0.97, 'assembling');

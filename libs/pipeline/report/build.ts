@@ -11,13 +11,14 @@ import type { EnsembleField, Field2D } from '../../ensemble/types.js';
 import { ApplyEmos, EstimateEmos } from '../../emos/index.js';
 import { browserUnavailableReason, openReportPage } from '../../report/browser.js';
 import { renderHtml } from '../../report/html.js';
+import { latLabel, lonLabel } from '../../report/mapPanel.js';
 import type { CaseStudyReport, ForecastScores } from '../../report/model.js';
 import { percentile } from '../../report/scale.js';
 import { isGaussian, type GaussianForecast } from '../../scoring/index.js';
 import { readForecasts } from '../../scoring/files.js';
 import { postprocessWithModel } from '../forecast/index.js';
 import { assembleCaseStudy, type CaseDay } from './assemble.js';
-import { resolveCaseStudy, type CaseStudyRequest } from './options.js';
+import { displayPath, resolveCaseStudy, type CaseStudyRequest } from './options.js';
 import { readForecastFile, readTruthFile, splitVariable } from './read.js';
 import { boxWindow, cropEnsemble, cropField, cropGaussian, cropGrid, fullWindow } from './region.js';
 
@@ -246,8 +247,10 @@ export async function buildCaseStudyReport(
   const variableLabel = request.variable;
   const units = first.units;
   const region = opts.bbox
-    ? `W ${opts.bbox.west}°, S ${opts.bbox.south}°, E ${opts.bbox.east}°, N ${opts.bbox.north}° (${w.rows.length} × ${w.cols.length} grid points)`
+    ? `${lonLabel(opts.bbox.west)} to ${lonLabel(opts.bbox.east)}, ${latLabel(opts.bbox.south)} to ${latLabel(opts.bbox.north)} (${w.rows.length} × ${w.cols.length} grid points)`
     : `whole grid (${first.ny} × ${first.nx} points)`;
+  const dataLabel = request.labels?.data ?? (request.data ? displayPath(request.data) : undefined);
+  const modelLabel = request.labels?.model ?? displayPath(request.model);
   const report: CaseStudyReport = assembleCaseStudy(
     {
       title:
@@ -269,14 +272,14 @@ export async function buildCaseStudyReport(
         'post-processing':
           request.model === 'emos'
             ? emosText
-            : `mixed model ${request.model} (subset of its configured members); EMOS: ${emosText}`,
+            : `mixed model ${modelLabel} (subset of its configured members); EMOS: ${emosText}`,
         members: `raw ${m} (${first.members.join(', ')}); subset ${k} (${subsetIds.join(', ')})`,
         ...(opts.eventName
           ? { event: `${opts.eventName}${opts.eventDescription ? ` — ${opts.eventDescription}` : ''}` }
           : {}),
         region,
         'valid times': days.map((d) => iso(d.truth.validTime)).join(', '),
-        forecasts: `${opts.forecastFiles.length} file(s)${request.data ? ` under ${request.data}` : ''}: ${opts.forecastFiles
+        forecasts: `${opts.forecastFiles.length} file(s)${dataLabel ? ` under ${dataLabel}` : ''}: ${opts.forecastFiles
           .map((f) => path.basename(f))
           .join(', ')
           .slice(0, 400)}`,

@@ -34,6 +34,17 @@ export interface CaseStudyRequest {
   /** Print the HTML to PDF with headless Chromium when available (default true). */
   pdf?: boolean;
   title?: string;
+  /**
+   * Names shown for the data folder and the model in the report (e.g. data-root-relative names from the
+   * service). Default: the paths as given when relative, their last component when absolute — a report never
+   * shows an absolute server path.
+   */
+  labels?: { data?: string; model?: string };
+}
+
+/** A path as a report may show it: relative paths as given, absolute ones by their last component only. */
+export function displayPath(p: string): string {
+  return path.isAbsolute(p) ? path.basename(p) : p;
 }
 
 export interface ResolvedCaseStudy {

@@ -157,6 +157,10 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const trainingData = {
     dir: path.resolve(o.dataDir),
     fingerprint: index.fingerprint,
+    // Provenance (libs/model/provenance.ts): testbed archives are synthetic; say so in every product.
+    kind: index.manifest.generator === 'epp-testbed' ? 'synthetic testbed' : 'archive',
+    preset: (index.manifest.preset as string | undefined) ?? null,
+    generatorVersion: (index.manifest.version as string | undefined) ?? null,
     splits: index.manifest.splits ?? null,
     trainSamples: train.length,
     valSamples: val.length,

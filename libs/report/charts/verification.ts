@@ -120,7 +120,7 @@ export function spreadSkillChart(curves: SpreadSkillCurve[], units: string): Buf
   return renderChart({
     title: 'Spread–skill (binned by predicted spread)',
     xLabel: `predicted spread (${units})`,
-    yLabel: `RMSE of the mean (${units})`,
+    yLabel: `RMSE of mean (${units})`,
     series: curves.map((c, i) => {
       const keep = c.count.map((n) => n > 0);
       return {

@@ -52,7 +52,7 @@ describe('assembleCaseStudy', () => {
     expect(byKey.emos.crps).toBeLessThan(byKey.raw10.crps);
   });
 
-  test('has the tables, four charts and ten maps per day, and progress reaches the end', () => {
+  test('has the tables, four charts and ten maps per day in five colour-scale groups, and progress reaches the end', () => {
     expect(report.sections.map((s) => s.heading)).toEqual([
       'Scores',
       'Verification over the event',
@@ -60,14 +60,17 @@ describe('assembleCaseStudy', () => {
       'Maps valid 2017-06-05 15:00 UTC (T+48 h)',
     ]);
     expect(report.sections[1].images).toHaveLength(4);
-    expect(report.sections[2].images).toHaveLength(10);
+    const groups = report.sections[2].groups!;
+    expect(groups.map((g) => g.images.length)).toEqual([3, 2, 2, 1, 2]);
+    expect(groups.every((g) => g.colorBar && g.note)).toBe(true);
     expect(report.sections[0].tables![0].rows[0].slice(0, 3)).toEqual([
       'raw 10 members',
       report.scores[0].crps,
       '0.0 %',
     ]);
     expect(steps.at(-1)).toMatch(/assembling/);
-    expect(renderHtml(report).match(/<img /g)).toHaveLength(24);
+    // 4 charts + (10 maps + 5 colour bars) per day
+    expect(renderHtml(report).match(/<img /g)).toHaveLength(34);
   });
 
   test('refuses an empty window or an unknown primary forecast', () => {

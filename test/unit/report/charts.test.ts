@@ -1,10 +1,11 @@
+import { PIXEL_RATIO } from '../../../libs/report/style.js';
 import { renderChart } from '../../../libs/report/charts/chart.js';
 import { rankHistogramChart, reliabilityChart } from '../../../libs/report/charts/verification.js';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { decodePng } from './pngPixels.js';
 
 describe('charts', () => {
-  test('a line chart is a PNG of the requested size with the series colour drawn', async () => {
+  test('a line chart is a PNG of the requested layout size at PIXEL_RATIO with the series colour drawn', async () => {
     const png = renderChart({
       title: 'CRPS',
       xLabel: 'x',
@@ -14,11 +15,11 @@ describe('charts', () => {
       height: 200,
     });
     const img = await decodePng(png);
-    expect([img.width, img.height]).toEqual([300, 200]);
+    expect([img.width, img.height]).toEqual([300 * PIXEL_RATIO, 200 * PIXEL_RATIO]);
     let red = 0;
-    for (let y = 0; y < 200; y++)
-      for (let x = 0; x < 300; x++) if (img.at(x, y)[0] > 230 && img.at(x, y)[1] < 40) red++;
-    expect(red).toBeGreaterThan(50);
+    for (let y = 0; y < img.height; y++)
+      for (let x = 0; x < img.width; x++) if (img.at(x, y)[0] > 230 && img.at(x, y)[1] < 40) red++;
+    expect(red).toBeGreaterThan(50 * PIXEL_RATIO);
   });
   test('bad series are typed errors', () => {
     expect(() => renderChart({ title: 't', xLabel: '', yLabel: '', series: [] })).toThrow(

@@ -3,6 +3,7 @@ import { parseBBox } from '../../../libs/report/geo.js';
 import { VIRIDIS } from '../../../libs/report/colormaps.js';
 import { MismatchError, InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { decodePng } from './pngPixels.js';
+import { PIXEL_RATIO } from '../../../libs/report/style.js';
 
 /** A regular 0.5° grid over the British Isles, latitudes north to south like ERA5. */
 function ukGrid(): { ny: number; nx: number; latitude: Float64Array; longitude: Float64Array } {
@@ -23,20 +24,23 @@ describe('MapPanel', () => {
     const grid = ukGrid();
     const values = Float32Array.from(grid.latitude);
     values[12 * grid.nx + 16] = NaN;
-    const png = new MapPanel({ width: 400 }).render({
+    const panel = new MapPanel({ width: 400 });
+    const layer = {
       title: 'latitude',
       units: 'degrees_north',
       grid,
       values,
       cmap: VIRIDIS,
-      range: [49, 61],
-    });
-    const img = await decodePng(png);
-    expect(img.width).toBe(400);
-    // Frame: left margin 46, top 28; sample a pixel column away from coastlines (the open Atlantic at 11.5°W).
-    const x = 46 + 6;
-    const top = img.at(x, 28 + 4);
-    const bottom = img.at(x, img.height - 70 - 4);
+      range: [49, 61] as [number, number],
+    };
+    const img = await decodePng(panel.render(layer));
+    const f = panel.frame(layer);
+    const R = PIXEL_RATIO;
+    expect([img.width, img.height]).toEqual([400 * R, f.height * R]);
+    // Sample a pixel column away from coastlines (the open Atlantic at 11.5°W), just inside the frame.
+    const x = (f.x0 + 3) * R;
+    const top = img.at(x, (f.y0 + 2) * R);
+    const bottom = img.at(x, (f.y0 + f.fh - 2) * R);
     expect(top[0]).toBeGreaterThan(200); // viridis high end (#fde725) is red+green
     expect(bottom[2]).toBeGreaterThan(bottom[1]); // low end is purple: blue > green
   });
