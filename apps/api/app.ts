@@ -13,6 +13,7 @@ import { InvalidArgumentError } from '../../libs/contracts/errors.js';
 import type { ApiKeyStore } from '../../libs/service/api-keys.js';
 import { AppModule } from './app.module.js';
 import { errorBody } from './error.filter.js';
+import { MetricsService } from './metrics.service.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { JobQueues } from './queue/job-queues.js';
 
@@ -31,6 +32,7 @@ export async function createApp(config: EppConfig, keys: ApiKeyStore): Promise<I
     bodyParser: false,
     logger: config.logLevel === 'silent' ? false : ['error', 'warn'],
   });
+  app.use(app.get(MetricsService).middleware());
   app.use(express.json({ limit: config.bodyLimitBytes }));
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();

@@ -74,6 +74,7 @@ export class BullJobQueues extends JobQueues {
       removeOnComplete: { age: this.config.jobRetentionS },
       removeOnFail: { age: this.config.jobRetentionS },
     });
+    this.emitSubmitted(queue);
     return { view: this.view(queue, job, await job.getState()), created: true };
   }
 
