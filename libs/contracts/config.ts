@@ -27,7 +27,7 @@ export interface EppConfig {
   /** Keys from EPP_API_KEYS; undefined → a generated admin key under `<dataDir>/keys/`. */
   apiKeys?: ApiKeySpec[];
   tfBackend: TfBackendName;
-  /** wasm threads; undefined → the backend library's measured default. */
+  /** Tensor worker threads (libs/model/parallel) for training and inference; undefined → the cores available. */
   tfThreads?: number;
   batchCron: string;
   workerConcurrency: number;

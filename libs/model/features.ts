@@ -93,3 +93,35 @@ export function featurize(input: ForecastInput, cfg: ModelConfig): RawSample {
     truth: input.truth,
   };
 }
+
+/** Where the model's analysis channels came from (recorded in every product's metadata). */
+export type AnalysisSource = 'analysis' | 'fallback-subset-mean-step0';
+
+export const ANALYSIS_SOURCE_TEXT: Record<AnalysisSource, string> = {
+  analysis: 'analysis at the initialisation time (given with the request)',
+  'fallback-subset-mean-step0':
+    'no analysis given: the subset mean at the first lead (step 0) stands in for it (fallback)',
+};
+
+/**
+ * THE model input, for training, `epp evaluate`, `epp postprocess` and the service alike: featurize with
+ * the given analysis when there is one, else with the fallback (the subset mean at the first lead, step 0),
+ * and say which was used.
+ */
+export function buildModelInput(
+  input: Omit<ForecastInput, 'analysis'> & { analysis?: Float32Array[] | null },
+  cfg: ModelConfig,
+): { raw: RawSample; analysisSource: AnalysisSource } {
+  const n = input.ny * input.nx;
+  if (input.analysis) {
+    const K = predictorKeys(cfg).length;
+    if (input.analysis.length !== K || input.analysis.some((a) => a.length !== n))
+      throw new MismatchError(
+        `model analysis needs ${K} fields (${predictorKeys(cfg).join(', ')}) on ${input.ny}×${input.nx}`,
+      );
+    return { raw: featurize({ ...input, analysis: input.analysis }, cfg), analysisSource: 'analysis' };
+  }
+  if (!input.ens.length) throw new MismatchError('model input has no lead times');
+  const analysis = input.ens[0].map((block) => memberMeanStd(block, cfg.members, n).mean);
+  return { raw: featurize({ ...input, analysis }, cfg), analysisSource: 'fallback-subset-mean-step0' };
+}

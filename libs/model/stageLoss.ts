@@ -131,6 +131,28 @@ export async function validationSums(
   return out;
 }
 
+/** Per-target validation scores, physical units. */
+export interface ValidationScores {
+  crps: number[];
+  rmse: number[];
+  /** Mean over targets of CRPS / s_t (the early-stopping criterion, unit-free). */
+  crpsScaled: number;
+  rmseScaled: number;
+}
+
+/** Scores from validation sums: mean CRPS and RMSE per target, scaled back by each target's s_t. */
+export function validationScores(sums: ValidationSums, targetScale: number[]): ValidationScores {
+  const crpsScaled = Array.from(sums.crps, (c) => c / sums.count);
+  const rmseScaled = Array.from(sums.se, (e) => Math.sqrt(e / sums.count));
+  const avg = (a: number[]) => a.reduce((p, q) => p + q, 0) / a.length;
+  return {
+    crps: crpsScaled.map((c, k) => c * targetScale[k]),
+    rmse: rmseScaled.map((r, k) => r * targetScale[k]),
+    crpsScaled: avg(crpsScaled),
+    rmseScaled: avg(rmseScaled),
+  };
+}
+
 /** Add `b` into `a` (validation sums of several shards). */
 export function addValidationSums(a: ValidationSums, b: ValidationSums): void {
   for (let k = 0; k < a.crps.length; k++) {

@@ -5,3 +5,4 @@ export * from './pairing.js';
 export * from './scoreSet.js';
 export * from './types.js';
 export * from './weights.js';
+export * from './skill.js';

@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError, InvalidArgumentError } from '../contracts/errors.js';
 import { gaussianCrpsElementwise } from '../model/losses.js';
-import type { PairFeatures } from './features.js';
+import { SiteEmos, predictSiteEmos, type SiteEmosParams } from './emos.js';
+import { subsetFeatures, type PairFeatures } from './features.js';
 import type { SiteFamily } from './types.js';
 
 export interface SiteDrnOptions {
@@ -21,8 +22,11 @@ export interface SiteDrnOptions {
   seeds: number;
   maxEpochs: number;
   patience: number;
+  /** Mini-batch size; the effective size is at least 1/40 of the training pairs (≤ 40 steps an epoch). */
   batchSize: number;
   learningRate: number;
+  /** L2 penalty on the hidden-layer weights. */
+  l2: number;
 }
 
 export const DRN_DEFAULTS: Omit<SiteDrnOptions, 'family' | 'extras'> = {
@@ -30,9 +34,10 @@ export const DRN_DEFAULTS: Omit<SiteDrnOptions, 'family' | 'extras'> = {
   embedding: 4,
   seeds: 5,
   maxEpochs: 150,
-  patience: 15,
+  patience: 30,
   batchSize: 64,
-  learningRate: 0.005,
+  learningRate: 0.001,
+  l2: 0,
 };
 
 /** One trained network: weights as flat arrays (JSON-serialisable). */
@@ -41,6 +46,8 @@ export interface DrnWeights {
   b1: number[];
   w2: number[];
   b2: number[];
+  /** Linear skip connection input → outputs (the network starts as, and can stay close to, a linear EMOS). */
+  wl: number[];
   emb: number[] | null;
   epochs: number;
   validationCrps: number;
@@ -59,14 +66,24 @@ export interface SiteDrnParams {
   yCentre: number;
   yScale: number;
   sdEps: number;
+  /** The seasonal EMOS (fitted on the whole training period) whose μ and log σ the network corrects. */
+  base: SiteEmosParams;
   nets: DrnWeights[];
 }
 
 /** Feature matrix [n, F] (unstandardised): mean, log(sd+ε), sd, frac ≤ 0, member quantiles, extras, sin, cos. */
 function rawInputs(x: PairFeatures, extras: string[], family: SiteFamily, sdEps: number): Float64Array[] {
-  const cols: Float64Array[] = [x.mean, x.sd.map((s) => Math.log(s + sdEps)), x.sd, ...x.quantiles];
-  if (family === 'censored-logistic') cols.push(x.fracZero);
-  for (const e of extras) cols.push(x.extras[e]);
+  // Precipitation amounts are heavy-tailed: the network sees their square roots (and the raw mean).
+  const amount = (c: Float64Array) =>
+    family === 'censored-logistic' ? c.map((v) => Math.sqrt(Math.max(v, 0))) : c;
+  const cols: Float64Array[] = [
+    x.mean,
+    x.sd.map((s) => Math.log(s + sdEps)),
+    amount(x.sd),
+    ...x.quantiles.map(amount),
+  ];
+  if (family === 'censored-logistic') cols.push(x.fracZero, amount(x.mean));
+  for (const e of extras) cols.push(amount(x.extras[e]));
   cols.push(x.doySin, x.doyCos);
   return cols;
 }
@@ -105,11 +122,22 @@ function censoredLogisticCrps(mu: tf.Tensor, sigma: tf.Tensor, y: tf.Tensor): tf
   return tf.mul(sigma, h);
 }
 
+interface DrnData {
+  x: Float32Array;
+  y: Float32Array;
+  s: Int32Array;
+  /** Base EMOS μ and log σ of each pair. */
+  mb: Float32Array;
+  lb: Float32Array;
+  n: number;
+}
+
 interface Vars {
   w1: tf.Variable;
   b1: tf.Variable;
   w2: tf.Variable;
   b2: tf.Variable;
+  wl: tf.Variable;
   emb: tf.Variable | null;
 }
 
@@ -126,9 +154,15 @@ function makeVars(p: SiteDrnParams, rng: () => number): Vars {
       ({
         w1: tf.variable(tf.tensor2d(glorot(rng, inW, p.hidden), [inW, p.hidden])),
         b1: tf.variable(tf.zeros([p.hidden])),
-        w2: tf.variable(tf.tensor2d(glorot(rng, p.hidden, 2), [p.hidden, 2])),
-        // σ-output bias so that softplus(b) ≈ 0.5 target scales at the start.
-        b2: tf.variable(tf.tensor1d([0, Math.log(Math.expm1(0.5))])),
+        // Small output weights: the untrained network is (nearly) the base EMOS.
+        w2: tf.variable(
+          tf.tensor2d(
+            glorot(rng, p.hidden, 2).map((w) => 0.1 * w),
+            [p.hidden, 2],
+          ),
+        ),
+        b2: tf.variable(tf.zeros([2])),
+        wl: tf.variable(tf.zeros([inW, 2])),
         emb:
           p.embedding > 0
             ? tf.variable(
@@ -142,17 +176,23 @@ function makeVars(p: SiteDrnParams, rng: () => number): Vars {
 /** μ, σ [n] in target units. */
 function forward(
   p: SiteDrnParams,
-  v: Pick<Vars, 'w1' | 'b1' | 'w2' | 'b2' | 'emb'>,
+  v: Pick<Vars, 'w1' | 'b1' | 'w2' | 'b2' | 'wl' | 'emb'>,
   x: tf.Tensor2D,
   st: tf.Tensor1D | null,
+  muBase: tf.Tensor1D,
+  logSigmaBase: tf.Tensor1D,
 ): [tf.Tensor, tf.Tensor] {
   let input: tf.Tensor = x;
   if (v.emb && st) input = tf.concat([x, tf.gather(v.emb, st) as tf.Tensor2D], 1);
   const h = tf.relu(tf.add(tf.matMul(input as tf.Tensor2D, v.w1 as tf.Tensor2D), v.b1));
-  const out = tf.add(tf.matMul(h as tf.Tensor2D, v.w2 as tf.Tensor2D), v.b2);
+  const out = tf.add(
+    tf.add(tf.matMul(h as tf.Tensor2D, v.w2 as tf.Tensor2D), v.b2),
+    tf.matMul(input as tf.Tensor2D, v.wl as tf.Tensor2D),
+  );
   const [o0, o1] = tf.split(out, 2, 1);
-  const mu = tf.add(tf.mul(tf.reshape(o0, [-1]), p.yScale), p.yCentre);
-  const sigma = tf.add(tf.mul(tf.softplus(tf.reshape(o1, [-1])), p.yScale), 1e-3 * p.yScale);
+  // μ = μ_EMOS + s_y·o₀, σ = σ_EMOS·exp(o₁): the network learns a correction of the base EMOS.
+  const mu = tf.add(muBase, tf.mul(tf.reshape(o0, [-1]), p.yScale));
+  const sigma = tf.add(tf.exp(tf.add(logSigmaBase, tf.reshape(o1, [-1]))), 1e-3 * p.yScale);
   return [mu, sigma];
 }
 
@@ -168,6 +208,7 @@ function snapshot(v: Vars): Omit<DrnWeights, 'epochs' | 'validationCrps'> {
     b1: Array.from(v.b1.dataSync()),
     w2: Array.from(v.w2.dataSync()),
     b2: Array.from(v.b2.dataSync()),
+    wl: Array.from(v.wl.dataSync()),
     emb: v.emb ? Array.from(v.emb.dataSync()) : null,
   };
 }
@@ -177,6 +218,7 @@ function disposeVars(v: Vars): void {
   v.b1.dispose();
   v.w2.dispose();
   v.b2.dispose();
+  v.wl.dispose();
   v.emb?.dispose();
 }
 
@@ -200,6 +242,7 @@ export class SiteDrn {
         throw new InvalidArgumentError(`drn ${k} must be a positive integer, got ${opts[k]}`);
     if (!(Number.isInteger(opts.embedding) && opts.embedding >= 0))
       throw new InvalidArgumentError(`drn embedding must be a non-negative integer, got ${opts.embedding}`);
+    if (!(opts.l2 >= 0)) throw new InvalidArgumentError(`drn l2 must be ≥ 0, got ${opts.l2}`);
     if (!(opts.learningRate > 0))
       throw new InvalidArgumentError(`drn learningRate must be > 0, got ${opts.learningRate}`);
     this.options = opts;
@@ -243,22 +286,59 @@ export class SiteDrn {
       yCentre,
       yScale,
       sdEps,
+      base: undefined as unknown as SiteEmosParams,
       nets: [],
+    };
+    const emos = new SiteEmos({ family: o.family, seasonal: true, extras: o.extras, perStation: false });
+    const baseOf = (rows: number[]) => {
+      const xs = subsetFeatures(x, rows);
+      const params = emos.process(
+        xs,
+        Float64Array.from(rows, (i) => y[i]),
+        Int32Array.from(rows, (i) => station[i]),
+        stations,
+      );
+      const b = predictSiteEmos(
+        params,
+        xs,
+        Int32Array.from(rows, (i) => station[i]),
+      );
+      return { params, mu: Float32Array.from(b.mu), ls: Float32Array.from(b.sigma, (v) => Math.log(v)) };
     };
     const X = matrix(cols, centre, scale, x.n);
     const F = cols.length;
     const rowsTrain = [...Array(x.n).keys()].filter((i) => !valid[i]);
     const rowsValid = [...Array(x.n).keys()].filter((i) => valid[i]);
     const rowsAll = [...Array(x.n).keys()];
-    const take = (rows: number[]) => ({
-      x: Float32Array.from(rows.flatMap((i) => Array.from(X.subarray(i * F, (i + 1) * F)))),
-      y: Float32Array.from(rows.map((i) => y[i])),
-      s: Int32Array.from(rows.map((i) => station[i])),
-      n: rows.length,
-    });
+    const take = (rows: number[]) => {
+      const b = baseOf(rows);
+      return {
+        x: Float32Array.from(rows.flatMap((i) => Array.from(X.subarray(i * F, (i + 1) * F)))),
+        y: Float32Array.from(rows.map((i) => y[i])),
+        s: Int32Array.from(rows.map((i) => station[i])),
+        mb: b.mu,
+        lb: b.ls,
+        n: rows.length,
+        params: b.params,
+      };
+    };
     const dTrain = take(rowsTrain);
-    const dValid = take(rowsValid);
+    // The validation pairs are predicted by the EMOS fitted on the training part only.
+    const bv = predictSiteEmos(
+      dTrain.params,
+      subsetFeatures(x, rowsValid),
+      Int32Array.from(rowsValid, (i) => station[i]),
+    );
+    const dValid = {
+      x: Float32Array.from(rowsValid.flatMap((i) => Array.from(X.subarray(i * F, (i + 1) * F)))),
+      y: Float32Array.from(rowsValid.map((i) => y[i])),
+      s: Int32Array.from(rowsValid.map((i) => station[i])),
+      mb: Float32Array.from(bv.mu),
+      lb: Float32Array.from(bv.sigma, (v) => Math.log(v)),
+      n: rowsValid.length,
+    };
     const dAll = take(rowsAll);
+    p.base = dAll.params;
     for (let seed = 0; seed < o.seeds; seed++) {
       const best = this.train(p, dTrain, dValid, seed, o.maxEpochs, (e, v) =>
         onProgress?.({
@@ -280,8 +360,8 @@ export class SiteDrn {
 
   private train(
     p: SiteDrnParams,
-    d: { x: Float32Array; y: Float32Array; s: Int32Array; n: number },
-    v: { x: Float32Array; y: Float32Array; s: Int32Array; n: number } | null,
+    d: DrnData,
+    v: DrnData | null,
     seed: number,
     epochs: number,
     tick: (epoch: number, validationCrps?: number) => void,
@@ -294,6 +374,8 @@ export class SiteDrn {
     const xv = v ? tf.tensor2d(v.x, [v.n, F]) : null;
     const yv = v ? tf.tensor1d(v.y) : null;
     const sv = v && vars.emb ? tf.tensor1d(v.s, 'int32') : null;
+    const mbv = v ? tf.tensor1d(v.mb) : null;
+    const lbv = v ? tf.tensor1d(v.lb) : null;
     let bestLoss = Infinity;
     let bestEpoch = epochs;
     let bestWeights = snapshot(vars);
@@ -305,8 +387,9 @@ export class SiteDrn {
           const j = Math.floor(rng() * (i + 1));
           [order[i], order[j]] = [order[j], order[i]];
         }
-        for (let b = 0; b < d.n; b += o.batchSize) {
-          const idx = order.slice(b, b + o.batchSize);
+        const batch = Math.max(o.batchSize, Math.ceil(d.n / 40));
+        for (let b = 0; b < d.n; b += batch) {
+          const idx = order.slice(b, b + batch);
           const bx = new Float32Array(idx.length * F);
           idx.forEach((r, k) => bx.set(d.x.subarray(r * F, (r + 1) * F), k * F));
           tf.tidy(() => {
@@ -314,15 +397,23 @@ export class SiteDrn {
             const yb = tf.tensor1d(Float32Array.from(idx.map((r) => d.y[r])));
             const sb = vars.emb ? tf.tensor1d(Int32Array.from(idx.map((r) => d.s[r])), 'int32') : null;
             const cost = opt.minimize(() => {
-              const [mu, sigma] = forward(p, vars, xb, sb);
-              return lossOf(p, mu, sigma, yb);
+              const [mu, sigma] = forward(
+                p,
+                vars,
+                xb,
+                sb,
+                tf.tensor1d(Float32Array.from(idx.map((r) => d.mb[r]))),
+                tf.tensor1d(Float32Array.from(idx.map((r) => d.lb[r]))),
+              );
+              const loss = lossOf(p, mu, sigma, yb);
+              return o.l2 > 0 ? tf.add(loss, tf.mul(tf.sum(tf.square(vars.w1)), o.l2)) : loss;
             }, true);
             cost?.dispose();
           });
         }
         if (xv && yv) {
           const loss = tf.tidy(() => {
-            const [mu, sigma] = forward(p, vars, xv, sv);
+            const [mu, sigma] = forward(p, vars, xv, sv, mbv!, lbv!);
             return lossOf(p, mu, sigma, yv).dataSync()[0];
           });
           tick(epoch, loss);
@@ -343,6 +434,8 @@ export class SiteDrn {
       xv?.dispose();
       yv?.dispose();
       sv?.dispose();
+      mbv?.dispose();
+      lbv?.dispose();
     }
   }
 }
@@ -358,6 +451,9 @@ export function predictSiteDrn(
   if (cols.length !== p.inputs)
     throw new DataError(`drn model expects ${p.inputs} inputs, the forecast gives ${cols.length}`);
   const X = matrix(cols, p.centre, p.scale, x.n);
+  const base = predictSiteEmos(p.base, x, station);
+  const mb = Float32Array.from(base.mu);
+  const lb = Float32Array.from(base.sigma, (v) => Math.log(v));
   const mu = new Float64Array(x.n);
   const sigma = new Float64Array(x.n);
   const inW = p.inputs + p.embedding;
@@ -368,10 +464,18 @@ export function predictSiteDrn(
         b1: tf.tensor1d(w.b1),
         w2: tf.tensor2d(w.w2, [p.hidden, 2]),
         b2: tf.tensor1d(w.b2),
+        wl: tf.tensor2d(w.wl, [inW, 2]),
         emb: w.emb ? tf.tensor2d(w.emb, [p.stations, p.embedding]) : null,
       };
       const st = vars.emb ? tf.tensor1d(station, 'int32') : null;
-      const [a, b] = forward(p, vars as unknown as Vars, tf.tensor2d(X, [x.n, p.inputs]), st);
+      const [a, b] = forward(
+        p,
+        vars as unknown as Vars,
+        tf.tensor2d(X, [x.n, p.inputs]),
+        st,
+        tf.tensor1d(mb),
+        tf.tensor1d(lb),
+      );
       return [a.dataSync().slice(), b.dataSync().slice()];
     });
     for (let i = 0; i < x.n; i++) {

@@ -85,3 +85,20 @@ export function pairFeatures(
   }
   return { n, mean, sd, fracZero, quantiles, extras, doySin, doyCos };
 }
+
+/** The features of a subset of pairs (rows, in order). */
+export function subsetFeatures(x: PairFeatures, rows: ArrayLike<number>): PairFeatures {
+  const pick = (a: Float64Array) => Float64Array.from(rows, (i) => a[i]);
+  const extras: Record<string, Float64Array> = {};
+  for (const [k, v] of Object.entries(x.extras)) extras[k] = pick(v);
+  return {
+    n: rows.length,
+    mean: pick(x.mean),
+    sd: pick(x.sd),
+    fracZero: pick(x.fracZero),
+    quantiles: x.quantiles.map(pick),
+    extras,
+    doySin: pick(x.doySin),
+    doyCos: pick(x.doyCos),
+  };
+}

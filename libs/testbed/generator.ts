@@ -79,6 +79,11 @@ export interface GeneratorOptions {
   preset: PresetName | Preset;
   seed?: number;
   tuning?: Partial<TestbedTuning>;
+  /**
+   * Run the 50-member perfect ensembles (default true). false skips them (the manifest still lists the
+   * files): for an archive of another member-error model, whose perfect ensembles equal an existing one's.
+   */
+  perfectEnsembles?: boolean;
   onProgress?: (p: GenerateProgress) => void;
 }
 
@@ -95,6 +100,7 @@ function allocFields(n: number): LevelFields {
 export class TestbedGenerator {
   readonly plan: ArchivePlan;
   private readonly onProgress: (p: GenerateProgress) => void;
+  private readonly perfectEnsembles: boolean;
 
   constructor(options: GeneratorOptions) {
     const preset = typeof options.preset === 'string' ? PRESETS[options.preset] : options.preset;
@@ -135,6 +141,7 @@ export class TestbedGenerator {
       tuning,
     };
     this.onProgress = options.onProgress ?? (() => undefined);
+    this.perfectEnsembles = options.perfectEnsembles ?? true;
   }
 
   async process(sink: ArchiveSink): Promise<void> {
@@ -175,7 +182,8 @@ export class TestbedGenerator {
     truth.start(q0, t0);
 
     const nTest = inits.filter((i) => i.split === 'test').length;
-    const total = inits.length * preset.members + nTest * preset.perfectMembers + 0.5 * truthTimes.length;
+    const perfectRuns = this.perfectEnsembles ? nTest * preset.perfectMembers : 0;
+    const total = inits.length * preset.members + perfectRuns + 0.5 * truthTimes.length;
     let done = 0;
     this.onProgress({ done, total, phase: 'spin-up' });
     await sink.begin(this.plan);
@@ -238,7 +246,7 @@ export class TestbedGenerator {
         };
         run(raw, 3, preset.members, tuning.rawPerturbationScale, tuning.memberBias, rawFields, displaced);
         await sink.ensemble('forecasts', init, preset.members, rawFields);
-        if (init.split === 'test') {
+        if (init.split === 'test' && this.perfectEnsembles) {
           run(perfect, 4, preset.perfectMembers, 1, NO_BIAS, perfFields, null);
           await sink.ensemble('perfect', init, preset.perfectMembers, perfFields);
         }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../../libs/contracts/config.js';
 import { listBackends, selectBackend } from '../../../libs/model/backend.js';
+import { TensorThreadPool, availableThreads } from '../../../libs/model/parallel/pool.js';
 
 /** `epp backends [--json]`: which tensor backends can load here and which one EPP_TF_BACKEND selects. */
 export function registerBackends(program: Command): void {
@@ -14,8 +15,20 @@ export function registerBackends(program: Command): void {
       const config = loadConfig(process.env);
       const available = await listBackends();
       const selected = await selectBackend(config.tfBackend, { threads: config.tfThreads });
+      // The tensor threads training and inference spread over (EPP_TF_THREADS, default: the cores available),
+      // started for real so the report says what each one loaded.
+      const pool = await TensorThreadPool.start({
+        threads: config.tfThreads ?? availableThreads(),
+        backend: config.tfBackend,
+      });
+      const threads = {
+        count: pool.threads,
+        backends: pool.backends.map((b) => b.name),
+        summary: pool.describe(),
+      };
+      await pool.close();
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ selected, available }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ selected, threads, available }, null, 2) + '\n');
         return;
       }
       for (const b of available) {
@@ -23,7 +36,8 @@ export function registerBackends(program: Command): void {
           `${b.available ? 'yes' : 'no '}  ${b.name.padEnd(10)} ${b.package.padEnd(30)} ${b.detail}\n`,
         );
       }
-      const threads = selected.threads === undefined ? '' : ` (threads: ${selected.threads})`;
-      process.stdout.write(`selected: ${selected.name}${threads} — ${selected.reason}\n`);
+      const xnn = selected.threads === undefined ? '' : ` (XNNPACK threads: ${selected.threads})`;
+      process.stdout.write(`selected: ${selected.name}${xnn} — ${selected.reason}\n`);
+      process.stdout.write(`tensor threads in use: ${threads.summary}\n`);
     });
 }

@@ -16,6 +16,9 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--data <dir>', 'testbed archive')
     .option('--split <name>', 'train | val | test', 'test')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', process.env.EPP_TF_BACKEND ?? 'auto')
+    .option('--weights <kind>', 'coslat (area weights, default) | none', 'coslat')
+    .option('--replicates <n>', 'bootstrap replicates of the 95 % week-block intervals', '1000')
+    .option('--seed <n>', 'bootstrap seed', '1')
     .option('--json', 'print JSON')
     .option('--write', "record the scores in the model's manifest.json (under scores.<split>)")
     .action(
@@ -24,13 +27,31 @@ export function registerEvaluate(program: Command): void {
         data: string;
         split: string;
         backend: string;
+        weights: string;
+        replicates: string;
+        seed: string;
         json?: boolean;
         write?: boolean;
       }) => {
         if (!['train', 'val', 'test'].includes(o.split))
           throw new InvalidArgumentError('--split must be train, val or test');
+        if (o.weights !== 'coslat' && o.weights !== 'none')
+          throw new InvalidArgumentError(`--weights must be coslat or none, got '${o.weights}'`);
+        const replicates = Number(o.replicates);
+        const seed = Number(o.seed);
+        if (!Number.isInteger(replicates) || replicates < 0)
+          throw new InvalidArgumentError(`--replicates must be an integer ≥ 0, got '${o.replicates}'`);
+        if (!Number.isInteger(seed))
+          throw new InvalidArgumentError(`--seed must be an integer, got '${o.seed}'`);
         await selectBackend(o.backend as BackendKind, { log: (m) => process.stderr.write(m + '\n') });
-        const r = await evaluateModel({ modelDir: o.model, dataDir: o.data, split: o.split as SplitName });
+        const r = await evaluateModel({
+          modelDir: o.model,
+          dataDir: o.data,
+          split: o.split as SplitName,
+          weights: o.weights,
+          replicates,
+          seed,
+        });
         process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatEvaluation(r)) + '\n');
         if (o.write) {
           const m = await readManifest(o.model);

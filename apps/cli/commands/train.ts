@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { selectBackend, type BackendKind } from '../../../libs/model/backend.js';
 import { resolveModelConfig } from '../../../libs/model/config.js';
+import { availableThreads } from '../../../libs/model/parallel/pool.js';
 import { writeEmosCoefficients, trainModel, type TrainOptions } from '../../../libs/pipeline/train/index.js';
 
 const list = (s?: string) =>
@@ -34,6 +35,7 @@ interface Opts {
   patience: string;
   resume?: boolean;
   backend: string;
+  threads?: string;
   bcFilters?: string;
   bcLevels?: string;
   uqFilters?: string;
@@ -67,6 +69,10 @@ export function registerTrain(program: Command): void {
     .option('--patience <n>', 'early-stopping patience (epochs)', '2')
     .option('--resume', 'continue from <out>/checkpoint')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', process.env.EPP_TF_BACKEND ?? 'auto')
+    .option(
+      '--threads <n>',
+      'tensor threads: each batch is split over n worker threads (default EPP_TF_THREADS, else the cores available)',
+    )
     .option('--bc-filters <n>', 'BC U-Net base filters')
     .option('--bc-levels <n>', 'BC U-Net pooling levels')
     .option('--uq-filters <n>', 'UQ ResNet width')
@@ -114,6 +120,7 @@ export function registerTrain(program: Command): void {
         patience: int(o.patience, 'patience'),
         resume: o.resume,
         maxTrainSamples: int(o.maxSamples, 'max-samples'),
+        threads: int(o.threads ?? process.env.EPP_TF_THREADS, 'threads') ?? availableThreads(),
         lcnBiasInit: o.lcnBiasInit,
         seed: int(o.seed, 'seed'),
         config: {
@@ -160,7 +167,7 @@ export function registerTrain(program: Command): void {
       }
       const r = await trainModel(opts);
       bar?.stop();
-      const summary = { ...r, backend: backend.name };
+      const summary = { ...r, backend: backend.name, threads: opts.threads };
       if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       else
         process.stdout.write(

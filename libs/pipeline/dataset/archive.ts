@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, FileAccessError, MismatchError } from '../../contracts/errors.js';
 import { parseTargetKey, predictorKeys, type ModelConfig } from '../../model/config.js';
-import { featurize, type RawSample } from '../../model/features.js';
+import { buildModelInput, type RawSample } from '../../model/features.js';
 import type { ModelGrid } from '../../model/mixedModel.js';
 import { openDataset } from '../../netcdf/open.js';
 import type { Dataset } from '../../netcdf/types.js';
@@ -32,6 +32,8 @@ export interface ArchiveIndex {
 export interface LoadedSample {
   init: number;
   raw: RawSample;
+  /** The same sample with the served fallback analysis (subset mean at step 0), when asked for. */
+  rawFallback?: RawSample;
   /** Per target: all raw members at the target lead [m, ny, nx] (when asked for). */
   rawMembers?: Float32Array[];
   memberCount?: number;
@@ -174,7 +176,7 @@ export async function loadSample(
   index: ArchiveIndex,
   init: ArchiveIndex['inits'][number],
   cfg: ModelConfig,
-  extras: { rawMembers?: boolean; perfect?: boolean } = {},
+  extras: { rawMembers?: boolean; perfect?: boolean; fallback?: boolean } = {},
 ): Promise<LoadedSample> {
   const keys = predictorKeys(cfg);
   const ds = await openDataset(init.file);
@@ -222,11 +224,10 @@ export async function loadSample(
     const first = ens[0][0];
     const n = first.length / cfg.members;
     const grid = readGrid(ds);
-    const raw = featurize(
-      { ny: grid.latitudes.length, nx: n / grid.latitudes.length, ens, analysis, truth },
-      cfg,
-    );
+    const base = { ny: grid.latitudes.length, nx: n / grid.latitudes.length, ens, truth };
+    const { raw } = buildModelInput({ ...base, analysis }, cfg);
     const out: LoadedSample = { init: init.time, raw };
+    if (extras.fallback) out.rawFallback = buildModelInput(base, cfg).raw;
     const stepL = steps.indexOf(lastLead);
     if (extras.rawMembers) {
       const got = cfg.targets.map((key) => {
@@ -261,7 +262,7 @@ export async function loadSplit(
   index: ArchiveIndex,
   split: SplitName,
   cfg: ModelConfig,
-  extras: { rawMembers?: boolean; perfect?: boolean } = {},
+  extras: { rawMembers?: boolean; perfect?: boolean; fallback?: boolean } = {},
   onProgress?: (done: number, total: number) => void,
 ): Promise<LoadedSample[]> {
   const inits = index.inits.filter((i) => i.split === split);

@@ -11,6 +11,14 @@ import type { EnsembleField, Field2D, Grid } from '../../ensemble/types.js';
 import { parseTargetKey } from '../../model/config.js';
 import { loadModelFolder } from '../../model/folder.js';
 import type { ModelGrid } from '../../model/mixedModel.js';
+import { ANALYSIS_SOURCE_TEXT } from '../../model/features.js';
+import {
+  pointQuantiles,
+  SkillAccumulator,
+  type SkillMethodKind,
+  type SkillReport,
+} from '../../scoring/skill.js';
+import { pointWeights, type WeightKind } from '../../scoring/weights.js';
 import { indexArchive, loadSplit, type LoadedSample, type SplitName } from '../dataset/index.js';
 import { crpsGaussian, ensembleCrpsAt, Histograms, MeanScore, SpreadSkill } from './scores.js';
 
@@ -18,10 +26,20 @@ export interface EvaluateOptions {
   modelDir: string;
   dataDir: string;
   split?: SplitName;
+  /** Area weights of the aggregates (default 'coslat' on the global grid; DESIGN §2). */
+  weights?: WeightKind;
+  /** Bootstrap replicates (default 1000) and seed (default 1) of the 95 % week-block intervals. */
+  replicates?: number;
+  seed?: number;
   onProgress?: (message: string, done: number, total: number) => void;
 }
 
-/** emos_pointwise_all: point-by-point EMOS on every raw member (the testbed's own yardstick, DESIGN §5). */
+/**
+ * emos_pointwise_all: point-by-point EMOS on every raw member (the testbed's own yardstick, DESIGN §5).
+ * mixed: the network fed the analysis at t0 (truth at the initialisation); mixed_fallback: fed the
+ * served fallback (subset mean at step 0), which is what `epp postprocess` and the service return when the
+ * request carries no analysis.
+ */
 const METHODS = [
   'raw10',
   'raw5',
@@ -29,25 +47,49 @@ const METHODS = [
   'emos_pointwise',
   'emos_pointwise_all',
   'mixed',
+  'mixed_fallback',
   'perfect50',
 ] as const;
 type Method = (typeof METHODS)[number];
 export type MethodScores = Partial<Record<Method, number>>;
+const KIND: Record<Method, SkillMethodKind> = {
+  raw10: 'ensemble',
+  raw5: 'ensemble',
+  emos_global: 'gaussian',
+  emos_pointwise: 'gaussian',
+  emos_pointwise_all: 'gaussian',
+  mixed: 'gaussian',
+  mixed_fallback: 'gaussian',
+  perfect50: 'ensemble',
+};
 
 export interface TargetReport {
   target: string;
+  /** Weighted mean CRPS per method: standard estimator for ensembles, closed form for Gaussians. */
   crps: MethodScores;
-  crpsExtreme: MethodScores;
-  extremePoints: number;
+  /**
+   * Paper-comparable extra, NOT a proper evaluation (Lerch et al. 2017): CRPS over the points whose truth
+   * lies above its training p99 or below its p1.
+   */
+  crpsObsConditioned: MethodScores;
+  obsConditionedPoints: number;
   events: { name: string; points: number; crps: MethodScores }[];
-  /** 1 − CRPS_mixed / CRPS_ref, all points and extreme points. */
+  /**
+   * 1 − CRPS_mixed / CRPS_ref against the strongest estimator of each reference (named in skill.improvement
+   * and in `reference`), the served path (mixed_fallback) alike; extremes: twCRPS above p99.
+   */
   improvement: {
     vsRaw10: number;
     vsRaw5: number;
     vsEmosPointwise: number;
     vsEmosGlobal: number;
-    extremeVsRaw10: number;
+    twcrpsUpperVsRaw10: number;
+    servedVsRaw10: number;
+    servedTwcrpsUpperVsRaw10: number;
   };
+  reference: { raw10: string; raw5: string };
+  /** Every method under every estimator, twCRPS, Brier, reliability, intervals, improvements (libs/scoring/skill). */
+  skill: SkillReport;
   /** Fraction of the raw10 → perfect50 CRPS gap closed by the mixed model. */
   gapClosed: number | null;
   /** The same fraction for point-by-point EMOS on the k-member subset and on all raw members. */
@@ -63,7 +105,9 @@ export interface EvaluationReport {
   samples: number;
   leadHours: number;
   members: number;
-  weights: 'none';
+  weights: WeightKind;
+  bootstrap: { replicates: number; seed: number; blockDays: number; blocks: number };
+  analysis: { mixed: string; mixed_fallback: string };
   targets: TargetReport[];
 }
 
@@ -84,21 +128,6 @@ export function toGrid(g: ModelGrid): Grid {
     latitude: lat,
     longitude: lon,
   };
-}
-
-/** Per-point q-quantile of the training truths (linear interpolation). */
-function pointQuantiles(fields: Float32Array[], q: number): Float32Array {
-  const n = fields[0].length;
-  const out = new Float32Array(n);
-  const buf = new Float64Array(fields.length);
-  for (let p = 0; p < n; p++) {
-    for (let s = 0; s < fields.length; s++) buf[s] = fields[s][p];
-    buf.sort();
-    const h = (fields.length - 1) * q;
-    const lo = Math.floor(h);
-    out[p] = buf[lo] + (h - lo) * ((buf[Math.min(lo + 1, fields.length - 1)] ?? buf[lo]) - buf[lo]);
-  }
-  return out;
 }
 
 export function fitEmos(
@@ -158,8 +187,11 @@ function emosAt(c: EmosCoefficients, p: number, mean: number, varDdof1: number):
 
 export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationReport> {
   const split = o.split ?? 'test';
+  const weightsKind = o.weights ?? 'coslat';
+  const replicates = o.replicates ?? 1000;
+  const seed = o.seed ?? 1;
   const progress = o.onProgress ?? (() => undefined);
-  const { model, manifest } = await loadModelFolder(o.modelDir);
+  const { model } = await loadModelFolder(o.modelDir);
   try {
     const cfg = model.config;
     const g = model.grid;
@@ -167,12 +199,17 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
     const n = g.ny * g.nx;
     const k = cfg.members;
     const lead = cfg.leads[cfg.leads.length - 1];
+    const weights = pointWeights(grid, n, weightsKind);
     const index = await indexArchive(o.dataDir);
     const train = await loadSplit(index, 'train', cfg, { rawMembers: true }, (d, t) =>
       progress('loading train', d, t),
     );
-    const test = await loadSplit(index, split, cfg, { rawMembers: true, perfect: true }, (d, t) =>
-      progress(`loading ${split}`, d, t),
+    const test = await loadSplit(
+      index,
+      split,
+      cfg,
+      { rawMembers: true, perfect: true, fallback: true },
+      (d, t) => progress(`loading ${split}`, d, t),
     );
     const events = (
       (index.manifest.events ?? []) as { name: string; start: string; end: string; bbox: number[] }[]
@@ -190,12 +227,18 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
     }));
 
     const preds: { mu: Float32Array[]; sigma: Float32Array[] }[] = [];
+    const served: { mu: Float32Array[]; sigma: Float32Array[] }[] = [];
     for (let i = 0; i < test.length; i += 2) {
-      preds.push(...(await model.predict(test.slice(i, i + 2).map((s) => s.raw))));
+      const batch = test.slice(i, i + 2);
+      preds.push(...(await model.predict(batch.map((s) => s.raw))));
+      served.push(...(await model.predict(batch.map((s) => s.rawFallback!))));
       progress('predicting', Math.min(i + 2, test.length), test.length);
     }
 
     const targets: TargetReport[] = [];
+    const hasPerfect = test.every((s) => s.perfectMembers);
+    const methods = METHODS.filter((m) => m !== 'perfect50' || hasPerfect);
+    let blocks = 0;
     for (let t = 0; t < cfg.targets.length; t++) {
       const key = cfg.targets[t];
       progress(`fitting EMOS ${key}`, 0, 3);
@@ -204,14 +247,18 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
       const M = test[0].memberCount!;
       const epAll = fitEmos(train, t, M, grid, g, key, lead, true);
       progress(`fitting EMOS ${key}`, 3, 3);
-      const q99 = pointQuantiles(
-        train.map((s) => s.raw.truth![t]),
-        0.99,
-      );
-      const q01 = pointQuantiles(
-        train.map((s) => s.raw.truth![t]),
-        0.01,
-      );
+      const trainTruth = train.map((s) => s.raw.truth![t]);
+      const q99 = pointQuantiles(trainTruth, 0.99);
+      const q01 = pointQuantiles(trainTruth, 0.01);
+      const acc = new SkillAccumulator({
+        methods: methods.map((m) => ({ name: m, kind: KIND[m] })),
+        sampleTimes: test.map((s) => s.init),
+        weights,
+        upper: q99,
+        lower: q01,
+        replicates,
+        seed,
+      });
       const all = Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>;
       const ext = Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>;
       const ev = events.map(
@@ -221,7 +268,14 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
       const ss10 = new SpreadSkill();
       const ss5 = new SpreadSkill();
       const hist = new Histograms(M);
-      const buf = new Float64Array(Math.max(M, test[0].perfectCount ?? 0, k));
+      const P0 = test[0].perfectCount ?? 0;
+      const buf = new Float64Array(Math.max(M, P0, k));
+      const sorted = new Float64Array(Math.max(M, P0, k));
+      const sortedOf = (arr: Float32Array, m: number, p: number) => {
+        for (let i = 0; i < m; i++) sorted[i] = arr[i * n + p];
+        sorted.subarray(0, m).sort();
+        return sorted;
+      };
       test.forEach((s, si) => {
         const y = s.raw.truth![t];
         const raw = s.rawMembers![t];
@@ -230,6 +284,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
         const valid = s.init + lead * 3600;
         const activeEvents = events.map((e) => valid >= e.t0 && valid < e.t1);
         for (let p = 0; p < n; p++) {
+          const w = weights[p];
           let m10 = 0;
           for (let i = 0; i < M; i++) m10 += raw[i * n + p];
           m10 /= M;
@@ -245,6 +300,19 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
           const [ma, sa] = emosAt(epAll, p, m10, v10 / (M - 1));
           const mu = preds[si].mu[t][p];
           const sd = preds[si].sigma[t][p];
+          const muS = served[si].mu[t][p];
+          const sdS = served[si].sigma[t][p];
+          const gauss: [Method, number, number][] = [
+            ['emos_global', mg, sg],
+            ['emos_pointwise', mp, sp],
+            ['emos_pointwise_all', ma, sa],
+            ['mixed', mu, sd],
+            ['mixed_fallback', muS, sdS],
+          ];
+          for (const [name, a, b] of gauss) acc.addGaussian(name, si, p, a, b, y[p]);
+          acc.addEnsemble('raw10', si, p, sortedOf(raw, M, p), M, y[p]);
+          acc.addEnsemble('raw5', si, p, sortedOf(raw, k, p), k, y[p]);
+          if (perfect && hasPerfect) acc.addEnsemble('perfect50', si, p, sortedOf(perfect, P, p), P, y[p]);
           const sc: Record<Method, number> = {
             raw10: ensembleCrpsAt(raw, M, n, p, y[p], buf),
             raw5: ensembleCrpsAt(raw, k, n, p, y[p], buf),
@@ -252,41 +320,56 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
             emos_pointwise: crpsGaussian(mp, sp, y[p]),
             emos_pointwise_all: crpsGaussian(ma, sa, y[p]),
             mixed: crpsGaussian(mu, sd, y[p]),
+            mixed_fallback: crpsGaussian(muS, sdS, y[p]),
             perfect50: perfect ? ensembleCrpsAt(perfect, P, n, p, y[p], buf) : NaN,
           };
           const extreme = y[p] > q99[p] || y[p] < q01[p];
           for (const m of METHODS) {
-            all[m].add(sc[m]);
-            if (extreme) ext[m].add(sc[m]);
+            all[m].add(sc[m], w);
+            if (extreme) ext[m].add(sc[m], w);
             events.forEach((e, ei) => {
-              if (activeEvents[ei] && e.inBox(p)) ev[ei][m].add(sc[m]);
+              if (activeEvents[ei] && e.inBox(p)) ev[ei][m].add(sc[m], w);
             });
           }
-          ssMixed.add(mu, sd * sd, y[p]);
-          ss10.add(m10, v10 / (M - 1), y[p]);
-          ss5.add(m5, v5 / (k - 1), y[p]);
+          ssMixed.add(mu, sd * sd, y[p], w);
+          ss10.add(m10, v10 / (M - 1), y[p], w);
+          ss5.add(m5, v5 / (k - 1), y[p], w);
           hist.addRank(raw, M, n, p, y[p]);
           hist.addPit(mu, sd, y[p]);
         }
       });
+      progress(`bootstrap ${key}`, 0, 1);
+      const skill = acc.result('raw10');
+      blocks = skill.blocks;
+      const raw5Ref = acc.result('raw5'); // same replicates (same seed): the raw5 yardstick
+      progress(`bootstrap ${key}`, 1, 1);
       const means = (r: Record<Method, MeanScore>) =>
         Object.fromEntries(METHODS.filter((m) => r[m].n > 0).map((m) => [m, r[m].mean])) as MethodScores;
       const c = means(all);
       const ce = means(ext);
       const imp = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? 1 - a / b : NaN);
+      const best = (m: string) =>
+        Math.min(...['crps', 'crps_fair', 'crps_gaussian'].map((e) => skill.methods[m].scores[e].value));
       targets.push({
         target: key,
         crps: c,
-        crpsExtreme: ce,
-        extremePoints: ext.mixed.n,
+        crpsObsConditioned: ce,
+        obsConditionedPoints: ext.mixed.n,
         events: events.map((e, ei) => ({ name: e.name, points: ev[ei].mixed.n, crps: means(ev[ei]) })),
         improvement: {
-          vsRaw10: imp(c.mixed, c.raw10),
-          vsRaw5: imp(c.mixed, c.raw5),
+          vsRaw10: skill.improvement.mixed.crps.value,
+          vsRaw5: imp(c.mixed, best('raw5')),
           vsEmosPointwise: imp(c.mixed, c.emos_pointwise),
           vsEmosGlobal: imp(c.mixed, c.emos_global),
-          extremeVsRaw10: imp(ce.mixed, ce.raw10),
+          twcrpsUpperVsRaw10: skill.improvement.mixed.twcrps_upper.value,
+          servedVsRaw10: skill.improvement.mixed_fallback.crps.value,
+          servedTwcrpsUpperVsRaw10: skill.improvement.mixed_fallback.twcrps_upper.value,
         },
+        reference: {
+          raw10: `raw10 ${skill.reference.crps.score}`,
+          raw5: `raw5 ${raw5Ref.reference.crps.score}`,
+        },
+        skill,
         gapClosed: gap(c, c.mixed),
         gapClosedEmosPointwise:
           c.perfect50 !== undefined
@@ -298,8 +381,19 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
         pitHistogramMixed: hist.pit,
       });
     }
-    void manifest;
-    return { split, samples: test.length, leadHours: lead, members: k, weights: 'none', targets };
+    return {
+      split,
+      samples: test.length,
+      leadHours: lead,
+      members: k,
+      weights: weightsKind,
+      bootstrap: { replicates, seed, blockDays: 7, blocks },
+      analysis: {
+        mixed: ANALYSIS_SOURCE_TEXT.analysis,
+        mixed_fallback: ANALYSIS_SOURCE_TEXT['fallback-subset-mean-step0'],
+      },
+      targets,
+    };
   } finally {
     model.dispose();
   }
@@ -311,6 +405,7 @@ export function scoresForManifest(r: EvaluationReport, dataDir: string): Record<
     measuredAt: new Date().toISOString(),
     data: dataDir,
     samples: r.samples,
+    weights: r.weights,
     leadHours: r.leadHours,
     members: r.members,
     targets: Object.fromEntries(
@@ -318,8 +413,10 @@ export function scoresForManifest(r: EvaluationReport, dataDir: string): Record<
         t.target,
         {
           crps: t.crps,
-          crpsExtreme: t.crpsExtreme,
+          crpsObsConditioned: t.crpsObsConditioned,
           improvement: t.improvement,
+          reference: t.reference,
+          skill: { reference: t.skill.reference, improvement: t.skill.improvement },
           gapClosed: t.gapClosed,
           gapClosedEmosPointwise: t.gapClosedEmosPointwise,
           ssr: t.ssr,

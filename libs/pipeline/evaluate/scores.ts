@@ -6,18 +6,20 @@
 import { normCdf } from '../../ensemble/normal.js';
 import { crpsGaussian, ensembleCrpsSorted } from '../../scoring/crps.js';
 
-/** Running mean of a score over the points selected by a mask. */
+/** Running (weighted) mean of a score over the points selected by a mask; n counts the points. */
 export class MeanScore {
   sum = 0;
+  w = 0;
   n = 0;
-  add(v: number): void {
+  add(v: number, w = 1): void {
     if (Number.isFinite(v)) {
-      this.sum += v;
+      this.sum += w * v;
+      this.w += w;
       this.n++;
     }
   }
   get mean(): number {
-    return this.n ? this.sum / this.n : NaN;
+    return this.w ? this.sum / this.w : NaN;
   }
 }
 
@@ -42,10 +44,10 @@ export class SpreadSkill {
   private se = 0;
   private v = 0;
   private n = 0;
-  add(mean: number, variance: number, y: number): void {
-    this.se += (mean - y) ** 2;
-    this.v += variance;
-    this.n++;
+  add(mean: number, variance: number, y: number, w = 1): void {
+    this.se += w * (mean - y) ** 2;
+    this.v += w * variance;
+    this.n += w;
   }
   get rmse(): number {
     return Math.sqrt(this.se / this.n);

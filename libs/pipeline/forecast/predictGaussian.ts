@@ -3,14 +3,16 @@
  * mixed model's inputs (DESIGN §2.3) and run through it. Used by `epp postprocess` (postprocess.ts, every
  * time of a file) and by the service's `mixed` method (mixed.ts, one requested time).
  *
- * Input with a `step` axis = one initialisation (leads taken from `step`; the analysis at t0 is not in a
- * forecast file, so the subset mean at step 0 stands in for it). Input without a `step` axis (e.g. the ERA5 EDA
- * sample: time × number × level) = one analysis-like ensemble per time: every lead input is filled with that
- * time's members and the analysis with their mean.
+ * Input with a `step` axis = one initialisation (leads taken from `step`). The analysis at t0 is not in a
+ * forecast file: when the caller passes one (SampleSelection.analysis) it is used, else the subset mean at
+ * step 0 stands in for it — buildModelInput (libs/model/features.ts, the one input builder shared with
+ * training and `epp evaluate`) decides, and `analysisSource` says which. Input without a `step` axis (e.g.
+ * the ERA5 EDA sample: time × number × level) = one analysis-like ensemble per time: every lead input is
+ * filled with that time's members (and the fallback analysis is their mean).
  */
 import { MismatchError, NotFoundInFileError } from '../../contracts/errors.js';
 import { parseTargetKey, predictorKeys, type ModelConfig } from '../../model/config.js';
-import { featurize, memberMeanStd } from '../../model/features.js';
+import { buildModelInput, type AnalysisSource } from '../../model/features.js';
 import type { GaussianForecast, MixedModel } from '../../model/mixedModel.js';
 import type { Dataset } from '../../netcdf/types.js';
 import { readGrid, readLevels, readSteps, requireAll, VariableReader } from '../dataset/index.js';
@@ -20,7 +22,9 @@ export interface ModelSample {
   /** Seconds since 1970-01-01 (NaN when the file has no CF time). */
   validTime: number;
   ens: Float32Array[][];
-  analysis: Float32Array[];
+  /** The analysis at t0 per predictor key, when the request carried one; else the fallback is used. */
+  analysis: Float32Array[] | null;
+  analysisSource: AnalysisSource;
 }
 
 /** A request for a target (variable + level) that the model does not predict (MISMATCH → HTTP 422). */
@@ -44,6 +48,8 @@ export interface SampleSelection {
   members?: number[];
   /** Index on the file's time axis (files without `step`); default: every time. */
   time?: number;
+  /** Analysis at the initialisation per predictor key ([ny · nx] each), from the request (file or variable). */
+  analysis?: Float32Array[];
 }
 
 /** Check the file against the model (grid, variables, levels, members, leads) and read its samples. */
@@ -113,8 +119,15 @@ export function readModelSamples(ds: Dataset, model: MixedModel, sel: SampleSele
     const timeAt =
       timeName && ds.variable(timeName).dims.length ? { [ds.variable(timeName).dims[0]]: 0 } : {};
     const ens = c.leads.map((l) => keys.map((key) => block(key, { ...timeAt, step: steps.indexOf(l) })));
-    const analysis = keys.map((_, i) => memberMeanStd(ens[0][i], c.members, n).mean);
-    return [{ validTime: times[0] + c.leads[c.leads.length - 1] * 3600, ens, analysis }];
+    const analysis = sel.analysis ?? null;
+    return [
+      {
+        validTime: times[0] + c.leads[c.leads.length - 1] * 3600,
+        ens,
+        analysis,
+        analysisSource: analysis ? 'analysis' : 'fallback-subset-mean-step0',
+      },
+    ];
   }
   const tdim = timeName ? ds.variable(timeName).dims[0] : undefined;
   let wanted = times.map((_, i) => i);
@@ -128,7 +141,8 @@ export function readModelSamples(ds: Dataset, model: MixedModel, sel: SampleSele
     return {
       validTime: times[ti],
       ens: c.leads.map(() => fields),
-      analysis: fields.map((f) => memberMeanStd(f, c.members, n).mean),
+      analysis: sel.analysis ?? null,
+      analysisSource: sel.analysis ? 'analysis' : 'fallback-subset-mean-step0',
     };
   });
 }
@@ -138,7 +152,7 @@ export function readModelSamples(ds: Dataset, model: MixedModel, sel: SampleSele
  * Grönquist et al. 2021 eqs. 3–5); per target in config order, [ny · nx] each, physical units.
  */
 export async function predictGaussian(model: MixedModel, sample: ModelSample): Promise<GaussianForecast> {
-  const raw = featurize(
+  const { raw } = buildModelInput(
     { ny: model.grid.ny, nx: model.grid.nx, ens: sample.ens, analysis: sample.analysis },
     model.config,
   );

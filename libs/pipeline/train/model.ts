@@ -9,11 +9,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../../contracts/errors.js';
+import type { BackendName } from '../../model/backend.js';
 import { lcnLayer } from '../../model/bcNet.js';
 import { resolveModelConfig, type ModelConfig } from '../../model/config.js';
 import { loadModelFolder, saveModelFolder } from '../../model/folder.js';
 import { MixedModel } from '../../model/mixedModel.js';
 import { NormalizationFitter } from '../../model/normalization.js';
+import { TensorThreadPool } from '../../model/parallel/pool.js';
+import { ParallelStageTrainer } from '../../model/parallel/stageTrainer.js';
 import { archiveGrid, indexArchive, loadSplit, type LoadedSample } from '../dataset/index.js';
 import { StageTrainer, type TrainStage, type ValidationScores } from './steps.js';
 
@@ -36,6 +39,11 @@ export interface TrainOptions {
   /** Use at most this many training samples (quick runs); all by default. */
   maxTrainSamples?: number;
   seed?: number;
+  /**
+   * Tensor threads (libs/model/parallel): > 1 splits each batch over that many worker threads (data parallel,
+   * synchronised batch norm; the same result as 1 thread within float tolerance). Default 1: this thread.
+   */
+  threads?: number;
   /**
    * LCN bias initialisation: `zero` (paper) or `mean-residual` — the training-mean of (truth − subset mean)
    * per grid point, i.e. start from a point-by-point bias correction (saves epochs on a CPU).
@@ -129,6 +137,9 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const fineTune = o.fineTuneEpochs ?? 0;
   const seed = o.seed ?? 1;
   const progress = o.onProgress ?? (() => undefined);
+  const threads = o.threads ?? 1;
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256))
+    throw new InvalidArgumentError(`--threads must be an integer in [1, 256], got ${threads}`);
 
   const index = await indexArchive(o.dataDir);
   const grid = await archiveGrid(index);
@@ -157,6 +168,10 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const trainingData = {
     dir: path.resolve(o.dataDir),
     fingerprint: index.fingerprint,
+    // Provenance (libs/model/provenance.ts): testbed archives are synthetic; say so in every product.
+    kind: index.manifest.generator === 'epp-testbed' ? 'synthetic testbed' : 'archive',
+    preset: (index.manifest.preset as string | undefined) ?? null,
+    generatorVersion: (index.manifest.version as string | undefined) ?? null,
     splits: index.manifest.splits ?? null,
     trainSamples: train.length,
     valSamples: val.length,
@@ -170,7 +185,13 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     model.uq.setWeights(ws.slice(nb));
   };
   let lastVal: ValidationScores;
+  let pool: TensorThreadPool | null = null;
   try {
+    if (threads > 1) {
+      // The threads run the backend this thread selected (the caller chose it).
+      pool = await TensorThreadPool.start({ threads, backend: tf.getBackend() as BackendName });
+      await pool.loadModel(model);
+    }
     for (
       ;
       state.stageIndex < stages.length;
@@ -178,7 +199,9 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     ) {
       const stage = stages[state.stageIndex];
       const stageLr = stage === 'mixed' ? lr / 5 : lr;
-      const trainer = new StageTrainer(model, { stage, learningRate: stageLr });
+      const trainer = pool
+        ? new ParallelStageTrainer(pool, model, { stage, learningRate: stageLr })
+        : new StageTrainer(model, { stage, learningRate: stageLr });
       const epochs = stage === 'mixed' ? fineTune : o.epochs;
       bestWeights = snapshot();
       try {
@@ -249,6 +272,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
         learningRate: lr,
         learningRateDecay: decay,
         patience,
+        threads,
         seconds: (Date.now() - t0) / 1000,
         history: state.history,
         validation: finalVal,
@@ -263,6 +287,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       seconds: (Date.now() - t0) / 1000,
     };
   } finally {
+    await pool?.close();
     if (bestWeights) tf.dispose(bestWeights);
     model.dispose();
   }

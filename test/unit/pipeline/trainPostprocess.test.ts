@@ -64,8 +64,13 @@ test('train → model folder; postprocess → products with σ > 0; no tensors l
 }, 300_000);
 
 test('evaluate: every method scored on the test split, improvements and gap fractions follow from the CRPS', async () => {
-  const r = await evaluateModel({ modelDir: path.join(dir, 'model'), dataDir: path.join(dir, 'tb') });
+  const r = await evaluateModel({
+    modelDir: path.join(dir, 'model'),
+    dataDir: path.join(dir, 'tb'),
+    replicates: 50,
+  });
   expect(r.samples).toBeGreaterThan(0);
+  expect(r.weights).toBe('coslat');
   expect(r.targets.map((t) => t.target)).toEqual(['t850', 'z500']);
   for (const t of r.targets) {
     const c = t.crps;
@@ -76,6 +81,7 @@ test('evaluate: every method scored on the test split, improvements and gap frac
       'emos_pointwise',
       'emos_pointwise_all',
       'mixed',
+      'mixed_fallback',
       'perfect50',
     ] as const)
       expect(c[m]).toBeGreaterThan(0);
@@ -84,13 +90,24 @@ test('evaluate: every method scored on the test split, improvements and gap frac
     expect(t.gapClosed).toBeCloseTo((c.raw10! - c.mixed!) / gap, 10);
     expect(t.gapClosedEmosPointwise!.all).toBeCloseTo((c.raw10! - c.emos_pointwise_all!) / gap, 10);
     expect(t.gapClosedEmosPointwise!.subset).toBeCloseTo((c.raw10! - c.emos_pointwise!) / gap, 10);
-    expect(t.improvement.vsRaw10).toBeCloseTo(1 - c.mixed! / c.raw10!, 10);
+    // Against the strongest raw10 estimator, named; cos-lat weighted by default.
+    const raw = t.skill.methods.raw10.scores;
+    const strongest = Math.min(raw.crps.value, raw.crps_fair.value, raw.crps_gaussian.value);
+    expect(raw.crps.value).toBeCloseTo(c.raw10!, 10);
+    expect(t.improvement.vsRaw10).toBeCloseTo(1 - c.mixed! / strongest, 10);
+    expect(t.reference.raw10).toMatch(/^raw10 crps(_fair|_gaussian)?$/);
+    expect(t.improvement.servedVsRaw10).toBeCloseTo(1 - c.mixed_fallback! / strongest, 10);
+    const im = t.skill.improvement.mixed.crps;
+    expect(im.lo).toBeLessThanOrEqual(im.value);
+    expect(im.hi).toBeGreaterThanOrEqual(im.value);
+    expect(t.skill.methods.mixed.scores.twcrps_upper.value).toBeGreaterThan(0);
+    expect(t.skill.methods.mixed.scores.twcrps_upper.value).toBeLessThan(c.mixed!);
     // Every test point lands in exactly one rank bin and one PIT bin.
     const total = t.rankHistogramRaw10.reduce((a, b) => a + b, 0);
     expect(total).toBe(t.pitHistogramMixed.reduce((a, b) => a + b, 0));
     expect(total % r.samples).toBe(0);
-    expect(t.extremePoints).toBeGreaterThan(0);
-    expect(t.extremePoints).toBeLessThan(total);
+    expect(t.obsConditionedPoints).toBeGreaterThan(0);
+    expect(t.obsConditionedPoints).toBeLessThan(total);
   }
   // `epp evaluate --write`: the scores go into the manifest; the folder still loads (its files are unchanged).
   const modelDir = path.join(dir, 'model');
@@ -102,6 +119,8 @@ test('evaluate: every method scored on the test split, improvements and gap frac
   const text = formatEvaluation(r);
   expect(text).toContain('emos_pointwise_all');
   expect(text).toMatch(/EMOS point-by-point [-\d.]+ % \(5 members\), [-\d.]+ % \(all\)/);
+  expect(text).toContain('cos(latitude)-weighted');
+  expect(text).toContain('observation-conditioned (improper');
 }, 300_000);
 
 test('a forecast without the model variables is refused with the list of what is missing', async () => {

@@ -86,7 +86,7 @@ describe('error model 2 (docs/testbed.md §8)', () => {
       },
       events: [],
     });
-    const capture = async (p: Preset) => {
+    const capture = async (p: Preset, perfectEnsembles = true) => {
       const out: Record<string, Float32Array> = {};
       let plan: ArchivePlan | null = null;
       const sink: ArchiveSink = {
@@ -96,10 +96,11 @@ describe('error model 2 (docs/testbed.md §8)', () => {
           void (out[`${kind}${init.index}`] = x.z.slice()),
         end: () => undefined,
       };
-      await new TestbedGenerator({ preset: p, seed: 3 }).process(sink);
+      await new TestbedGenerator({ preset: p, seed: 3, perfectEnsembles }).process(sink);
       return { out, plan: plan! };
     };
     const a = await capture(mini(PRESETS.tiny));
+    const c = await capture(mini(PRESETS['tiny-displaced']), false);
     const b = await capture(mini(PRESETS['tiny-displaced']));
     expect(buildManifest(a.plan).version).toBe('1.3.0');
     const mb = buildManifest(b.plan);
@@ -108,6 +109,9 @@ describe('error model 2 (docs/testbed.md §8)', () => {
     expect(b.plan.tuning.memberBias.t850PerVorticity).toBe(0);
     for (const k of Object.keys(a.out).filter((x) => !x.startsWith('forecasts')))
       expect(Array.from(b.out[k])).toEqual(Array.from(a.out[k]));
+    // Without the perfect ensembles: nothing perfect written, the rest unchanged.
+    expect(Object.keys(c.out).filter((k) => k.startsWith('perfect'))).toEqual([]);
+    for (const k of Object.keys(c.out)) expect(Array.from(c.out[k])).toEqual(Array.from(b.out[k]));
     const n = 10 * 2 * (31 * 60); // one step of 10 members
     const fa = a.out.forecasts1;
     const fb = b.out.forecasts1;

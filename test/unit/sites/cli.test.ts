@@ -1,0 +1,93 @@
+import { jest } from '@jest/globals';
+import { buildProgram, runCli } from '../../../apps/cli/program.js';
+
+/** Run `epp sites …` in process; returns the exit status and what went to stderr. */
+async function epp(args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    stderr += String(s);
+    return true;
+  });
+  const before = process.exitCode;
+  process.exitCode = 0;
+  try {
+    await runCli(buildProgram(), ['node', 'epp', ...args]);
+    return { code: Number(process.exitCode ?? 0), stderr };
+  } finally {
+    spy.mockRestore();
+    process.exitCode = before;
+  }
+}
+
+const FIT = [
+  'sites',
+  'fit',
+  '--forecast',
+  'f.nc',
+  '--observations',
+  'o.csv',
+  '--variable',
+  'x',
+  '--out',
+  'm',
+];
+
+describe('epp sites: every option validated (one line, exit 2)', () => {
+  test.each([
+    [
+      [...FIT, '--method', 'gbm', '--members', '5', '--train-to', '2013-01-01'],
+      /--method must be emos or drn, got "gbm"/,
+    ],
+    [
+      [...FIT, '--method', 'emos', '--members', 'five', '--train-to', '2013-01-01'],
+      /--members: "five" is neither a count K nor a list/,
+    ],
+    [[...FIT, '--method', 'emos', '--members', '0', '--train-to', '2013-01-01'], /--members: must be ≥ 1/],
+    [
+      [...FIT, '--method', 'emos', '--members', '5', '--train-to', 'last year'],
+      /--train-to: "last year" is not an ISO 8601/,
+    ],
+    [
+      [...FIT, '--method', 'emos', '--members', '5', '--train-to', '2013-01-01', '--distribution', 'gamma'],
+      /--distribution must be normal or censored-logistic/,
+    ],
+    [
+      [...FIT, '--method', 'drn', '--members', '5', '--train-to', '2013-01-01', '--seeds', '-1'],
+      /--seeds: "-1" is not a positive integer/,
+    ],
+    [
+      [...FIT, '--method', 'emos', '--members', '5', '--train-to', '2013-01-01'],
+      /--forecast f\.nc: no such file/,
+    ],
+    [
+      ['sites', 'predict', '--model', '/nonexistent', '--forecast', 'f.nc', '--out', 'p.nc'],
+      /\/nonexistent: not a site model folder/,
+    ],
+    [
+      ['sites', 'predict', '--model', 'm', '--forecast', 'f.nc', '--out', 'p.nc', '--thresholds', '1,x'],
+      /--thresholds: "x" is not a number/,
+    ],
+    [
+      [
+        'sites',
+        'evaluate',
+        '--model',
+        'm',
+        '--forecast',
+        'f.nc',
+        '--observations',
+        'o.nc',
+        '--from',
+        '2014-01-01',
+        '--to',
+        '2013-01-01',
+      ],
+      /--from must be before --to/,
+    ],
+  ])('%j', async (args, message) => {
+    const r = await epp(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
