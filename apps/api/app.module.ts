@@ -8,10 +8,12 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { MulterModule } from '@nestjs/platform-express';
-import { diskStorage } from 'multer';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { QUEUES } from '../../libs/contracts/jobs.js';
 import { ApiKeyStore } from '../../libs/service/api-keys.js';
+import { DatasetCatalog } from '../../libs/service/catalog.js';
+import { FileGuard } from '../../libs/service/file-guard.js';
+import { QUARANTINE_DIR, sweepQuarantine } from '../../libs/service/quarantine.js';
 import { ApiKeyGuard } from './auth.guard.js';
 import { BatchesController } from './batches/batches.controller.js';
 import { DatasetsController, ModelsController } from './catalog.controller.js';
@@ -19,6 +21,7 @@ import { EppExceptionFilter } from './error.filter.js';
 import { ForecastsController } from './forecasts/forecasts.controller.js';
 import { ForecastsService } from './forecasts/forecasts.service.js';
 import { ResultsService } from './forecasts/results.service.js';
+import { QuarantineStorage, type OpenSink } from './forecasts/upload-storage.js';
 import { HealthController } from './health.controller.js';
 import { MetricsService } from './metrics.service.js';
 import { JobsController } from './jobs.controller.js';
@@ -28,11 +31,19 @@ import { EmbeddedJobQueues } from './queue/embedded-job-queues.js';
 import { JobQueues } from './queue/job-queues.js';
 import { CONFIG, KEY_STORE } from './tokens.js';
 
+/** Seams for tests: the upload storage boundary (a sink that fails like a full disk). */
+export interface AppOptions {
+  openUploadSink?: OpenSink;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: EppConfig, keys: ApiKeyStore): DynamicModule {
-    const uploads = path.join(config.dataDir, 'tmp', 'uploads');
+  static forRoot(config: EppConfig, keys: ApiKeyStore, opts: AppOptions = {}): DynamicModule {
+    const uploads = path.join(config.dataDir, QUARANTINE_DIR);
     mkdirSync(uploads, { recursive: true });
+    // Partial uploads of a process that died mid-upload (this host) are deleted before anything else.
+    sweepQuarantine(config.dataDir);
+    const guard = new FileGuard({ timeoutMs: config.precheckTimeoutMs, memoryMb: config.precheckMemoryMb });
     const queueModules = config.redisUrl
       ? [
           BullModule.forRoot({
@@ -56,8 +67,8 @@ export class AppModule {
       imports: [
         ...queueModules,
         MulterModule.register({
-          storage: diskStorage({ destination: uploads }),
-          limits: { fileSize: config.uploadLimitBytes, files: 1, fields: 30 },
+          storage: new QuarantineStorage(uploads, opts.openUploadSink),
+          limits: { fileSize: config.uploadLimitBytes, files: 1, fields: 30, fieldNestingDepth: 2 },
         }),
       ],
       controllers: [
@@ -73,6 +84,11 @@ export class AppModule {
         { provide: CONFIG, useValue: config },
         { provide: KEY_STORE, useValue: keys },
         queueProvider,
+        { provide: FileGuard, useValue: guard },
+        {
+          provide: DatasetCatalog,
+          useValue: new DatasetCatalog(config.dataDir, (dir, rel) => guard.describe(dir, rel)),
+        },
         ForecastsService,
         ResultsService,
         MetricsService,

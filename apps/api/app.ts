@@ -11,9 +11,11 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { InvalidArgumentError } from '../../libs/contracts/errors.js';
 import type { ApiKeyStore } from '../../libs/service/api-keys.js';
-import { AppModule } from './app.module.js';
+import { FileGuard } from '../../libs/service/file-guard.js';
+import { AppModule, type AppOptions } from './app.module.js';
 import { errorBody } from './error.filter.js';
 import { MetricsService } from './metrics.service.js';
+import { verifyJsonDepth } from './json-depth.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { JobQueues } from './queue/job-queues.js';
 
@@ -27,13 +29,17 @@ function describeValidation(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
-export async function createApp(config: EppConfig, keys: ApiKeyStore): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, keys), {
+export async function createApp(
+  config: EppConfig,
+  keys: ApiKeyStore,
+  opts: AppOptions = {},
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, keys, opts), {
     bodyParser: false,
     logger: config.logLevel === 'silent' ? false : ['error', 'warn'],
   });
   app.use(app.get(MetricsService).middleware());
-  app.use(express.json({ limit: config.bodyLimitBytes }));
+  app.use(express.json({ limit: config.bodyLimitBytes, verify: verifyJsonDepth }));
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();
     const { status, code, message } = errorBody(err);
@@ -51,9 +57,11 @@ export async function createApp(config: EppConfig, keys: ApiKeyStore): Promise<I
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
   app.enableShutdownHooks();
   const queues = app.get(JobQueues);
+  const guard = app.get(FileGuard);
   const close = app.close.bind(app);
-  // Close the queues (embedded: let running jobs finish) when the app closes.
+  // Close the queues (embedded: let running jobs finish) and the file-check children when the app closes.
   app.close = async () => {
+    guard.close();
     await queues.close();
     await close();
   };

@@ -25,6 +25,11 @@ export class ForbiddenError extends EppError {
   }
 }
 
+/** The key of an `Authorization: Bearer <key>` header, or null. */
+export function bearerKey(header: string | undefined): string | null {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? null;
+}
+
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
@@ -40,9 +45,9 @@ export class ApiKeyGuard implements CanActivate {
       ]) ?? 'read';
     if (need === 'public') return true;
     const req = context.switchToHttp().getRequest<Request>();
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>');
-    const role = this.keys.roleOf(m[1]);
+    const key = bearerKey(req.headers.authorization);
+    if (!key) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>');
+    const role = this.keys.roleOf(key);
     if (!role) throw new UnauthorizedError('invalid API key');
     if (!roleAllows(role, need))
       throw new ForbiddenError(`this action needs the '${need}' role; the key has '${role}'`);

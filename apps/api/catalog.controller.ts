@@ -3,8 +3,8 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/co
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { jobIdFor, type TrainJobPayload } from '../../libs/contracts/jobs.js';
-import { describeDataset, getModel, listForecastFiles, listModels } from '../../libs/service/catalog.js';
-import { resolveInRoot } from '../../libs/service/data-root.js';
+import { DatasetCatalog, getModel, listModels } from '../../libs/service/catalog.js';
+import { resolveTrainingData } from '../../libs/service/run-job.js';
 import { RequireRole } from './auth.guard.js';
 import { accepted } from './forecasts/forecasts.controller.js';
 import { TrainRequestDto } from './forecasts/forecast-request.dto.js';
@@ -49,7 +49,7 @@ export class ModelsController {
   @ApiAcceptedResponse({ type: JobAcceptedDto })
   @ApiErrors(400, 403, 503)
   async train(@Body() body: TrainRequestDto) {
-    resolveInRoot(this.config.dataDir, body.data, { mustExist: false });
+    resolveTrainingData(this.config.dataDir, body.data);
     const request = { model: body.model, data: body.data, options: body.options ?? {} };
     const id = jobIdFor('train', request);
     const payload: TrainJobPayload = { id, ...request };
@@ -63,15 +63,13 @@ export class ModelsController {
 @ApiErrors(401)
 @Controller('v1/datasets')
 export class DatasetsController {
-  constructor(@Inject(CONFIG) private readonly config: EppConfig) {}
+  constructor(private readonly catalog: DatasetCatalog) {}
 
+  /** Every forecast file under the data root; files are opened in a child process, once per version. */
   @Get()
   @ApiOperation({ summary: 'Forecast files under the data root with their dimensions and variables' })
   @ApiOkResponse({ type: DatasetListDto })
   async list() {
-    const files = listForecastFiles(this.config.dataDir);
-    const datasets = [];
-    for (const f of files) datasets.push(await describeDataset(this.config.dataDir, f));
-    return { datasets };
+    return { datasets: await this.catalog.list() };
   }
 }

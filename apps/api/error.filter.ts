@@ -1,11 +1,16 @@
 /**
  * One place maps every error to `{"error": {"code", "message"}}` and an HTTP status: typed EppErrors by
- * code, Nest's HttpExceptions (e.g. multer's 413) by status, anything else as 500 (logged, not leaked).
+ * code, Nest's HttpExceptions (e.g. multer's 413) by status, a full disk as 507, anything else as 500
+ * (logged, not leaked). 503s say when to come back (`Retry-After`); messages name files relative to the
+ * data root; an upload still in quarantine when its request fails is deleted.
  */
+import { rmSync } from 'node:fs';
 import { ArgumentsHost, Catch, HttpException, Inject, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { EppError } from '../../libs/contracts/errors.js';
+import { relativeToRoot } from '../../libs/service/data-root.js';
+import { isDiskFull } from '../../libs/service/errors.js';
 import { CONFIG } from './tokens.js';
 
 export const STATUS_BY_CODE: Record<string, number> = {
@@ -29,11 +34,21 @@ export const STATUS_BY_CODE: Record<string, number> = {
   INVALID_MODEL: 422,
   MODEL_NOT_AVAILABLE: 501,
   QUEUE_UNAVAILABLE: 503,
+  INSUFFICIENT_STORAGE: 507,
 };
+
+/** Seconds a client should wait before retrying a 503 (the queue is away; Redis restarts take seconds). */
+export const RETRY_AFTER_S = 5;
 
 export function errorBody(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof EppError)
     return { status: STATUS_BY_CODE[err.code] ?? 400, code: err.code, message: err.message };
+  if (isDiskFull(err))
+    return {
+      status: 507,
+      code: 'INSUFFICIENT_STORAGE',
+      message: 'the server has no space left; nothing was kept',
+    };
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const res = err.getResponse();
@@ -74,17 +89,22 @@ export class EppExceptionFilter implements ExceptionFilter {
   constructor(@Inject(CONFIG) private readonly config: EppConfig) {}
 
   catch(err: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
+    // An upload whose request failed before the handler took it over (e.g. field validation) is not kept.
+    const upload = http.getRequest<Request>().file?.path;
+    if (upload) rmSync(upload, { force: true });
     const body = errorBody(err);
     const { status, code } = body;
     // Name files relative to the data root: clients never see the server's absolute paths.
-    const message = body.message.split(`${this.config.dataDir}/`).join('');
-    if (status >= 500 && status !== 501 && status !== 503)
+    const message = relativeToRoot(body.message, this.config.dataDir);
+    if (status >= 500 && status !== 501 && status !== 503 && status !== 507)
       this.log.error(err instanceof Error ? err.stack : String(err));
     if (res.headersSent) {
       res.end();
       return;
     }
+    if (status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
     res.status(status).json({ error: { code, message } });
   }
 }

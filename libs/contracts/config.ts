@@ -52,6 +52,9 @@ export interface EppConfig {
   workerMetricsPort: number;
   /** Testing/diagnostics: extra time each job spends before its heavy step, ms (fault tests kill workers mid-job). */
   jobDelayMs: number;
+  /** Limits of the child process that opens untrusted files for the API: wall time per check (ms), memory (MiB). */
+  precheckTimeoutMs: number;
+  precheckMemoryMb: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -148,6 +151,8 @@ export function loadConfig(env: Env = process.env): EppConfig {
     jobDelayMs: int('EPP_JOB_DELAY_MS', 0, 0, 600000),
     embeddedJobs,
     workerMetricsPort: int('EPP_WORKER_METRICS_PORT', 0, 0, 65535),
+    precheckTimeoutMs: int('EPP_PRECHECK_TIMEOUT_MS', 5000, 100, 600000),
+    precheckMemoryMb: int('EPP_PRECHECK_MEMORY_MB', 512, 64, 65536),
   };
   if (problems.length)
     throw new InvalidArgumentError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -129,8 +129,16 @@ export function isModelId(id: unknown): id is string {
   return typeof id === 'string' && MODEL_ID.test(id) && !id.includes('..');
 }
 
+/** Plain decimal notation (optional sign, fraction, exponent): no hex, octal, binary, Infinity or blanks. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A number written in decimal, or NaN (`Number()` also reads "0x10" as 16 and "" as 0). */
+export function parseDecimal(s: string): number {
+  return DECIMAL.test(s) ? Number(s) : NaN;
+}
+
 function numberList(name: string, v: unknown, min: number, max: number): number[] {
-  const list = typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v;
+  const list = typeof v === 'string' ? v.split(',').map((s) => parseDecimal(s.trim())) : v;
   if (!Array.isArray(list) || !list.every(isNum))
     throw new InvalidArgumentError(`${name} must be a list of numbers`);
   if (list.length > 200) throw new InvalidArgumentError(`${name} has more than 200 entries`);
@@ -170,10 +178,11 @@ export function normaliseForecastRequest(input: Record<string, unknown>): Foreca
     throw new InvalidArgumentError(`method must be one of ${METHODS.join(', ')}`);
   const model = input.model ?? 'default';
   if (!isModelId(model)) throw new InvalidArgumentError('model must be a model id like "default"');
-  const level = input.level === undefined || input.level === null ? undefined : Number(input.level);
+  const asNumber = (v: unknown) => (typeof v === 'string' ? parseDecimal(v.trim()) : Number(v));
+  const level = input.level === undefined || input.level === null ? undefined : asNumber(input.level);
   if (level !== undefined && !Number.isFinite(level))
     throw new InvalidArgumentError('level must be a number');
-  const time = input.time === undefined || input.time === null ? undefined : Number(input.time);
+  const time = input.time === undefined || input.time === null ? undefined : asNumber(input.time);
   if (time !== undefined && (!Number.isInteger(time) || time < 0))
     throw new InvalidArgumentError('time must be a non-negative index on the time axis');
   const members =
@@ -224,7 +233,7 @@ export function normaliseForecastRequest(input: Record<string, unknown>): Foreca
 
 /** A bounding box `west,south,east,north` (degrees; west > east crosses the antimeridian). */
 export function parseBbox(v: unknown, field = 'bbox'): [number, number, number, number] {
-  const list = typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v;
+  const list = typeof v === 'string' ? v.split(',').map((s) => parseDecimal(s.trim())) : v;
   if (!Array.isArray(list) || list.length !== 4 || !list.every(isNum))
     throw new InvalidArgumentError(`${field} must be west,south,east,north in degrees`);
   const [w, s, e, n] = list;

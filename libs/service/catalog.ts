@@ -1,13 +1,13 @@
 /**
- * What the data root holds, for the API: forecast files (with their inspect metadata) and models
- * (mixed-model manifests and EMOS coefficient files).
+ * What the data root holds, for the API: forecast files (with their inspect metadata, read through a
+ * guard and cached) and models (mixed-model manifests and EMOS coefficient files).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describeError, EppError } from '../contracts/errors.js';
 import { isModelId } from '../contracts/jobs.js';
 import { openDataset } from '../netcdf/index.js';
-import { resolveInRoot } from './data-root.js';
+import { relativeToRoot, resolveInRoot } from './data-root.js';
 import { ModelNotFoundError } from './errors.js';
 
 const SKIP = new Set(['outputs', 'keys', 'models', 'tmp', 'node_modules']);
@@ -56,12 +56,69 @@ export async function describeDataset(dataDir: string, rel: string): Promise<Rec
       ds.close();
     }
   } catch (err) {
-    return {
-      path: rel,
-      size,
-      error: { code: err instanceof EppError ? err.code : 'INTERNAL', message: describeError(err) },
-    };
+    return { path: rel, size, error: errorOf(err) };
   }
+}
+
+/** Reads one file's metadata somewhere safe (FileGuard.describe: in a child process with limits). */
+export type DescribeFn = (dataDir: string, rel: string) => Promise<Record<string, unknown>>;
+
+const CACHE_LIMIT = 2000;
+
+/**
+ * `/v1/datasets`: every forecast file with its metadata, read through `describe` (a child process) and
+ * cached by (path, size, mtime), so a file is opened once per version; a file that fails (corrupt, too slow,
+ * too big) is listed as `valid: false` with its error and is not opened again until it changes.
+ */
+export class DatasetCatalog {
+  private readonly cache = new Map<string, { key: string; entry: Record<string, unknown> }>();
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly describe: DescribeFn,
+  ) {}
+
+  async list(): Promise<Record<string, unknown>[]> {
+    const files = listForecastFiles(this.dataDir);
+    const out: Record<string, unknown>[] = [];
+    for (const rel of files) {
+      let st;
+      try {
+        st = statSync(resolveInRoot(this.dataDir, rel, { mustExist: true }));
+      } catch {
+        continue; // removed (or a link out of the root) since the listing
+      }
+      const key = `${st.size}:${st.mtimeMs}`;
+      const hit = this.cache.get(rel);
+      if (hit?.key === key) {
+        out.push(hit.entry);
+        continue;
+      }
+      let entry: Record<string, unknown>;
+      try {
+        entry = await this.describe(this.dataDir, rel);
+      } catch (err) {
+        entry = { path: rel, size: st.size, error: errorOf(err) };
+      }
+      entry = { ...entry, valid: !entry.error };
+      const e = entry.error as { message?: string } | undefined;
+      if (e?.message) entry.error = { ...e, message: relativeToRoot(e.message, this.dataDir) };
+      this.cache.set(rel, { key, entry });
+      out.push(entry);
+    }
+    // Forget files that are gone; keep the cache bounded.
+    const seen = new Set(files);
+    for (const k of this.cache.keys())
+      if (!seen.has(k) || this.cache.size > CACHE_LIMIT) this.cache.delete(k);
+    return out;
+  }
+}
+
+function errorOf(err: unknown): { code: string; message: string } {
+  return {
+    code: err instanceof EppError ? err.code : 'INTERNAL',
+    message: err instanceof EppError ? err.message : describeError(err),
+  };
 }
 
 function readJson(file: string): unknown {

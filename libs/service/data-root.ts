@@ -48,3 +48,17 @@ export function fileStamp(file: string): string {
   const st = statSync(file);
   return `${st.size}:${Math.round(st.mtimeMs)}`;
 }
+
+/** `text` with every absolute path under the data root made relative to it (clients never see server paths). */
+export function relativeToRoot(text: string, root: string): string {
+  const roots = new Set([path.resolve(root)]);
+  try {
+    roots.add(realpathSync(root));
+  } catch {
+    /* the root does not exist (yet): its resolved name is all there is */
+  }
+  let out = text;
+  // Longest first, so a root inside another is not cut in half.
+  for (const r of [...roots].sort((a, b) => b.length - a.length)) out = out.split(`${r}${path.sep}`).join('');
+  return out;
+}

@@ -18,6 +18,25 @@ export class NotReadyError extends EppError {
   }
 }
 
+/** The job queue (Redis) cannot be reached: 503 with Retry-After; the request may be sent again later. */
+export class QueueUnavailableError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('QUEUE_UNAVAILABLE', message, { ...options, permanent: false });
+  }
+}
+
+/** The disk under the data root is full (ENOSPC, EDQUOT): 507; nothing partial is kept. */
+export class StorageFullError extends EppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INSUFFICIENT_STORAGE', message, { ...options, permanent: false });
+  }
+}
+
+/** True for the errno codes of a full disk or an exhausted quota. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
 /** An action the job's state does not allow, e.g. cancelling a job running on a Redis worker (409). */
 export class ConflictError extends EppError {
   constructor(message: string) {

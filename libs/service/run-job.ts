@@ -82,12 +82,33 @@ export function resolveReportInputs(
   const data = resolveInRoot(dataDir, req.data);
   if (!existsSync(data) || !statSync(data).isDirectory())
     throw new FileAccessError(`no folder ${JSON.stringify(req.data)} under the data root`);
+  const has = (f: string) => existsSync(path.join(data, f));
+  if (!has('truth') || !(has('forecasts') || has('history')))
+    throw new FileAccessError(
+      `${JSON.stringify(req.data)} needs truth/ and forecasts/ (or history/) folders for a report`,
+    );
   if (req.model === 'emos') return { data, model: 'emos' };
   if (!isModelId(req.model)) throw new ModelError(`model ${JSON.stringify(req.model)} is not a model id`);
   const model = resolveInRoot(dataDir, `models/${req.model}`);
   if (!existsSync(path.join(model, 'manifest.json')))
     throw new ModelError(`no trained model ${JSON.stringify(req.model)} under models/ (no manifest.json)`);
   return { data, model };
+}
+
+/**
+ * The training archive of a train request, resolved inside the data root and checked before it is queued:
+ * a testbed folder (`manifest.json`, `forecasts/`, `truth/`); otherwise 404/403 as typed errors.
+ */
+export function resolveTrainingData(dataDir: string, rel: string): string {
+  const data = resolveInRoot(dataDir, rel);
+  if (!existsSync(data) || !statSync(data).isDirectory())
+    throw new FileAccessError(`no folder ${JSON.stringify(rel)} under the data root`);
+  const missing = ['manifest.json', 'forecasts', 'truth'].filter((f) => !existsSync(path.join(data, f)));
+  if (missing.length)
+    throw new FileAccessError(
+      `${JSON.stringify(rel)} is not a testbed archive: it has no ${missing.join(', ')} (see epp testbed generate)`,
+    );
+  return data;
 }
 
 /** A case-study report job: builds report.html, scores.json (and report.pdf) under `outputs/<id>/`. */

@@ -202,7 +202,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: queue, workers, tensor backend, version */
+        /** Liveness: ok or degraded; with an API key also the queue, workers and tensor backend */
         get: operations["Health_health"];
         put?: never;
         post?: never;
@@ -817,15 +817,27 @@ export interface components {
             datasets: components["schemas"]["DatasetDto"][];
         };
         HealthDto: {
-            /** @example ok */
-            status: string;
             /**
-             * @description the service version (package.json)
+             * @description all that is shown without an API key
+             * @example ok
+             * @enum {string}
+             */
+            status: "ok" | "degraded";
+            /**
+             * @description with an API key, when degraded
+             * @example no workers
+             */
+            reason?: string;
+            /**
+             * @description with an API key: the service version (package.json)
              * @example 0.1.0
              */
-            version: string;
-            /** Format: date-time */
-            time: string;
+            version?: string;
+            /**
+             * Format: date-time
+             * @description with an API key
+             */
+            time?: string;
         };
         BatchSummaryDto: {
             /** @example ba-0123456789abcdef */
@@ -1612,7 +1624,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthDto"];
                 };
             };
-            /** @description Redis down or no worker alive */
+            /** @description degraded: Redis down or no worker alive */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -5,6 +5,7 @@ import { forecastScenario } from './helpers/scenario.js';
 import { mixedScenario } from './helpers/mixedScenario.js';
 import { deletePrefix, randomPrefix } from './helpers/redisPrefix.js';
 import {
+  KEYS,
   makeDataRoot,
   removeDataRoot,
   requireBuild,
@@ -46,13 +47,16 @@ import {
   mixedScenario(() => ({ api, dataDir }));
 
   test('the worker reports its heartbeat and stops cleanly on SIGTERM', async () => {
-    const h = await api.req('GET', '/health', { key: null });
+    const h = await api.req('GET', '/health', { key: KEYS.read });
     expect(h.body.queue).toEqual({ mode: 'redis', redis: 'up' });
     expect(h.body.workers.map((w: { pid: number }) => w.pid)).toContain(worker.child.pid);
     expect(await worker.stop('SIGTERM')).toBe(0);
     expect(worker.output()).toMatch(/worker stopped/);
-    const after = await api.req('GET', '/health', { key: null });
+    const after = await api.req('GET', '/health', { key: KEYS.read });
     expect(after.status).toBe(503);
-    expect(after.body.status).toBe('no workers');
+    expect([after.body.status, after.body.reason]).toEqual(['degraded', 'no workers']);
+    // Without a key: only the verdict, no hosts or pids.
+    const open = await api.req('GET', '/health', { key: null });
+    expect([open.status, open.body]).toEqual([503, { status: 'degraded' }]);
   });
 });

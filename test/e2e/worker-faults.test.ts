@@ -1,8 +1,10 @@
 /**
- * Faults on the Redis deployment: a worker SIGKILLed mid-job (its lock expires, BullMQ's stalled-job check
- * hands the job to a restarted worker, which completes it correctly), and Redis restarted while jobs wait
+ * Faults on the Redis deployment: a worker SIGKILLed mid-job (its sandboxed child exits with it; its lock
+ * expires, BullMQ's stalled-job check hands the job to a restarted worker, which completes it correctly and
+ * reports 2 attempts), and Redis restarted while jobs wait
  * (AOF keeps them; none is lost).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDataset } from '../../libs/netcdf/index.js';
 import { describeRedis, startRedis, type TestRedis } from '../helpers/redis.js';
@@ -41,6 +43,36 @@ async function resultMean(dataDir: string, id: string): Promise<Float32Array> {
   const d = Float32Array.from(ds.readVariable('t_mean').data);
   ds.close();
   return d;
+}
+
+/** Pids whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        // Field 4 of /proc/<pid>/stat, after the parenthesised command name.
+        return Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Wait until none of `pids` runs; returns those still running after `ms`. */
+async function waitUntilGone(pids: number[], ms: number): Promise<number[]> {
+  // Running, not a zombie waiting for whoever adopted it to reap it.
+  const alive = (p: number) => {
+    try {
+      return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1][0] !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + ms;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return pids.filter(alive);
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -87,7 +119,13 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
       if (i > 200) throw new Error(`job never became active: ${j.text}`);
       await new Promise((res) => setTimeout(res, 50));
     }
-    await first.kill9();
+    // SIGKILL the worker alone (not its process group): its sandboxed child must not outlive it.
+    const sandboxes = childrenOf(first.child.pid!);
+    expect(sandboxes.length).toBeGreaterThan(0);
+    process.kill(first.child.pid!, 'SIGKILL');
+    await first.stop();
+    const orphans = await waitUntilGone(sandboxes, 5000);
+    expect(orphans).toEqual([]);
     const during = await api.req('GET', `/v1/jobs/${id}`, { key: KEYS.read });
     expect(during.body.state).not.toBe('completed');
 
@@ -95,6 +133,11 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
     try {
       const job = await waitForJob(api, id, 60000);
       expect(job.state).toBe('completed');
+      // It ran twice (cut short on the killed worker, then to the end), and says so.
+      expect(job.attempts).toBe(2);
+      // The worker logs on its 'completed' event, which may come just after Redis shows the state.
+      for (let i = 0; i < 40 && !/job completed/.test(second.output()); i++)
+        await new Promise((res) => setTimeout(res, 50));
       expect(second.output()).toMatch(/job completed/);
       const err = maxAbsDiff(await resultMean(dataDir, id), await meanT850(dataDir, 7));
       expect(err).toBeLessThan(1e-3);

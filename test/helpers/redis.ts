@@ -13,6 +13,8 @@ export interface TestRedis {
   url: string;
   /** Restart the private server (same port, same AOF dir); only for servers this helper started. */
   restart?: () => Promise<void>;
+  /** Stop the private server but keep its folder, until `restart` (an outage); only for servers started here. */
+  down?: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<T
       await kill();
       await launch();
     },
+    down: kill,
     stop: async () => {
       await kill();
       rmSync(dir, { recursive: true, force: true });

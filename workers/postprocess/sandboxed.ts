@@ -18,6 +18,22 @@ export interface SandboxJob {
 // A sandboxed child is its own process: it reads the environment once, here, at its start-up.
 const config = loadConfig();
 
+/**
+ * A worker killed with SIGKILL cannot stop its sandboxed children, and BullMQ's child does not notice:
+ * it would go on running the job (and holding memory) as an orphan while another worker retries it. So
+ * the child leaves when its parent does: the IPC channel to the worker closes ('disconnect'), and as a
+ * second sign its parent pid changes (re-parented to init). Checked whenever the event loop is free.
+ */
+export function exitWithParent(poll = 500): void {
+  const parent = process.ppid;
+  const leave = () => process.exit(1);
+  process.once('disconnect', leave);
+  setInterval(() => {
+    if (process.ppid !== parent) leave();
+  }, poll).unref();
+}
+if (process.send) exitWithParent();
+
 export async function processSandboxed(queue: QueueName, job: SandboxJob): Promise<unknown> {
   let last = -1;
   try {

@@ -14,7 +14,7 @@ import {
 } from '@nestjs/swagger';
 import type { EppConfig } from '../../../libs/contracts/config.js';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
-import { jobIdFor, type BatchJobPayload } from '../../../libs/contracts/jobs.js';
+import { jobIdFor, parseDecimal, type BatchJobPayload } from '../../../libs/contracts/jobs.js';
 import { BatchStore } from '../../../libs/pipeline/batch/index.js';
 import { NotFoundError } from '../../../libs/service/errors.js';
 import { RequireRole } from '../auth.guard.js';
@@ -44,7 +44,7 @@ export class BatchesController {
   @ApiOkResponse({ type: BatchListDto })
   @ApiErrors(400)
   list(@Query('limit') limit?: string) {
-    const n = limit === undefined ? 50 : Number(limit);
+    const n = limit === undefined ? 50 : parseDecimal(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000)
       throw new InvalidArgumentError('limit must be an integer in [1, 1000]');
     const batches = this.store.listRuns(n).map((r) => ({

@@ -21,10 +21,10 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { METHODS, PRODUCTS } from '../../../libs/contracts/jobs.js';
+import { METHODS, PRODUCTS, parseDecimal } from '../../../libs/contracts/jobs.js';
 
 const num = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+  typeof value === 'string' && !Number.isNaN(parseDecimal(value.trim())) ? parseDecimal(value.trim()) : value;
 const list = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
   const s = value.trim();
@@ -41,7 +41,7 @@ const numList = (v: { value: unknown }): unknown => {
   const l: unknown = list(v);
   return Array.isArray(l)
     ? (l as unknown[]).map((x) =>
-        typeof x === 'string' && x !== '' && !Number.isNaN(Number(x)) ? Number(x) : x,
+        typeof x === 'string' && !Number.isNaN(parseDecimal(x)) ? parseDecimal(x) : x,
       )
     : l;
 };

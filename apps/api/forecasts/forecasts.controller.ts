@@ -28,7 +28,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
-import { parseBbox, type JobView } from '../../../libs/contracts/jobs.js';
+import { parseBbox, parseDecimal, queueOfJobId, type JobView } from '../../../libs/contracts/jobs.js';
 import { areaStats, pointQuery } from '../../../libs/pipeline/forecast/index.js';
 import { RequireRole } from '../auth.guard.js';
 import { ApiErrors, MULTIPART_SCHEMA } from '../openapi/decorators.js';
@@ -42,6 +42,7 @@ import {
 import { ForecastRequestDto } from './forecast-request.dto.js';
 import { ForecastsService } from './forecasts.service.js';
 import { ResultsService } from './results.service.js';
+import type { QuarantinedFile } from './upload-storage.js';
 
 export function jobLinks(id: string): Record<string, string> {
   const links: Record<string, string> = { self: `/v1/jobs/${id}`, events: `/v1/jobs/${id}/events` };
@@ -60,10 +61,16 @@ export function accepted(view: JobView, created: boolean) {
 }
 
 function coord(name: string, v: string | undefined): number {
-  const x = Number(v);
-  if (v === undefined || v.trim() === '' || !Number.isFinite(x))
-    throw new InvalidArgumentError(`${name} must be a number`);
+  const x = typeof v === 'string' ? parseDecimal(v) : NaN;
+  if (!Number.isFinite(x)) throw new InvalidArgumentError(`${name} must be a decimal number`);
   return x;
+}
+
+/** A forecast job id, checked before it goes into a header or a path (400 otherwise). */
+function forecastId(id: string): string {
+  if (queueOfJobId(id) !== 'forecast')
+    throw new InvalidArgumentError(`${JSON.stringify(id)} is not a forecast job id (fc- and 24 hex digits)`);
+  return id;
 }
 
 @ApiTags('forecasts')
@@ -107,7 +114,11 @@ export class ForecastsController {
   @ApiErrors(400, 403, 404, 413, 422, 501, 503)
   @UseInterceptors(FileInterceptor('file'))
   async submit(@Body() body: ForecastRequestDto, @UploadedFile() file?: Express.Multer.File) {
-    const { view, created } = await this.forecasts.submit({ ...body }, file?.path);
+    const upload = file as QuarantinedFile | undefined;
+    const { view, created } = await this.forecasts.submit(
+      { ...body },
+      upload ? { path: upload.path, sha256: upload.sha256 } : undefined,
+    );
     return accepted(view, created);
   }
 
@@ -119,7 +130,8 @@ export class ForecastsController {
     content: { 'application/x-netcdf': { schema: { type: 'string', format: 'binary' } } },
   })
   @ApiErrors(404)
-  download(@Param('id') id: string, @Res() res: Response): void {
+  download(@Param('id') raw: string, @Res() res: Response): void {
+    const id = forecastId(raw);
     res.type('application/x-netcdf');
     res.setHeader('Content-Disposition', `attachment; filename="${id}.nc"`);
     res.sendFile(this.results.file(id, 'result.nc'));
@@ -129,7 +141,8 @@ export class ForecastsController {
   @ApiOperation({ summary: 'The result summary and product list' })
   @ApiOkResponse({ type: ForecastResultDto })
   @ApiErrors(404)
-  summary(@Param('id') id: string, @Res() res: Response): void {
+  summary(@Param('id') raw: string, @Res() res: Response): void {
+    const id = forecastId(raw);
     res.type('application/json');
     res.sendFile(this.results.file(id, 'result.json'));
   }
@@ -140,7 +153,8 @@ export class ForecastsController {
   @ApiQuery({ name: 'lon', type: Number, example: 0 })
   @ApiOkResponse({ type: PointResultDto })
   @ApiErrors(400, 404)
-  async point(@Param('id') id: string, @Query('lat') lat?: string, @Query('lon') lon?: string) {
+  async point(@Param('id') raw: string, @Query('lat') lat?: string, @Query('lon') lon?: string) {
+    const id = forecastId(raw);
     const la = coord('lat', lat);
     const lo = coord('lon', lon);
     return pointQuery(await this.results.load(id), la, lo);
@@ -151,7 +165,8 @@ export class ForecastsController {
   @ApiQuery({ name: 'bbox', description: 'west,south,east,north (degrees)', example: '-10,40,10,60' })
   @ApiOkResponse({ type: AreaResultDto })
   @ApiErrors(400, 404)
-  async area(@Param('id') id: string, @Query('bbox') bbox?: string) {
+  async area(@Param('id') raw: string, @Query('bbox') bbox?: string) {
+    const id = forecastId(raw);
     const box = parseBbox(bbox ?? '', 'bbox');
     return areaStats(await this.results.load(id), box);
   }

@@ -1,23 +1,26 @@
 /**
- * Submitting forecast jobs: store an upload by content hash, normalise the request, resolve its file
- * inside the data root, derive the deterministic id, answer an existing job at once, else check the
- * request against the file (so bad input is a 4xx now, not a failed job later) and enqueue.
+ * Submitting forecast jobs: normalise the request, resolve its file inside the data root, derive the
+ * deterministic id, answer an existing job at once, else check the request against the file in a child
+ * process (FileGuard: so bad input is a 4xx now, not a failed job later, and a hostile file cannot hang or
+ * crash the API) and enqueue. An upload stays in quarantine until that check passes, then is stored by
+ * content hash under `inbox/uploads/`; a failed check, or any other failure, deletes it.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EppConfig } from '../../../libs/contracts/config.js';
-import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
+import { EppError, InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import {
   jobIdFor,
   normaliseForecastRequest,
   type ForecastJobPayload,
+  type ForecastRequest,
   type JobView,
 } from '../../../libs/contracts/jobs.js';
-import { preflightForecast } from '../../../libs/pipeline/forecast/index.js';
 import { fileStamp, resolveInRoot } from '../../../libs/service/data-root.js';
-import { resolveForecastInputs } from '../../../libs/service/job-paths.js';
+import { FileGuard } from '../../../libs/service/file-guard.js';
+import { QUARANTINE_DIR } from '../../../libs/service/quarantine.js';
 import { JobQueues } from '../queue/job-queues.js';
 import { CONFIG } from '../tokens.js';
 
@@ -32,47 +35,74 @@ export class ForecastsService {
   constructor(
     @Inject(CONFIG) private readonly config: EppConfig,
     private readonly queues: JobQueues,
+    private readonly guard: FileGuard,
   ) {}
 
-  /** Move an uploaded temp file to `inbox/uploads/<sha256>.nc`; returns its path relative to the data root. */
-  async storeUpload(tmpFile: string): Promise<{ rel: string; fresh: boolean }> {
-    const digest = await sha256File(tmpFile);
-    const rel = `inbox/uploads/${digest}.nc`;
-    const abs = resolveInRoot(this.config.dataDir, rel);
-    mkdirSync(path.dirname(abs), { recursive: true });
-    if (existsSync(abs)) {
+  /**
+   * Check a quarantined upload against the request and store it as `inbox/uploads/<sha256>.nc`; returns its
+   * path relative to the data root and whether this call stored it. The quarantined file is gone afterwards.
+   */
+  async storeUpload(
+    tmpFile: string,
+    body: Record<string, unknown>,
+    sha256?: string,
+  ): Promise<{ rel: string; fresh: boolean }> {
+    try {
+      const quarantined = `${QUARANTINE_DIR}/${path.basename(tmpFile)}`;
+      // Field errors first: cheap, and nothing is read from the file for a request that cannot run.
+      const req = normaliseForecastRequest({ ...body, source: { path: quarantined } });
+      const digest = sha256 ?? (await sha256File(tmpFile));
+      const rel = `inbox/uploads/${digest}.nc`;
+      const abs = resolveInRoot(this.config.dataDir, rel);
+      // The same content was stored before: the path flow checks this request against it.
+      if (existsSync(abs)) return { rel, fresh: false };
+      try {
+        await this.guard.preflight(this.config.dataDir, req);
+      } catch (err) {
+        // Errors name the upload, not its quarantine file.
+        if (!(err instanceof EppError)) throw err;
+        throw new EppError(err.code, err.message.split(quarantined).join('the uploaded file'), {
+          cause: err,
+          permanent: err.permanent,
+        });
+      }
+      mkdirSync(path.dirname(abs), { recursive: true });
+      renameSync(tmpFile, abs);
+      return { rel, fresh: true };
+    } finally {
       rmSync(tmpFile, { force: true });
-      return { rel, fresh: false };
     }
-    renameSync(tmpFile, abs);
-    return { rel, fresh: true };
   }
 
-  async submit(body: Record<string, unknown>, upload?: string): Promise<{ view: JobView; created: boolean }> {
+  async submit(
+    body: Record<string, unknown>,
+    upload?: { path: string; sha256?: string },
+  ): Promise<{ view: JobView; created: boolean }> {
     let fresh = false;
     if (upload) {
       if (body.source !== undefined) {
-        rmSync(upload, { force: true });
+        rmSync(upload.path, { force: true });
         throw new InvalidArgumentError('give either source.path or an uploaded file, not both');
       }
-      const stored = await this.storeUpload(upload);
+      const stored = await this.storeUpload(upload.path, body, upload.sha256);
       fresh = stored.fresh;
       body = { ...body, source: { path: stored.rel } };
     }
+    let req: ForecastRequest | undefined;
     try {
-      const req = normaliseForecastRequest(body);
+      req = normaliseForecastRequest(body);
       const file = resolveInRoot(this.config.dataDir, req.source.path, { mustExist: true });
       const stamp = fileStamp(file);
       const id = jobIdFor('forecast', req, stamp);
       const existing = await this.queues.get(id);
       if (existing) return { view: existing, created: false };
-      await preflightForecast(req, resolveForecastInputs(this.config.dataDir, req));
+      // A fresh upload was checked against this very request in quarantine.
+      if (!fresh) await this.guard.preflight(this.config.dataDir, req);
       const payload: ForecastJobPayload = { id, request: req, sourceStamp: stamp };
       return await this.queues.submit('forecast', id, payload);
     } catch (err) {
       // An upload that cannot be processed is not kept.
-      if (fresh && typeof (body.source as { path?: string })?.path === 'string')
-        rmSync(resolveInRoot(this.config.dataDir, (body.source as { path: string }).path), { force: true });
+      if (fresh && req) rmSync(resolveInRoot(this.config.dataDir, req.source.path), { force: true });
       throw err;
     }
   }

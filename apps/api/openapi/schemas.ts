@@ -366,12 +366,21 @@ export class DatasetListDto {
 }
 
 export class HealthDto {
-  @ApiProperty({ example: 'ok' })
+  @ApiProperty({
+    enum: ['ok', 'degraded'],
+    example: 'ok',
+    description: 'all that is shown without an API key',
+  })
   status!: string;
-  @ApiProperty({ example: '0.1.0', description: 'the service version (package.json)' })
-  version!: string;
-  @ApiProperty({ format: 'date-time' })
-  time!: string;
+  @ApiPropertyOptional({ example: 'no workers', description: 'with an API key, when degraded' })
+  reason?: string;
+  @ApiPropertyOptional({
+    example: '0.1.0',
+    description: 'with an API key: the service version (package.json)',
+  })
+  version?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'with an API key' })
+  time?: string;
 }
 
 export class BatchSummaryDto {

@@ -12,17 +12,22 @@ import {
   type JobView,
   type QueueName,
 } from '../../../libs/contracts/jobs.js';
+import { EppError } from '../../../libs/contracts/errors.js';
 import { CONFIG } from '../tokens.js';
-import { ConflictError } from '../../../libs/service/errors.js';
+import { ConflictError, QueueUnavailableError } from '../../../libs/service/errors.js';
 import { discardJobOutputs } from '../../../libs/service/job-outputs.js';
 import {
   JobQueues,
+  publicView,
   type JobFilter,
   type JobPage,
   type QueueCounts,
   type QueueHealth,
   type WorkerInfo,
 } from './job-queues.js';
+
+/** How long a queue operation may wait for Redis before the API answers 503. */
+const REDIS_TIMEOUT_MS = 3000;
 
 const BULL_STATES: Record<
   Exclude<JobState, 'cancelled'>,
@@ -63,9 +68,36 @@ export class BullJobQueues extends JobQueues {
     this.redis.on('error', () => undefined);
   }
 
-  async submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }> {
+  /** Run a Redis operation; an unreachable or silent Redis becomes QueueUnavailableError (503 + Retry-After). */
+  private async redisOp<T>(what: string, op: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${REDIS_TIMEOUT_MS} ms`)), REDIS_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([op(), timeout]);
+    } catch (err) {
+      if (err instanceof EppError) throw err;
+      throw new QueueUnavailableError(
+        `the job queue is unavailable (${what}: ${err instanceof Error ? err.message : String(err)}); try again shortly`,
+        { cause: err },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }> {
+    return this.redisOp('submit', () => this.add(queue, id, data));
+  }
+
+  private async add(
+    queue: QueueName,
+    id: string,
+    data: unknown,
+  ): Promise<{ view: JobView; created: boolean }> {
     const q = this.queues[queue];
-    const existing = await this.get(id);
+    const existing = await this.find(id);
     if (existing) return { view: existing, created: false };
     const job = await q.add(queue, data, {
       jobId: id,
@@ -78,7 +110,11 @@ export class BullJobQueues extends JobQueues {
     return { view: this.view(queue, job, await job.getState()), created: true };
   }
 
-  async get(id: string): Promise<JobView | null> {
+  get(id: string): Promise<JobView | null> {
+    return this.redisOp('read job', () => this.find(id));
+  }
+
+  private async find(id: string): Promise<JobView | null> {
     const queue = queueOfJobId(id);
     if (!queue) return null;
     // State first, then the job hash: a job that completes in between shows its older state with its
@@ -99,21 +135,29 @@ export class BullJobQueues extends JobQueues {
             ? 'failed'
             : 'queued';
     const iso = (t?: number | null) => (t ? new Date(t).toISOString() : null);
-    return {
-      id: job.id!,
-      type: queue,
-      state,
-      progress: state === 'completed' ? 1 : typeof job.progress === 'number' ? job.progress : 0,
-      attempts: job.attemptsMade,
-      createdAt: new Date(job.timestamp).toISOString(),
-      startedAt: iso(job.processedOn),
-      finishedAt: state === 'completed' || state === 'failed' ? iso(job.finishedOn) : null,
-      error: state === 'failed' ? decodeJobError(job.failedReason) : null,
-      result: state === 'completed' ? (job.returnvalue as unknown) : null,
-    };
+    return publicView(
+      {
+        id: job.id!,
+        type: queue,
+        state,
+        progress: state === 'completed' ? 1 : typeof job.progress === 'number' ? job.progress : 0,
+        // Runs started, counting a run cut short by a dead worker (attemptsMade counts only failed runs).
+        attempts: Math.max(job.attemptsStarted ?? 0, job.attemptsMade),
+        createdAt: new Date(job.timestamp).toISOString(),
+        startedAt: iso(job.processedOn),
+        finishedAt: state === 'completed' || state === 'failed' ? iso(job.finishedOn) : null,
+        error: state === 'failed' ? decodeJobError(job.failedReason) : null,
+        result: state === 'completed' ? (job.returnvalue as unknown) : null,
+      },
+      this.config.dataDir,
+    );
   }
 
-  async list(filter: JobFilter): Promise<JobPage> {
+  list(filter: JobFilter): Promise<JobPage> {
+    return this.redisOp('list jobs', () => this.listAll(filter));
+  }
+
+  private async listAll(filter: JobFilter): Promise<JobPage> {
     // Cancelled jobs are removed from Redis at once, so none are listed here.
     if (filter.state === 'cancelled') return { jobs: [], total: 0 };
     const states = filter.state ? [filter.state] : (Object.keys(BULL_STATES) as (keyof typeof BULL_STATES)[]);
@@ -134,7 +178,11 @@ export class BullJobQueues extends JobQueues {
     return { jobs: views.slice(filter.offset, want), total };
   }
 
-  async remove(id: string): Promise<'cancelled' | 'deleted'> {
+  remove(id: string): Promise<'cancelled' | 'deleted'> {
+    return this.redisOp('remove job', () => this.removeOne(id));
+  }
+
+  private async removeOne(id: string): Promise<'cancelled' | 'deleted'> {
     const queue = queueOfJobId(id)!;
     const job = await this.queues[queue].getJob(id);
     if (!job) throw new ConflictError(`job ${id} is gone`);
@@ -149,7 +197,11 @@ export class BullJobQueues extends JobQueues {
     return finished ? 'deleted' : 'cancelled';
   }
 
-  async counts(): Promise<QueueCounts> {
+  counts(): Promise<QueueCounts> {
+    return this.redisOp('count jobs', () => this.countAll());
+  }
+
+  private async countAll(): Promise<QueueCounts> {
     const one = async (q: Queue) => {
       const c = await q.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
       return {

@@ -21,7 +21,14 @@ import { FileJobStore } from '../../../libs/service/job-store.js';
 import { runJob } from '../../../libs/service/run-job.js';
 import { ChildJobRunner } from './child-runner.js';
 import { EmbeddedCron } from './embedded-cron.js';
-import { JobQueues, type JobFilter, type JobPage, type QueueCounts, type QueueHealth } from './job-queues.js';
+import {
+  JobQueues,
+  publicView,
+  type JobFilter,
+  type JobPage,
+  type QueueCounts,
+  type QueueHealth,
+} from './job-queues.js';
 
 export class EmbeddedJobQueues extends JobQueues {
   readonly mode = 'embedded' as const;
@@ -91,13 +98,14 @@ export class EmbeddedJobQueues extends JobQueues {
 
   get(id: string): Promise<JobView | null> {
     const q = queueOfJobId(id);
-    return Promise.resolve(q ? this.queues[q].get(id) : null);
+    const view = q ? this.queues[q].get(id) : null;
+    return Promise.resolve(view && publicView(view, this.config.dataDir));
   }
 
   list(filter: JobFilter): Promise<JobPage> {
     const names = filter.queue ? [filter.queue] : (Object.keys(this.queues) as QueueName[]);
     const all = names
-      .flatMap((n) => this.queues[n].list())
+      .flatMap((n) => this.queues[n].list().map((v) => publicView(v, this.config.dataDir)))
       .filter((v) => !filter.state || v.state === filter.state)
       .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
     return Promise.resolve({

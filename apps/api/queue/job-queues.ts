@@ -3,6 +3,13 @@
  * (`BullJobQueues`) and the embedded in-process queue (`EmbeddedJobQueues`).
  */
 import type { JobState, JobView, QueueName } from '../../../libs/contracts/jobs.js';
+import { relativeToRoot } from '../../../libs/service/data-root.js';
+
+/** A job view as clients see it: its error names files relative to the data root. */
+export function publicView(view: JobView, dataDir: string): JobView {
+  if (!view.error) return view;
+  return { ...view, error: { ...view.error, message: relativeToRoot(view.error.message, dataDir) } };
+}
 
 export interface WorkerInfo {
   id: string;

@@ -49,12 +49,14 @@ export function outputDir(id: string): string {
 
 /**
  * Validate a request against its file without computing anything (variable, level, time, members, model):
- * what the API runs before enqueueing so that bad input is answered at once.
+ * what the API runs (in a child process, libs/service/file-guard.ts) before enqueueing so that bad input is
+ * answered at once. The requested field is read too, so a corrupt chunk or a zlib bomb in it is refused now,
+ * not in the job.
  */
 export async function preflightForecast(req: ForecastRequest, inputs: ForecastInputs): Promise<void> {
   const ds = await openDataset(inputs.source);
   try {
-    planField(ds, req);
+    readField(ds, req, planField(ds, req));
   } finally {
     ds.close();
   }

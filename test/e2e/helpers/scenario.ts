@@ -247,10 +247,12 @@ export function forecastScenario(ctx: () => { api: Api; dataDir: string }): void
     expect((await api.req('GET', '/v1/forecasts/fc-000000000000000000000000/result.nc')).status).toBe(404);
     expect((await api.req('GET', '/v1/models/nope')).status).toBe(404);
 
-    // Still healthy: /health is open and green, and a new job runs to completion.
+    // Still healthy: /health is open and green (details only with a key), and a new job runs to completion.
     const health = await api.req('GET', '/health', { key: null });
-    expect(health.status).toBe(200);
-    expect(health.body.workers.length).toBeGreaterThan(0);
+    expect([health.status, health.body]).toEqual([200, { status: 'ok' }]);
+    const detailed = await api.req('GET', '/health', { key: KEYS.read });
+    expect(detailed.body.status).toBe('ok');
+    expect(detailed.body.workers.length).toBeGreaterThan(0);
     const z = await post({ source: { path: 'inbox/era5.nc' }, variable: 'z', level: 500, members: 5 });
     expect(z.status).toBe(202);
     expect((await waitForJob(api, z.body.id)).state).toBe('completed');

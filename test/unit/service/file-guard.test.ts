@@ -1,0 +1,84 @@
+/**
+ * FileGuard (libs/service/file-guard.ts): a check that loops is killed at its wall-time limit, one that
+ * allocates outside the V8 heap is killed at the memory cap, a crash is a typed refusal, the child's own
+ * errors keep their code, children are reused, and a killed child is replaced for the next check. Also
+ * the quarantine sweep of stale partial uploads.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FileGuard, type GuardTask } from '../../../libs/service/file-guard.js';
+import { QUARANTINE_DIR, quarantineName, sweepQuarantine } from '../../../libs/service/quarantine.js';
+
+const CHILD = path.resolve('test/fixtures/guard/child.mjs');
+const task = (p: string): GuardTask => ({ kind: 'describe', dataDir: '/nonexistent', path: p });
+
+describe('FileGuard', () => {
+  const guard = new FileGuard({ timeoutMs: 1500, memoryMb: 256, slots: 1, childScript: CHILD });
+  afterAll(() => guard.close());
+
+  test('answers come back; the child is reused between checks', async () => {
+    const a = await guard.run<{ pid: number; path: string }>(task('a.nc'));
+    const b = await guard.run<{ pid: number; path: string }>(task('b.nc'));
+    expect([a.path, b.path]).toEqual(['a.nc', 'b.nc']);
+    expect(b.pid).toBe(a.pid);
+  });
+
+  test('a check that never ends is killed at the wall-time limit and refused', async () => {
+    const t0 = Date.now();
+    await expect(guard.run(task('loop'))).rejects.toMatchObject({
+      code: 'INVALID_NETCDF',
+      message: 'loop: reading it did not finish within 1.5 s (a corrupt or hostile file); it was refused',
+    });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    // The next check gets a fresh child.
+    expect(await guard.run(task('after.nc'))).toMatchObject({ path: 'after.nc' });
+  });
+
+  test('memory outside the V8 heap (Buffers, wasm) is capped by the resident-set poll', async () => {
+    await expect(guard.run(task('allocate'))).rejects.toMatchObject({
+      code: 'INVALID_NETCDF',
+      message: expect.stringMatching(/^allocate: reading it needed more than 256 MiB/),
+    });
+  });
+
+  test('a crash is a refusal naming the file; the child’s own typed errors keep their code', async () => {
+    await expect(guard.run(task('crash'))).rejects.toMatchObject({
+      code: 'INVALID_NETCDF',
+      message: 'crash: the reader crashed on it (exit 3); the file is corrupt and was refused',
+    });
+    await expect(guard.run(task('fail'))).rejects.toMatchObject({
+      code: 'NOT_FOUND_IN_FILE',
+      message: 'no such variable',
+    });
+  });
+
+  test('checks wait for a free slot; limits are checked at construction', async () => {
+    const all = await Promise.all(['x', 'y', 'z'].map((p) => guard.run<{ path: string }>(task(p))));
+    expect(all.map((v) => v.path)).toEqual(['x', 'y', 'z']);
+    expect(() => new FileGuard({ timeoutMs: 10, memoryMb: 256 })).toThrow(/timeoutMs/);
+    expect(() => new FileGuard({ timeoutMs: 1000, memoryMb: 1 })).toThrow(/memoryMb/);
+  });
+});
+
+describe('quarantine sweep', () => {
+  test('removes partial uploads of dead processes of this host and anything a day old; keeps live ones', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'epp-quarantine-'));
+    try {
+      const q = path.join(dir, QUARANTINE_DIR);
+      mkdirSync(q, { recursive: true });
+      const live = quarantineName().replace(/-(\d+)-/, `-${process.ppid}-`); // a live process, not this one
+      const dead = quarantineName().replace(/-(\d+)-/, '-999999999-');
+      const mine = quarantineName(); // this pid: a previous process with the same pid left it
+      const foreignOld = 'ffffffff-1-0123456789abcdef.part';
+      const foreignNew = 'eeeeeeee-1-0123456789abcdef.part';
+      for (const f of [live, dead, mine, foreignOld, foreignNew]) writeFileSync(path.join(q, f), 'x');
+      const dayAgo = (Date.now() - 25 * 3600 * 1000) / 1000;
+      utimesSync(path.join(q, foreignOld), dayAgo, dayAgo);
+      expect(sweepQuarantine(dir).sort()).toEqual([dead, foreignOld, mine].sort());
+      expect(readdirSync(q).sort()).toEqual([foreignNew, live].sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
