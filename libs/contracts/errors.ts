@@ -23,6 +23,47 @@ export class InvalidNetcdfError extends EppError {
   }
 }
 
+/**
+ * A NetCDF file whose bytes contradict its own structure: a field out of bounds, a failed checksum, a chunk
+ * that does not decode to its declared size. The message names the file, the structure and its byte offset,
+ * in one line; what the underlying engine said (zlib, a parser) is in `cause`.
+ */
+export class CorruptNetcdfError extends InvalidNetcdfError {
+  constructor(
+    readonly file: string,
+    /** What was being read, e.g. "object header", "chunk B-tree node", "variable 'x' data". */
+    readonly structure: string,
+    /** Byte offset of that structure in the file (-1 when not known). */
+    readonly offset: number,
+    /** What is wrong, e.g. "checksum mismatch", "name length 2147483647 exceeds the file size 4836". */
+    readonly problem: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      `${file}: corrupt ${structure}${offset >= 0 ? ` at byte ${offset}` : ''}: ${problem}; the file is damaged or not written by a NetCDF library (check it with ncdump, or re-download it)`,
+      options,
+    );
+  }
+}
+
+/**
+ * A well-formed netCDF-4/HDF5 file that uses a storage feature epp's reader does not verify (a filter other
+ * than deflate/shuffle/fletcher32, an old-style symbol-table group, a chunk index other than a version-1
+ * B-tree or a single chunk, a variable-length string variable). Refused rather than read unverified.
+ */
+export class UnsupportedNetcdfError extends InvalidNetcdfError {
+  constructor(
+    readonly file: string,
+    readonly feature: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      `${file}: uses ${feature}, which epp's netCDF-4 reader does not support; rewrite it with \`nccopy -k nc4 -d 1 in.nc out.nc\` or as netCDF-3 (\`nccopy -k classic\`)`,
+      options,
+    );
+  }
+}
+
 /** A variable, dimension or coordinate that a caller asked for and the file does not hold. */
 export class NotFoundInFileError extends EppError {
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -4,19 +4,28 @@
  * hyperslab is read with a positioned read and decoded with node:zlib (deflate) and the HDF5 shuffle filter,
  * then copied into the output. HDF5 File Format Specification 3.0 (III.A superblock, IV.A object headers,
  * IV.A.2.i data layout, IV.A.2.l filter pipeline, III.A.1 version-1 B-trees). Anything outside that subset
- * (other filters, unallocated chunks, other chunk indexes, big-endian hosts) makes `chunkPlan` return null
- * and the caller reads through h5wasm instead.
+ * (other filters, other chunk indexes, symbol-table groups, big-endian hosts) makes a method return null with
+ * `declined` saying why; the caller refuses the file (UnsupportedNetcdfError). Every field is bounds-checked
+ * against its structure and the file (`uint`, `slice`, `readAt`), and checksums are verified: a failure is
+ * a CorruptNetcdfError naming the structure and its byte offset.
  */
 import { fstatSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { inflateSync } from 'node:zlib';
-import { InvalidNetcdfError } from '../contracts/errors.js';
+import { CorruptNetcdfError, UnsupportedNetcdfError } from '../contracts/errors.js';
+import { fletcher32, lookup3 } from './checksums.js';
+import { decodeName, nameProblem } from './names.js';
 import { readFully } from './positioned.js';
 import { copyHyperslab, hyperslabSpan, rowStrides } from './slice.js';
 import { product, type NumericArray } from './store.js';
 
 const FILTER_DEFLATE = 1;
 const FILTER_SHUFFLE = 2;
+const FILTER_FLETCHER32 = 3;
+const MSG_FILL_VALUE = 0x05;
+const MSG_FILL_VALUE_OLD = 0x04;
+/** zlib's maximum compression ratio (zlib technical details, "Maximum compression factor": 1032:1). */
+export const MAX_DEFLATE_RATIO = 1032;
 const MSG_CONTINUATION = 0x10;
 const MSG_LAYOUT = 0x08;
 const MSG_FILTERS = 0x0b;
@@ -56,6 +65,8 @@ interface FractalHeap {
   rows: number;
   offBytes: number;
   lenBytes: number;
+  /** Direct blocks carry a lookup3 checksum (heap flags bit 1). */
+  checksummed: boolean;
 }
 
 /** The fields of h5wasm's dataset metadata that Nc4Store uses. */
@@ -82,6 +93,8 @@ export interface DatasetEntry {
 interface Filter {
   id: number;
   optional: boolean;
+  /** Client data values (shuffle: the element size it was applied with). */
+  values: number[];
 }
 interface ChunkEntry {
   address: number;
@@ -99,13 +112,14 @@ export interface ChunkPlan {
   chunks: Map<string, ChunkEntry>;
   /** Contiguous layout: the data's address and stored size in bytes (no chunks, no filters). */
   contiguous?: { address: number; size: number };
+  /** Compact layout: the data stored in the layout message itself. */
+  compact?: Uint8Array;
+  /** One element of the fill value (unwritten chunks read as this; zeros when the file defines none). */
+  fill: Uint8Array;
 }
 
 /** A typed-array constructor for the output type; the chunk bytes are viewed through it. */
 type ArrayCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => NumericArray;
-
-/** Thrown when a chunk needed by a read is not stored (its fill value would be needed): read via h5wasm. */
-export class ChunkFallback extends Error {}
 
 /** An object header message; `order` is its creation order when the header tracks it (version 2). */
 interface Message {
@@ -122,33 +136,147 @@ export class H5ChunkReader {
   private rootAddress = 0;
   private lengthSize = 0;
   private base = 0;
+  private readonly size: number;
+  /** The structure being parsed, named in CorruptNetcdfErrors raised by field reads (`uint`, `slice`). */
+  private where = { structure: 'HDF5 superblock', offset: 0 };
+  /** Why the last `null` was returned ("not handled here"), for UnsupportedNetcdfError in strict mode. */
+  declined = '';
 
   constructor(
     private readonly fd: number,
     private readonly path: string,
-  ) {}
+  ) {
+    this.size = fstatSync(fd).size;
+  }
 
-  /** The chunk layout of the dataset whose object header is at `address`, or null if not handled here. */
-  chunkPlan(address: number, elem: number, littleEndian: boolean, rank: number): ChunkPlan | null {
-    if (endianness() !== 'LE' || rank === 0) return null;
+  /** Record why a structure is not handled here and return null. */
+  private no(feature: string): null {
+    this.declined = feature;
+    return null;
+  }
+
+  /** A CorruptNetcdfError about the structure being parsed (or the one named). */
+  corrupt(problem: string, structure = this.where.structure, offset = this.where.offset): CorruptNetcdfError {
+    return new CorruptNetcdfError(this.path, structure, offset, problem);
+  }
+
+  /**
+   * The storage of the dataset whose object header is at `address` (compact, contiguous or chunked with a
+   * version-1 B-tree or single-chunk index; filters deflate, shuffle, fletcher32), or null if not handled
+   * here. Every address and size is checked against the file: contiguous data must lie inside the file and
+   * hold exactly the dataset's bytes, and a chunked dataset cannot declare more data than the file can hold
+   * at zlib's maximum ratio.
+   */
+  chunkPlan(address: number, elem: number, littleEndian: boolean, shape: number[]): ChunkPlan | null {
+    if (endianness() !== 'LE') return this.no('a big-endian host');
     if (!this.offsetSize && !this.readSuperblock()) return null;
+    const rank = shape.length;
     const messages = this.objectHeader(this.base + address);
     if (!messages) return null;
     const layout = messages.find((m) => m.type === MSG_LAYOUT);
-    if (!layout) return null;
+    if (!layout)
+      throw this.corrupt('dataset object header has no data layout message', 'object header', address);
     const fm = messages.find((m) => m.type === MSG_FILTERS);
     const filters = fm ? this.filters(fm.data) : [];
-    if (!filters || filters.some((f) => f.id !== FILTER_DEFLATE && f.id !== FILTER_SHUFFLE)) return null;
-    if (layout.data[1] === 1 && (layout.data[0] === 3 || layout.data[0] === 4) && filters.length === 0) {
-      const O = this.offsetSize;
-      if (this.isUndefined(layout.data, 2, O)) return null; // never written: fill values
-      const address = this.base + this.uint(layout.data, 2, O);
-      const size = this.uint(layout.data, 2 + O, this.lengthSize);
-      return { chunk: [], elem, littleEndian, filters, chunks: new Map(), contiguous: { address, size } };
+    if (!filters) return null;
+    const other = filters.find((f) => ![FILTER_DEFLATE, FILTER_SHUFFLE, FILTER_FLETCHER32].includes(f.id));
+    if (other) return this.no(`HDF5 filter ${other.id}`);
+    // HDF5 unshuffles with the element size recorded at write time (H5Zshuffle.c cd_values[0]).
+    const shuffle = filters.find((f) => f.id === FILTER_SHUFFLE);
+    if (shuffle && shuffle.values.length && shuffle.values[0] !== elem)
+      throw this.corrupt(
+        `shuffle filter for ${shuffle.values[0]}-byte elements on ${elem}-byte data`,
+        'filter pipeline message',
+        address,
+      );
+    const fill = this.fillValue(messages, elem);
+    const bytes = product(shape) * elem;
+    this.where = { structure: 'data layout message', offset: address };
+    const d = layout.data;
+    const version = d[0];
+    if (version !== 3 && version !== 4) return this.no(`data layout message version ${version}`);
+    const layoutClass = d[1];
+    const base = { chunk: [], elem, littleEndian, filters, chunks: new Map<string, ChunkEntry>(), fill };
+    if (layoutClass === 0) {
+      const size = this.uint(d, 2, 2);
+      if (size !== bytes) throw this.corrupt(`compact data holds ${size} bytes, the dataset needs ${bytes}`);
+      return { ...base, compact: this.slice(d, 4, size) };
     }
-    const parsed = this.layout(layout.data, rank, elem, filters.length > 0);
+    if (layoutClass === 1) {
+      if (filters.length) throw this.corrupt('a contiguous dataset with a filter pipeline');
+      const O = this.offsetSize;
+      const size = this.uint(d, 2 + O, this.lengthSize);
+      if (size !== bytes)
+        throw this.corrupt(`contiguous data holds ${size} bytes, the dataset's shape needs ${bytes}`);
+      if (this.isUndefined(d, 2, O)) return { ...base, contiguous: { address: -1, size } }; // fill values
+      const at = this.base + this.uint(d, 2, O);
+      this.within(at, size, 'contiguous data');
+      return { ...base, contiguous: { address: at, size } };
+    }
+    if (layoutClass !== 2) return this.no(`data layout class ${layoutClass}`);
+    if (rank === 0) throw this.corrupt('a chunked scalar dataset');
+    const parsed = this.layout(d, shape, elem, filters.length > 0);
     if (!parsed) return null;
-    return { chunk: parsed.chunk, elem, littleEndian, filters, chunks: parsed.chunks };
+    // Unwritten chunks read as the fill value, so a dataspace could claim any size; beyond what its stored
+    // chunks could hold at zlib's maximum ratio (and a 64 MiB allowance for sparse variables) it is refused
+    // before any buffer is sized from it.
+    let stored = 0;
+    for (const c of parsed.chunks.values()) stored += c.size;
+    if (bytes > Math.max(64 << 20, MAX_DEFLATE_RATIO * stored))
+      throw this.corrupt(
+        `the dataset declares ${bytes} bytes but its chunks store ${stored}, more than deflate can expand to`,
+        'data layout message',
+        address,
+      );
+    return { ...base, chunk: parsed.chunk, chunks: parsed.chunks };
+  }
+
+  /**
+   * One element of the dataset's fill value (IV.A.2.f fill value message, versions 1-3, else the old
+   * fill value message IV.A.2.e); zeros when none is defined, as HDF5 reads unwritten storage.
+   */
+  private fillValue(messages: Message[], elem: number): Uint8Array {
+    const m = messages.find((x) => x.type === MSG_FILL_VALUE);
+    const old = messages.find((x) => x.type === MSG_FILL_VALUE_OLD);
+    let at = -1;
+    let d: Uint8Array | undefined;
+    if (m) {
+      d = m.data;
+      this.where = { structure: 'fill value message', offset: -1 };
+      const version = this.uint(d, 0, 1);
+      if (version === 1 || version === 2) {
+        if (version === 1 || this.uint(d, 3, 1) === 1) at = 4;
+      } else if (version === 3) {
+        if (this.uint(d, 1, 1) & 0x20) at = 2;
+      } else throw this.corrupt(`fill value message version ${version}`);
+    } else if (old) {
+      d = old.data;
+      at = 0;
+    }
+    if (!d || at < 0) return new Uint8Array(elem);
+    const size = this.uint(d, at, 4);
+    if (size === 0) return new Uint8Array(elem);
+    if (size !== elem) throw this.corrupt(`fill value of ${size} bytes for ${elem}-byte elements`);
+    return this.slice(d, at + 4, size);
+  }
+
+  /** The range [at, at + len) must lie inside the file. */
+  private within(at: number, len: number, structure: string): void {
+    if (!(at >= 0 && len >= 0 && Number.isSafeInteger(at + len)) || at + len > this.size)
+      throw this.corrupt(
+        `${len} bytes from byte ${at} run past the end of the file (${this.size} bytes)`,
+        structure,
+        at,
+      );
+  }
+
+  /** `b[at, at + len)`, which must lie inside `b` (a field of the structure being parsed). */
+  private slice(b: Uint8Array, at: number, len: number): Uint8Array {
+    if (!(at >= 0 && len >= 0) || at + len > b.length)
+      throw this.corrupt(
+        `a field of ${len} bytes at offset ${at} runs past the structure's ${b.length} bytes`,
+      );
+    return b.subarray(at, at + len);
   }
 
   /**
@@ -159,29 +287,27 @@ export class H5ChunkReader {
    * committed messages, dense attribute storage, other attribute types): the caller asks h5wasm.
    */
   datasetEntry(address: number, want: Set<string>): DatasetEntry | null {
-    if (endianness() !== 'LE') return null;
+    if (endianness() !== 'LE') return this.no('a big-endian host');
     if (!this.offsetSize && !this.readSuperblock()) return null;
     const messages = this.objectHeader(this.base + address);
     if (!messages) return null;
     const space = messages.find((m) => m.type === MSG_DATASPACE);
     const dtype = messages.find((m) => m.type === MSG_DATATYPE);
     const layout = messages.find((m) => m.type === MSG_LAYOUT);
-    if (!space || !dtype || !layout) return null;
-    const extent = this.dataspace(space.data);
-    const type = datatype(dtype.data);
-    if (!extent || !type) return null;
-    const info = messages.find((m) => m.type === MSG_ATTR_INFO);
-    if (info && this.denseAttributes(info.data)) return null;
-    const list: { name: string; raw: Uint8Array; m: Message }[] = [];
-    for (const m of messages) {
-      if (m.type !== MSG_ATTRIBUTE) continue;
-      const a = this.attribute(m.data);
-      if (!a) return null;
-      list.push({ ...a, m });
+    if (!space || !dtype || !layout) {
+      this.declined = 'not a dataset';
+      return null;
     }
-    // h5wasm (get_attribute_names) iterates by creation order when it is indexed, else by name (strcmp).
-    if (messages.some((m) => m.indexed)) list.sort((a, b) => a.m.order - b.m.order);
-    else list.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    this.where = { structure: 'dataspace message', offset: address };
+    const extent = this.dataspace(space.data);
+    this.where = { structure: 'datatype message', offset: address };
+    const problem = typeProblem(dtype.data, this.offsetSize);
+    if (problem) throw new UnsupportedNetcdfError(this.path, `${problem} (datatype at byte ${address})`);
+    const type = datatype(dtype.data);
+    if (!extent) return this.no('a null dataspace');
+    if (!type) return this.no('a VAX-order float datatype');
+    const list = this.attributeList(messages);
+    if (!list) return null;
     const attrs = new Map<string, unknown>();
     const raw = new Map<string, Uint8Array>();
     let dimRefs: (number | null)[] | null = null;
@@ -189,21 +315,22 @@ export class H5ChunkReader {
       raw.set(a.name, a.raw);
       if (a.name === 'DIMENSION_LIST' && want.has(a.name)) {
         dimRefs = this.dimensionList(a.raw);
-        if (!dimRefs) return null;
+        if (!dimRefs) return this.no('a DIMENSION_LIST attribute of another type');
       } else if (want.has(a.name)) {
         const value = this.attributeValue(a.raw);
-        if (value === undefined) return null;
+        if (value === undefined) return this.no(`attribute '${a.name}' of a type outside netCDF's`);
         attrs.set(a.name, value);
       }
     }
-    const layoutClass = layout.data[1];
+    this.where = { structure: 'data layout message', offset: address };
+    const layoutClass = this.uint(layout.data, 1, 1);
     const chunks =
       layoutClass === 2
         ? this.layoutChunkDims(layout.data, extent.shape.length)
         : layoutClass <= 1
           ? null
           : undefined;
-    if (chunks === undefined) return null;
+    if (chunks === undefined) return this.no(`data layout class ${layoutClass}`);
     return {
       meta: { ...type, ...extent, chunks },
       names: list.map((a) => a.name),
@@ -213,13 +340,15 @@ export class H5ChunkReader {
     };
   }
 
+  /** A dataspace message (IV.A.2.b): rank ≤ 32, and each maximum at least its current size. */
   private dataspace(d: Uint8Array): { shape: number[]; maxshape: number[] } | null {
     const L = this.lengthSize;
-    const version = d[0];
-    const rank = d[1];
-    const flags = d[2];
+    const version = this.uint(d, 0, 1);
+    const rank = this.uint(d, 1, 1);
+    const flags = this.uint(d, 2, 1);
     if (version === 2 && d[3] === 2) return null; // null dataspace
-    if (version !== 1 && version !== 2) return null;
+    if (version !== 1 && version !== 2) throw this.corrupt(`dataspace version ${version}`);
+    if (rank > 32) throw this.corrupt(`rank ${rank} (HDF5 allows 32)`);
     const at = version === 1 ? 8 : 4;
     const shape = Array.from({ length: rank }, (_, i) => this.uint(d, at + L * i, L));
     const maxshape =
@@ -228,6 +357,8 @@ export class H5ChunkReader {
             this.isUndefined(d, at + L * (rank + i), L) ? 2 ** 64 : this.uint(d, at + L * (rank + i), L),
           )
         : shape.slice();
+    if (maxshape.some((m, i) => m < shape[i]))
+      throw this.corrupt(`dimensions [${shape.join(', ')}] exceed their maxima [${maxshape.join(', ')}]`);
     return { shape, maxshape };
   }
 
@@ -240,28 +371,68 @@ export class H5ChunkReader {
     return undefined;
   }
 
-  private denseAttributes(d: Uint8Array): boolean {
-    const at = 2 + (d[1] & 1 ? 2 : 0);
-    return !this.isUndefined(d, at, this.offsetSize);
+  /**
+   * The attributes of an object header, compact (attribute messages) or dense (IV.A.2.v attribute info:
+   * fractal heap + name-index version-2 B-tree of type 8), in h5wasm's order: creation order when the header
+   * indexes it, else names in strcmp (byte) order (get_attribute_names → H5Aiterate).
+   */
+  private attributeList(messages: Message[]): { name: string; raw: Uint8Array }[] | null {
+    const list: { name: string; raw: Uint8Array; order: number }[] = [];
+    for (const m of messages) {
+      if (m.type !== MSG_ATTRIBUTE) continue;
+      const a = this.attribute(m.data);
+      if (!a) return null;
+      list.push({ ...a, order: m.order });
+    }
+    const info = messages.find((m) => m.type === MSG_ATTR_INFO);
+    if (info) {
+      const O = this.offsetSize;
+      const d = info.data;
+      this.where = { structure: 'attribute info message', offset: -1 };
+      const at = 2 + (this.uint(d, 1, 1) & 1 ? 2 : 0);
+      if (!this.isUndefined(d, at, O)) {
+        const heap = this.fractalHeap(this.base + this.uint(d, at, O));
+        if (!heap) return null;
+        const records = this.denseRecords(this.base + this.uint(d, at + O, O), 8);
+        if (!records) return null;
+        for (const r of records) {
+          // Type-8 record: heap ID, message flags (1), creation order (4), name hash (4).
+          if (r[heap.idLength] & 0x02) return this.no('shared attributes in dense storage');
+          const obj = this.heapObject(heap, r.subarray(0, heap.idLength));
+          if (!obj) return null;
+          const a = this.attribute(obj);
+          if (!a) return null;
+          list.push({ ...a, order: this.uint(r, heap.idLength + 1, 4) });
+        }
+      }
+    }
+    if (messages.some((m) => m.indexed)) list.sort((a, b) => a.order - b.order);
+    else list.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    return list;
   }
 
   /** An attribute message's name and the bytes from its datatype on (type, space, data); null if shared. */
   private attribute(d: Uint8Array): { name: string; raw: Uint8Array } | null {
-    const version = d[0];
-    const flags = d[1];
-    if (version < 1 || version > 3 || (version > 1 && flags & 3)) return null;
-    const nameSize = d[2] | (d[3] << 8);
-    const typeSize = d[4] | (d[5] << 8);
-    const spaceSize = d[6] | (d[7] << 8);
+    this.where = { structure: 'attribute message', offset: this.where.offset };
+    const version = this.uint(d, 0, 1);
+    const flags = this.uint(d, 1, 1);
+    if (version < 1 || version > 3) throw this.corrupt(`attribute message version ${version}`);
+    if (version > 1 && flags & 3) return this.no('shared attribute datatypes');
+    const nameSize = this.uint(d, 2, 2);
+    const typeSize = this.uint(d, 4, 2);
+    const spaceSize = this.uint(d, 6, 2);
     const pad = (n: number) => (version === 1 ? Math.ceil(n / 8) * 8 : n);
     let at = version === 3 ? 9 : 8;
-    const name = Buffer.from(d.buffer, d.byteOffset + at, nameSize)
-      .toString('utf8')
-      .replace(/\0.*$/s, '');
+    // The stored name ends with its NUL (H5O_attr_decode); what precedes it must be a netCDF name.
+    const stored = this.slice(d, at, nameSize);
+    if (nameSize < 2 || stored[nameSize - 1] !== 0) throw this.corrupt('attribute name without its NUL');
+    const name = decodeName(stored.subarray(0, nameSize - 1));
+    if (name === null) throw this.corrupt(`attribute with ${nameProblem(stored.subarray(0, nameSize - 1))}`);
     at += pad(nameSize);
     const typeAt = at;
     const spaceAt = typeAt + pad(typeSize);
     const dataAt = spaceAt + pad(spaceSize);
+    if (dataAt > d.length) throw this.corrupt(`attribute '${name}' runs past its message`);
     // Re-packed as: type size (2), space size (2), type, space, data.
     const raw = new Uint8Array(4 + typeSize + spaceSize + (d.length - dataAt));
     raw[0] = typeSize & 0xff;
@@ -283,6 +454,8 @@ export class H5ChunkReader {
   attributeValue(raw: Uint8Array): unknown {
     const typeSize = raw[0] | (raw[1] << 8);
     const spaceSize = raw[2] | (raw[3] << 8);
+    const problem = typeProblem(raw.subarray(4, 4 + typeSize), this.offsetSize);
+    if (problem) throw new UnsupportedNetcdfError(this.path, `${problem} in an attribute`);
     const t = datatype(raw.subarray(4, 4 + typeSize));
     const space = this.dataspace(raw.subarray(4 + typeSize, 4 + typeSize + spaceSize));
     if (!t || !space || !t.littleEndian) return undefined;
@@ -337,6 +510,9 @@ export class H5ChunkReader {
     const spaceSize = raw[2] | (raw[3] << 8);
     const t = raw.subarray(4, 4 + typeSize);
     // vlen sequence (class 9, type 0) of object references (class 7, type 0) of the offset size.
+    const problem =
+      typeProblem(t, O) ?? (t.length >= 16 ? typeProblem(t.subarray(8), O) : 'a short datatype');
+    if (problem) throw this.corrupt(`DIMENSION_LIST has ${problem}`, 'attribute message');
     if ((t[0] & 0x0f) !== 9 || (t[1] & 0x0f) !== 0) return null;
     const base = t.subarray(8);
     if ((base[0] & 0x0f) !== 7 || (base[1] & 0x0f) !== 0 || this.uint(base, 4, 4) !== O) return null;
@@ -368,34 +544,37 @@ export class H5ChunkReader {
   /** An object of a global heap collection (III.E): "GCOL", version, collection size, then the objects. */
   private globalHeapObject(address: number, index: number): Uint8Array | null {
     const L = this.lengthSize;
+    const structure = 'global heap collection';
     let heap = this.heaps.get(address);
     if (!heap) {
-      const head = this.readAt(address, 8 + L);
-      if (head.toString('latin1', 0, 4) !== 'GCOL') return null;
-      heap = this.readAt(address, this.uint(head, 8, L));
+      const head = this.readAt(address, 8 + L, structure);
+      if (head.toString('latin1', 0, 4) !== 'GCOL')
+        throw this.corrupt('no global heap signature', structure, address);
+      heap = this.readAt(address, this.uint(head, 8, L), structure);
       this.heaps.set(address, heap);
     }
+    this.where = { structure, offset: address };
     let at = 8 + L;
     while (at + 8 + L <= heap.length) {
       const id = heap[at] | (heap[at + 1] << 8);
-      if (id === 0) return null; // free space: the rest of the collection
+      if (id === 0) break; // free space: the rest of the collection
       const size = this.uint(heap, at + 8, L);
-      if (id === index) return heap.subarray(at + 8 + L, at + 8 + L + size);
+      if (id === index) return this.slice(heap, at + 8 + L, size);
       at += 8 + L + Math.ceil(size / 8) * 8;
     }
-    return null;
+    throw this.corrupt(`no object ${index} in the collection`, structure, address);
   }
 
   /**
    * Copy the hyperslab `start`/`count` of a dataset of shape `shape` into `out` (row-major, product(count)
-   * values of the stored type, converted to host byte order).
+   * values of the stored type, converted to host byte order). Unwritten chunks read as the fill value.
    */
   read(plan: ChunkPlan, shape: number[], start: number[], count: number[], out: NumericArray): void {
     const rank = shape.length;
     const { chunk } = plan;
     if (product(count) === 0) return;
-    if (plan.contiguous) {
-      this.readContiguous(plan, plan.contiguous, shape, start, count, out);
+    if (plan.compact || plan.contiguous) {
+      this.readContiguous(plan, shape, start, count, out);
       return;
     }
     const first = start.map((s, d) => Math.floor(s / chunk[d]));
@@ -405,13 +584,15 @@ export class H5ChunkReader {
     // Unshuffled chunks land in one buffer reused for every chunk of this read (copied out right after).
     const chunkBytes = product(chunk) * plan.elem;
     let scratch: Uint8Array | undefined;
+    let fillChunk: NumericArray | undefined;
     const cstride = rowStrides(chunk);
     const ostride = rowStrides(count);
     for (;;) {
       const origin = idx.map((i, d) => i * chunk[d]);
       const entry = plan.chunks.get(origin.join(','));
-      if (!entry) throw new ChunkFallback(`chunk at [${origin.join(', ')}] is not stored`);
-      const data = this.decode(plan, entry, ctor, (scratch ??= new Uint8Array(chunkBytes)));
+      const data = entry
+        ? this.decode(plan, entry, ctor, (scratch ??= new Uint8Array(chunkBytes)))
+        : (fillChunk ??= filled(ctor, plan, product(chunk)));
       copyChunk(data, origin, chunk, cstride, start, count, ostride, out);
       let d = rank - 1;
       while (d >= 0 && ++idx[d] > last[d]) {
@@ -423,13 +604,12 @@ export class H5ChunkReader {
   }
 
   /**
-   * A contiguous dataset: the bytes from the selection's first to its last element in one positioned read
-   * (straight into the output when the selection is contiguous), then the hyperslab. A sparse selection of a
-   * large dataset is left to h5wasm (ChunkFallback), which reads only the selected elements.
+   * Contiguous or compact data: the bytes from the selection's first to its last element in one positioned
+   * read (straight into the output when the selection is contiguous), then the hyperslab. The span is at
+   * most the dataset, whose size chunkPlan checked against the file.
    */
   private readContiguous(
     plan: ChunkPlan,
-    c: { address: number; size: number },
     shape: number[],
     start: number[],
     count: number[],
@@ -438,21 +618,13 @@ export class H5ChunkReader {
     const { first, span } = hyperslabSpan(shape, start, count);
     const n = product(count);
     const e = plan.elem;
-    if ((first + span) * e > c.size)
-      throw new InvalidNetcdfError(
-        `${this.path}: contiguous data at byte ${c.address} is shorter than its shape`,
-      );
-    if (span > 8 * n && span * e > 1 << 20) throw new ChunkFallback('sparse selection');
     const ctor = out.constructor as ArrayCtor;
     const block = span === n ? out : new ctor(new ArrayBuffer(span * e), 0, span);
     const bytes = new Uint8Array(block.buffer, block.byteOffset, span * e);
-    this.readInto(bytes, c.address + first * e);
-    if (!plan.littleEndian && e > 1) {
-      const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      if (e === 2) b.swap16();
-      else if (e === 4) b.swap32();
-      else if (e === 8) b.swap64();
-    }
+    if (plan.compact) bytes.set(plan.compact.subarray(first * e, (first + span) * e));
+    else if (plan.contiguous!.address < 0) bytes.set(fillBytes(plan.fill, span));
+    else this.readInto(bytes, plan.contiguous!.address + first * e);
+    if (!plan.littleEndian && e > 1) swapBytes(bytes, e);
     if (block !== out) copyHyperslab(block, shape, start, count, out, 0, first);
   }
 
@@ -460,82 +632,137 @@ export class H5ChunkReader {
     readFully(this.fd, buf, pos, this.path);
   }
 
+  /**
+   * One stored chunk through its filters in reverse order (fletcher32 checked and removed, deflate inflated
+   * to at most the chunk's size, shuffle undone). Whatever does not come out at exactly the chunk's size, or
+   * fails its checksum, is corrupt (HDF5 H5Z pipeline; H5Zdeflate.c, H5Zfletcher32.c).
+   */
   private decode(plan: ChunkPlan, entry: ChunkEntry, ctor: ArrayCtor, scratch: Uint8Array): NumericArray {
-    let buf: Uint8Array = this.readAt(entry.address, entry.size);
+    const where = 'chunk';
+    const n = product(plan.chunk);
+    const chunkBytes = n * plan.elem;
+    let buf: Uint8Array = this.readAt(entry.address, entry.size, where);
+    let filtered = false;
     for (let i = plan.filters.length - 1; i >= 0; i--) {
       if (entry.mask & (1 << i)) continue;
       const f = plan.filters[i];
-      try {
-        // One output buffer of the chunk's size (+ slack so zlib sees the end without another buffer),
-        // instead of node's default 16 KiB pieces concatenated at the end.
-        buf =
-          f.id === FILTER_DEFLATE
-            ? inflateSync(buf, { chunkSize: Math.max(64, product(plan.chunk) * plan.elem + 64) })
-            : unshuffle(buf, plan.elem, buf.length === scratch.length ? scratch : undefined);
-      } catch (err) {
-        throw new InvalidNetcdfError(
-          `${this.path}: cannot decode chunk at byte ${entry.address} (${(err as Error).message})`,
-          { cause: err },
-        );
-      }
+      filtered = true;
+      if (f.id === FILTER_FLETCHER32) {
+        if (buf.length < 4)
+          throw this.corrupt('fletcher32 chunk shorter than its checksum', where, entry.address);
+        const body = buf.subarray(0, buf.length - 4);
+        const t = buf.subarray(buf.length - 4);
+        const stored = (t[0] | (t[1] << 8) | (t[2] << 16) | (t[3] << 24)) >>> 0;
+        // HDF5 before 1.6.3 stored the sum with its bytes swapped in pairs; it accepts both.
+        const reversed = (t[1] | (t[0] << 8) | (t[3] << 16) | (t[2] << 24)) >>> 0;
+        const sum = fletcher32(body);
+        if (sum !== stored && sum !== reversed)
+          throw this.corrupt('fletcher32 checksum mismatch', where, entry.address);
+        buf = body;
+      } else if (f.id === FILTER_DEFLATE) {
+        // Capped at the chunk's size (plus the checksums of fletcher32 filters applied before deflate when
+        // writing): a stream that inflates to more is corrupt, and no zlib bomb gets further than that.
+        let cap = chunkBytes;
+        for (let j = 0; j < i; j++)
+          if (plan.filters[j].id === FILTER_FLETCHER32 && !(entry.mask & (1 << j))) cap += 4;
+        try {
+          buf = inflateSync(buf, { chunkSize: Math.max(64, cap + 64), maxOutputLength: cap });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          const problem =
+            code === 'ERR_BUFFER_TOO_LARGE'
+              ? `deflate stream inflates to more than the chunk's ${cap} bytes`
+              : `deflate stream does not decode (${code ?? 'zlib error'})`;
+          throw new CorruptNetcdfError(this.path, where, entry.address, problem, { cause: err });
+        }
+      } else buf = unshuffle(buf, plan.elem, buf.length === scratch.length ? scratch : undefined);
     }
-    const n = product(plan.chunk);
-    if (buf.length < n * plan.elem)
-      throw new InvalidNetcdfError(
-        `${this.path}: chunk at byte ${entry.address} decodes to ${buf.length} bytes, expected ${n * plan.elem}`,
+    if (buf.length !== chunkBytes)
+      throw this.corrupt(
+        `${filtered ? 'decodes' : 'is stored'} to ${buf.length} bytes, the chunk holds ${chunkBytes}`,
+        where,
+        entry.address,
       );
-    if (buf.byteOffset % plan.elem !== 0) buf = buf.slice(0, n * plan.elem);
-    if (!plan.littleEndian && plan.elem > 1) {
-      const b = Buffer.from(buf.buffer, buf.byteOffset, n * plan.elem);
-      if (plan.elem === 2) b.swap16();
-      else if (plan.elem === 4) b.swap32();
-      else if (plan.elem === 8) b.swap64();
-    }
+    if (buf.byteOffset % plan.elem !== 0) buf = buf.slice(0, chunkBytes);
+    if (!plan.littleEndian && plan.elem > 1) swapBytes(buf.subarray(0, chunkBytes), plan.elem);
     return new ctor(buf.buffer, buf.byteOffset, n);
   }
 
-  private readAt(pos: number, len: number): Buffer {
+  /** `len` bytes from byte `pos`, which must lie inside the file; `structure` names them in errors. */
+  private readAt(pos: number, len: number, structure = this.where.structure): Buffer {
+    this.within(pos, len, structure);
+    this.where = { structure, offset: pos };
     const buf = Buffer.allocUnsafe(len);
     readFully(this.fd, buf, pos, this.path);
     return buf;
   }
 
+  /** A little-endian unsigned field of `size` bytes at `at`; past the end of `b` or above 2^53 → corrupt. */
   private uint(b: Uint8Array, at: number, size: number): number {
+    if (at < 0 || at + size > b.length)
+      throw this.corrupt(`a ${size}-byte field at offset ${at} runs past the structure's ${b.length} bytes`);
     let v = 0;
     for (let i = size - 1; i >= 0; i--) v = v * 256 + b[at + i];
+    if (!Number.isSafeInteger(v) && !this.isUndefined(b, at, size))
+      throw this.corrupt(`a ${size}-byte field at offset ${at} holds ${v}, beyond any file size`);
     return v;
   }
 
   private isUndefined(b: Uint8Array, at: number, size: number): boolean {
+    if (at < 0 || at + size > b.length)
+      throw this.corrupt(
+        `a ${size}-byte address at offset ${at} runs past the structure's ${b.length} bytes`,
+      );
     for (let i = 0; i < size; i++) if (b[at + i] !== 0xff) return false;
     return true;
   }
 
-  /** Superblock at byte 0 (open.ts checked the signature there): sizes of offsets/lengths, base address. */
+  /**
+   * Superblock at byte 0 (open.ts checked the signature there): sizes of offsets/lengths, base address, root
+   * group address (III.A; versions 2 and 3 carry a lookup3 checksum, verified). A file shorter than the
+   * end-of-file address it records is truncated.
+   */
   private readSuperblock(): boolean {
-    const b = this.readAt(0, 32);
-    const version = b[8];
+    const structure = 'HDF5 superblock';
+    const b = this.readAt(0, Math.min(this.size, 96), structure);
+    const version = this.uint(b, 8, 1);
     let at: number;
     if (version <= 1) {
-      this.offsetSize = b[13];
-      this.lengthSize = b[14];
+      this.offsetSize = this.uint(b, 13, 1);
+      this.lengthSize = this.uint(b, 14, 1);
       at = version === 0 ? 24 : 28;
     } else if (version <= 3) {
-      this.offsetSize = b[9];
-      this.lengthSize = b[10];
+      this.offsetSize = this.uint(b, 9, 1);
+      this.lengthSize = this.uint(b, 10, 1);
       at = 12;
-    } else return false;
-    if (![2, 4, 8].includes(this.offsetSize) || ![2, 4, 8].includes(this.lengthSize)) {
-      this.offsetSize = 0;
+    } else {
+      this.no(`HDF5 superblock version ${version}`);
       return false;
     }
-    const O = this.offsetSize;
-    const b2 = this.readAt(at, 6 * O);
-    this.base = this.uint(b2, 0, O);
-    // A file shorter than its stored end-of-file address is truncated: leave it all to h5wasm.
-    if (this.base + this.uint(b2, 2 * O, O) > fstatSync(this.fd).size) {
+    if (![2, 4, 8].includes(this.offsetSize) || ![2, 4, 8].includes(this.lengthSize)) {
+      const bad = `offset size ${this.offsetSize}, length size ${this.lengthSize} (each must be 2, 4 or 8)`;
       this.offsetSize = 0;
-      return false;
+      throw this.corrupt(bad, structure, 0);
+    }
+    const O = this.offsetSize;
+    if (version >= 2) {
+      const end = 12 + 4 * O;
+      const stored = this.uint(b, end, 4);
+      if (lookup3(this.slice(b, 0, end)) !== stored) {
+        this.offsetSize = 0;
+        throw this.corrupt('checksum mismatch', structure, 0);
+      }
+    }
+    const b2 = this.slice(b, at, 6 * O);
+    this.base = this.uint(b2, 0, O);
+    const eof = this.uint(b2, 2 * O, O);
+    if (this.base + eof > this.size) {
+      this.offsetSize = 0;
+      throw this.corrupt(
+        `the file is truncated: it records ${this.base + eof} bytes and has ${this.size}`,
+        structure,
+        0,
+      );
     }
     // Root group object header: in the root symbol table entry (versions 0/1) or directly (2/3).
     this.rootAddress = this.uint(b2, version <= 1 ? 5 * O : 3 * O, O);
@@ -553,7 +780,7 @@ export class H5ChunkReader {
     const messages = this.objectHeader(this.base + this.rootAddress);
     if (!messages) return null;
     const info = messages.find((m) => m.type === MSG_LINK_INFO);
-    if (!info) return null;
+    if (!info) return this.no('an old-style (symbol table) root group');
     const O = this.offsetSize;
     const d = info.data;
     const flags = d[1];
@@ -567,26 +794,23 @@ export class H5ChunkReader {
     if (!links || links.some((l) => !l)) return null;
     return sortLinks(links as Link[], (flags & 2) !== 0);
   }
-  /** Attribute names of the root group's header (compact storage only; null otherwise). */
+  /** Attribute names of the root group's header. */
   rootAttributeNames(): string[] | null {
+    return this.rootAttributes()?.map((a) => a.name) ?? null;
+  }
+
+  /** The root group's attributes (names and encoded values for `attributeValue`), in h5wasm's order. */
+  rootAttributes(): { name: string; raw: Uint8Array }[] | null {
     if (!this.offsetSize && !this.readSuperblock()) return null;
     const messages = this.objectHeader(this.base + this.rootAddress);
     if (!messages) return null;
-    const info = messages.find((m) => m.type === MSG_ATTR_INFO);
-    if (info && this.denseAttributes(info.data)) return null;
-    const names: string[] = [];
-    for (const m of messages) {
-      if (m.type !== MSG_ATTRIBUTE) continue;
-      const a = this.attribute(m.data);
-      if (!a) return null;
-      names.push(a.name);
-    }
-    return names;
+    return this.attributeList(messages);
   }
 
   /** A link message (IV.A.2.g): name, creation order, and the address of a hard link's object. */
   private link(d: Uint8Array): Link | null {
-    if (d[0] !== 1) return null;
+    this.where = { structure: 'link message', offset: -1 };
+    if (d[0] !== 1) throw this.corrupt(`link message version ${d[0]}`);
     const flags = d[1];
     let at = 2;
     let type = 0;
@@ -601,59 +825,125 @@ export class H5ChunkReader {
     const lenSize = 1 << (flags & 3);
     const len = this.uint(d, at, lenSize);
     at += lenSize;
-    const name = Buffer.from(d.buffer, d.byteOffset + at, len).toString(cset === 1 ? 'utf8' : 'latin1');
+    const name = decodeName(this.slice(d, at, len));
+    if (name === null || cset > 1)
+      throw this.corrupt(`link with ${nameProblem(this.slice(d, at, len)) ?? `character set ${cset}`}`);
     at += len;
     if (type !== 0) return { name, order };
     return { name, order, address: this.uint(d, at, this.offsetSize) };
   }
 
-  /** Links in dense storage: the name index (a version-2 B-tree of type 5 whose root is a leaf) → heap IDs. */
+  /** Links in dense storage: the name index (a version-2 B-tree of type 5) → heap IDs → link messages. */
   private denseLinks(heapAddress: number, btreeAddress: number): Link[] | null {
-    const O = this.offsetSize;
-    const L = this.lengthSize;
     const heap = this.fractalHeap(heapAddress);
     if (!heap) return null;
-    const h = this.readAt(btreeAddress, 16 + O + 2 + L);
-    if (h.toString('latin1', 0, 4) !== 'BTHD' || h[4] !== 0 || h[5] !== 5) return null;
-    const recordSize = h[10] | (h[11] << 8);
-    const depth = h[12] | (h[13] << 8);
-    const root = this.uint(h, 16, O);
-    const nRecords = h[16 + O] | (h[17 + O] << 8);
-    if (depth !== 0) return null;
+    const records = this.denseRecords(btreeAddress, 5);
+    if (!records) return null;
     const links: Link[] = [];
-    if (nRecords === 0) return links;
-    const leaf = this.readAt(root, 6 + nRecords * recordSize);
-    if (leaf.toString('latin1', 0, 4) !== 'BTLF') return null;
-    for (let i = 0; i < nRecords; i++) {
-      const id = leaf.subarray(6 + i * recordSize + 4, 6 + (i + 1) * recordSize);
-      const obj = this.heapObject(heap, id);
+    for (const r of records) {
+      // Type-5 record: name hash (4), heap ID.
+      const obj = this.heapObject(heap, r.subarray(4));
       const link = obj && this.link(obj);
-      if (!link) return null;
+      if (!link) return this.declined ? null : this.no('a link of another kind');
       links.push(link);
     }
     return links;
   }
 
+  /**
+   * All records of a version-2 B-tree (III.A.2) of the given type: leaves and internal nodes, every node's
+   * lookup3 checksum verified, record counts bounded by what a node of the header's size can hold, no node
+   * visited twice. Node geometry as HDF5 computes it (H5B2hdr.c H5B2__hdr_init, H5B2pkg.h).
+   */
+  private denseRecords(btreeAddress: number, type: number): Uint8Array[] | null {
+    const O = this.offsetSize;
+    const L = this.lengthSize;
+    const structure = 'version-2 B-tree header';
+    const size = 18 + O + L;
+    const h = this.readAt(btreeAddress, size + 4, structure);
+    if (h.toString('latin1', 0, 4) !== 'BTHD' || h[4] !== 0)
+      throw this.corrupt('no B-tree header signature', structure, btreeAddress);
+    if (lookup3(h.subarray(0, size)) !== this.uint(h, size, 4))
+      throw this.corrupt('checksum mismatch', structure, btreeAddress);
+    if (h[5] !== type)
+      throw this.corrupt(`B-tree of type ${h[5]}, expected ${type}`, structure, btreeAddress);
+    const nodeSize = this.uint(h, 6, 4);
+    const recordSize = this.uint(h, 10, 2);
+    const depth = this.uint(h, 12, 2);
+    const root = this.base + this.uint(h, 16, O);
+    const nRecords = this.uint(h, 16 + O, 2);
+    if (recordSize < 1 || nodeSize <= 10 + recordSize || depth > 16)
+      throw this.corrupt(
+        `node size ${nodeSize}, record size ${recordSize}, depth ${depth}`,
+        structure,
+        btreeAddress,
+      );
+    if (nRecords === 0) return [];
+    // Per level: most records a node holds, cumulative most below it, and their encoded sizes.
+    const encSize = (n: number) => Math.floor(Math.log2(n) / 8) + 1; // H5VM_limit_enc_size
+    const maxLeaf = Math.floor((nodeSize - 10) / recordSize);
+    const maxNrecSize = encSize(maxLeaf);
+    const levels = [{ max: maxLeaf, cum: maxLeaf, cumSize: 0, pointer: 0 }];
+    for (let d = 1; d <= depth; d++) {
+      const pointer = O + maxNrecSize + (d > 1 ? levels[d - 1].cumSize : 0);
+      const max = Math.floor((nodeSize - 10 - pointer) / (recordSize + pointer));
+      const cum = (max + 1) * levels[d - 1].cum + max;
+      levels.push({ max, cum, cumSize: encSize(cum), pointer });
+    }
+    const out: Uint8Array[] = [];
+    const seen = new Set<number>();
+    const visit = (address: number, d: number, n: number): void => {
+      const what = d === 0 ? 'version-2 B-tree leaf' : 'version-2 B-tree internal node';
+      if (seen.has(address)) throw this.corrupt('node visited twice', what, address);
+      seen.add(address);
+      if (n > levels[d].max) throw this.corrupt(`${n} records, a node holds ${levels[d].max}`, what, address);
+      const { pointer } = levels[d];
+      const body = 6 + n * recordSize + (d > 0 ? (n + 1) * pointer : 0);
+      const b = this.readAt(address, body + 4, what);
+      if (b.toString('latin1', 0, 4) !== (d === 0 ? 'BTLF' : 'BTIN') || b[4] !== 0 || b[5] !== type)
+        throw this.corrupt('no node signature', what, address);
+      if (lookup3(b.subarray(0, body)) !== this.uint(b, body, 4))
+        throw this.corrupt('checksum mismatch', what, address);
+      for (let i = 0; i < n; i++) out.push(b.subarray(6 + i * recordSize, 6 + (i + 1) * recordSize));
+      if (d === 0) return;
+      for (let i = 0; i <= n; i++) {
+        const at = 6 + n * recordSize + i * pointer;
+        visit(this.base + this.uint(b, at, O), d - 1, this.uint(b, at + O, maxNrecSize));
+      }
+    };
+    visit(root, depth, nRecords);
+    return out;
+  }
+
+  /** A fractal heap header (III.G), checksum verified; heaps with I/O filters or checksummed blocks: null. */
   private fractalHeap(address: number): FractalHeap | null {
     const O = this.offsetSize;
     const L = this.lengthSize;
+    const structure = 'fractal heap header';
     const size = 4 + 1 + 2 + 2 + 1 + 4 + L + O + L + O + 8 * L + 2 + L + L + 2 + 2 + O + 2;
-    const h = this.readAt(address, size);
-    if (h.toString('latin1', 0, 4) !== 'FRHP' || h[4] !== 0) return null;
-    const idLength = h[5] | (h[6] << 8);
-    if ((h[7] | (h[8] << 8)) !== 0) return null; // I/O filters on the heap
+    const h = this.readAt(address, size + 4, structure);
+    if (h.toString('latin1', 0, 4) !== 'FRHP' || h[4] !== 0)
+      throw this.corrupt('no fractal heap signature', structure, address);
+    const idLength = this.uint(h, 5, 2);
+    if (this.uint(h, 7, 2) !== 0) return this.no('a fractal heap with I/O filters');
+    if (lookup3(h.subarray(0, size)) !== this.uint(h, size, 4))
+      throw this.corrupt('checksum mismatch', structure, address);
     let at = 9 + 1;
     const maxManaged = this.uint(h, at, 4);
     at += 4 + L + O + L + O + 8 * L;
-    const width = h[at] | (h[at + 1] << 8);
+    const width = this.uint(h, at, 2);
     at += 2;
     const startBlock = this.uint(h, at, L);
     const maxDirect = this.uint(h, at + L, L);
     at += 2 * L;
-    const maxHeapBits = h[at] | (h[at + 1] << 8);
+    const maxHeapBits = this.uint(h, at, 2);
     at += 4; // maximum heap size, starting # of rows
     const rootBlock = this.uint(h, at, O);
-    const rows = h[at + O] | (h[at + O + 1] << 8);
+    const rows = this.uint(h, at + O, 2);
+    const pow2 = (x: number) => x > 0 && Number.isInteger(Math.log2(x));
+    if (!pow2(startBlock) || !pow2(maxDirect) || maxDirect < startBlock || width === 0 || maxHeapBits > 64)
+      throw this.corrupt('inconsistent block sizes', structure, address);
+    if (idLength < 1 || idLength > 64) throw this.corrupt(`heap ID length ${idLength}`, structure, address);
     const offBytes = Math.ceil(maxHeapBits / 8);
     const lenBytes = Math.min(
       Math.ceil(Math.log2(maxDirect) / 8),
@@ -668,39 +958,80 @@ export class H5ChunkReader {
       rows,
       offBytes,
       lenBytes,
+      checksummed: (h[9] & 0x02) !== 0,
     };
   }
 
-  /** A managed object of a fractal heap by its heap ID: root direct block, or a direct child of the root. */
+  /**
+   * A managed object of a fractal heap by its heap ID: in the root direct block, or in a direct child of the
+   * root indirect block (its checksum verified). The object must lie inside its direct block's data.
+   */
   private heapObject(heap: FractalHeap, id: Uint8Array): Uint8Array | null {
-    if (id[0] >> 6 !== 0 || ((id[0] >> 4) & 3) !== 0) return null; // only managed objects
+    this.where = { structure: 'fractal heap ID', offset: -1 };
+    if (id[0] >> 6 !== 0) throw this.corrupt(`heap ID version ${id[0] >> 6}`);
+    if (((id[0] >> 4) & 3) !== 0) return this.no('huge or tiny fractal heap objects');
+    const O = this.offsetSize;
     const offset = this.uint(id, 1, heap.offBytes);
     const length = this.uint(id, 1 + heap.offBytes, heap.lenBytes);
     let block = heap.rootBlock;
     let blockOffset = 0;
+    let blockSize = heap.startBlock;
     if (heap.rows > 0) {
       // Root indirect block: rows of `width` blocks; rows 0 and 1 of startBlock bytes, then doubling.
-      const O = this.offsetSize;
+      const structure = 'fractal heap indirect block';
       const maxDirectRows = Math.log2(heap.maxDirect) - Math.log2(heap.startBlock) + 2;
       const usable = Math.min(heap.rows, maxDirectRows);
-      if (heap.width === 0 || !(heap.startBlock > 0)) return null;
+      const head = 5 + O + heap.offBytes;
+      const size = head + heap.rows * heap.width * O;
+      const ib = this.readAt(heap.rootBlock, size + 4, structure);
+      if (ib.toString('latin1', 0, 4) !== 'FHIB' || ib[4] !== 0)
+        throw this.corrupt('no indirect block signature', structure, heap.rootBlock);
+      if (lookup3(ib.subarray(0, size)) !== this.uint(ib, size, 4))
+        throw this.corrupt('checksum mismatch', structure, heap.rootBlock);
       let row = 0;
       let rowStart = 0;
-      let blockSize = heap.startBlock;
       for (; row < usable; row++) {
         blockSize = row < 2 ? heap.startBlock : heap.startBlock * 2 ** (row - 1);
         if (offset < rowStart + blockSize * heap.width) break;
         rowStart += blockSize * heap.width;
       }
-      if (row >= usable) return null;
+      if (row >= usable) return this.no('fractal heap objects below an indirect block');
       const col = Math.floor((offset - rowStart) / blockSize);
-      const head = 5 + O + heap.offBytes;
-      const entry = this.readAt(heap.rootBlock + head + (row * heap.width + col) * O, O);
-      if (this.isUndefined(entry, 0, O)) return null;
-      block = this.base + this.uint(entry, 0, O);
+      const at = head + (row * heap.width + col) * O;
+      if (this.isUndefined(ib, at, O)) throw this.corrupt('heap ID points to an unallocated block');
+      block = this.base + this.uint(ib, at, O);
       blockOffset = rowStart + col * blockSize;
     }
-    return this.readAt(block + (offset - blockOffset), length);
+    const db = this.directBlock(heap, block, blockSize);
+    const within = offset - blockOffset;
+    if (within < 5 + O + heap.offBytes + (heap.checksummed ? 4 : 0) || within + length > blockSize)
+      throw this.corrupt(
+        `object of ${length} bytes at ${within} outside its ${blockSize}-byte block`,
+        'fractal heap direct block',
+        block,
+      );
+    return db.subarray(within, within + length);
+  }
+
+  private readonly directBlocks = new Map<number, Buffer>();
+
+  /** A fractal heap direct block (III.G), read once; its checksum (computed with the field zeroed) verified. */
+  private directBlock(heap: FractalHeap, block: number, size: number): Buffer {
+    const cached = this.directBlocks.get(block);
+    if (cached) return cached;
+    const structure = 'fractal heap direct block';
+    const b = this.readAt(block, size, structure);
+    if (b.toString('latin1', 0, 4) !== 'FHDB' || b[4] !== 0)
+      throw this.corrupt('no direct block signature', structure, block);
+    if (heap.checksummed) {
+      const at = 5 + this.offsetSize + heap.offBytes;
+      const stored = this.uint(b, at, 4);
+      const copy = Buffer.from(b);
+      copy.fill(0, at, at + 4);
+      if (lookup3(copy) !== stored) throw this.corrupt('checksum mismatch', structure, block);
+    }
+    this.directBlocks.set(block, b);
+    return b;
   }
 
   /** The messages of an object header (version 1 or 2) including its continuation blocks. */
@@ -709,42 +1040,70 @@ export class H5ChunkReader {
     return this.headers.get(address)!;
   }
 
+  /**
+   * An object header (IV.A.1 version 1, IV.A.2 version 2 with its lookup3 checksums verified) and its
+   * continuation blocks, each read once; every message must lie inside its block.
+   */
   private parseHeader(address: number): Message[] | null {
+    const structure = 'object header';
     const out: Message[] = [];
     const O = this.offsetSize;
     const L = this.lengthSize;
-    const head = this.readAt(address, 16);
+    const head = this.readAt(address, Math.min(16, this.size - address), structure);
     const blocks: [number, number][] = [];
     let v2 = false;
     let trackOrder = false;
     let indexed = false;
     if (head[0] === 1) {
       blocks.push([address + 16, this.uint(head, 8, 4)]);
-    } else if (head.toString('latin1', 0, 4) === 'OHDR' && head[4] === 2) {
+    } else if (head.toString('latin1', 0, 4) === 'OHDR') {
+      if (head[4] !== 2) throw this.corrupt(`object header version ${head[4]}`, structure, address);
       v2 = true;
       const flags = head[5];
       trackOrder = (flags & 0x04) !== 0;
       indexed = (flags & 0x08) !== 0;
       let at = 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0);
       const sizeBytes = 1 << (flags & 3);
-      const h = at + sizeBytes > 16 ? this.readAt(address, at + sizeBytes) : head;
+      const h = this.readAt(address, at + sizeBytes, structure);
       const size = this.uint(h, at, sizeBytes);
       at += sizeBytes;
+      // The first chunk: prefix, messages, then the checksum of both.
+      const whole = this.readAt(address, at + size + 4, structure);
+      if (lookup3(whole.subarray(0, at + size)) !== this.uint(whole, at + size, 4))
+        throw this.corrupt('checksum mismatch', structure, address);
       blocks.push([address + at, size]);
-    } else return null;
-    for (let k = 0; k < blocks.length && k < 1000; k++) {
+    } else throw this.corrupt('no object header signature or version', structure, address);
+    const seen = new Set<number>();
+    let total = 0;
+    for (let k = 0; k < blocks.length; k++) {
       const [pos, len] = blocks[k];
-      const b = this.readAt(pos, len);
+      if (seen.has(pos)) throw this.corrupt('object header continuation loops back', structure, pos);
+      seen.add(pos);
+      total += len;
+      if (total > this.size) throw this.corrupt('object header larger than the file', structure, address);
+      const b = this.readAt(pos, len, structure);
       let at = k > 0 && v2 ? 4 : 0; // OCHK signature of a version-2 continuation block
-      if (v2 && k > 0 && b.toString('latin1', 0, 4) !== 'OCHK') return null;
+      if (v2 && k > 0) {
+        if (b.toString('latin1', 0, 4) !== 'OCHK')
+          throw this.corrupt('no continuation block signature', 'object header continuation', pos);
+        if (len < 8 || lookup3(b.subarray(0, len - 4)) !== this.uint(b, len - 4, 4))
+          throw this.corrupt('checksum mismatch', 'object header continuation', pos);
+      }
       const end = v2 && k > 0 ? len - 4 : len; // a version-2 continuation block ends with its checksum
       const hdr = v2 ? 4 + (trackOrder ? 2 : 0) : 8;
+      this.where = { structure, offset: pos };
       while (at + hdr <= end) {
         const type = v2 ? b[at] : b[at] | (b[at + 1] << 8);
         const size = v2 ? b[at + 1] | (b[at + 2] << 8) : b[at + 2] | (b[at + 3] << 8);
         const flags = v2 ? b[at + 3] : b[at + 4];
+        if (at + hdr + size > end)
+          throw this.corrupt(
+            `message of type ${type} (${size} bytes) runs past its block`,
+            structure,
+            pos + at,
+          );
         const data = b.subarray(at + hdr, at + hdr + size);
-        if (flags & 0x02) return null; // shared message: stored elsewhere
+        if (flags & 0x02) return this.no('shared object header messages'); // stored elsewhere
         if (type === MSG_CONTINUATION)
           blocks.push([this.base + this.uint(data, 0, O), this.uint(data, O, L)]);
         else out.push({ type, data, order: trackOrder ? b[at + 4] | (b[at + 5] << 8) : 0, indexed });
@@ -755,100 +1114,167 @@ export class H5ChunkReader {
     return out;
   }
 
+  /** The filter pipeline message (IV.A.2.l, versions 1 and 2): each filter's id and whether it is optional. */
   private filters(d: Uint8Array): Filter[] | null {
-    const version = d[0];
-    const n = d[1];
+    this.where = { structure: 'filter pipeline message', offset: -1 };
+    const version = this.uint(d, 0, 1);
+    const n = this.uint(d, 1, 1);
     const out: Filter[] = [];
     let at = version === 1 ? 8 : 2;
-    if (version !== 1 && version !== 2) return null;
+    if (version !== 1 && version !== 2) throw this.corrupt(`filter pipeline message version ${version}`);
+    if (n > 32) throw this.corrupt(`${n} filters (HDF5 allows 32)`);
     for (let i = 0; i < n; i++) {
-      const id = d[at] | (d[at + 1] << 8);
+      const id = this.uint(d, at, 2);
       at += 2;
       let nameLen = 0;
       if (version === 1 || id >= 256) {
-        nameLen = d[at] | (d[at + 1] << 8);
+        nameLen = this.uint(d, at, 2);
         at += 2;
       }
-      const flags = d[at] | (d[at + 1] << 8);
-      const nValues = d[at + 2] | (d[at + 3] << 8);
+      const flags = this.uint(d, at, 2);
+      const nValues = this.uint(d, at + 2, 2);
       at += 4;
       at += version === 1 ? Math.ceil(nameLen / 8) * 8 : nameLen;
+      const values = Array.from({ length: Math.min(nValues, 16) }, (_, k) => this.uint(d, at + 4 * k, 4));
       at += 4 * nValues + (version === 1 && nValues % 2 ? 4 : 0);
-      out.push({ id, optional: (flags & 1) !== 0 });
+      if (at > d.length) throw this.corrupt(`filter ${i} runs past the message`);
+      out.push({ id, optional: (flags & 1) !== 0, values });
     }
     return out;
   }
 
-  /** Chunk dimensions and index of a chunked layout message; null for other layouts and indexes. */
+  /**
+   * Chunk dimensions and index of a chunked layout message (IV.A.2.i versions 3 and 4), the chunk B-tree
+   * walked at once; null for other chunk indexes. Chunk dimensions must be positive and their bytes bounded.
+   */
   private layout(
     d: Uint8Array,
-    rank: number,
+    shape: number[],
     elem: number,
     filtered: boolean,
   ): { chunk: number[]; chunks: Map<string, ChunkEntry> } | null {
     const O = this.offsetSize;
+    const rank = shape.length;
     const version = d[0];
-    if (d[1] !== 2) return null; // not chunked
+    let chunk: number[];
+    let at: number;
     if (version === 3) {
-      const dims = d[2];
-      if (dims !== rank + 1) return null;
-      const btree = this.uint(d, 3, O);
-      const chunk = Array.from({ length: rank }, (_, i) => this.uint(d, 3 + O + 4 * i, 4));
-      if (this.uint(d, 3 + O + 4 * rank, 4) !== elem) return null;
-      const chunks = new Map<string, ChunkEntry>();
-      if (!this.isUndefined(d, 3, O)) this.btree(this.base + btree, rank, chunks, 0);
+      if (d[2] !== rank + 1) throw this.corrupt(`layout of rank ${d[2] - 1} for a dataset of rank ${rank}`);
+      chunk = Array.from({ length: rank }, (_, i) => this.uint(d, 3 + O + 4 * i, 4));
+      at = 3 + O + 4 * rank;
+      if (this.uint(d, at, 4) !== elem) throw this.corrupt(`chunk element size is not ${elem}`);
+    } else {
+      const enc = this.uint(d, 4, 1);
+      if (d[3] !== rank + 1) throw this.corrupt(`layout of rank ${d[3] - 1} for a dataset of rank ${rank}`);
+      if (enc < 1 || enc > 8) throw this.corrupt(`chunk dimension size of ${enc} bytes`);
+      chunk = Array.from({ length: rank }, (_, i) => this.uint(d, 5 + enc * i, enc));
+      if (this.uint(d, 5 + enc * rank, enc) !== elem) throw this.corrupt(`chunk element size is not ${elem}`);
+      at = 5 + enc * (rank + 1);
+    }
+    const n = product(chunk) * elem;
+    if (chunk.some((c) => c < 1) || n > 2 ** 32 || n > MAX_DEFLATE_RATIO * this.size)
+      throw this.corrupt(`chunk dimensions [${chunk.join(', ')}] of ${elem}-byte elements`);
+    const chunks = new Map<string, ChunkEntry>();
+    if (version === 3) {
+      if (!this.isUndefined(d, 3, O)) {
+        const root = this.base + this.uint(d, 3, O);
+        this.btree(root, { chunk, shape, elem, filtered }, chunks, -1, null, null, new Set());
+      }
       return { chunk, chunks };
     }
-    if (version === 4) {
-      const flags = d[2];
-      const dims = d[3];
-      const enc = d[4];
-      if (dims !== rank + 1) return null;
-      const chunk = Array.from({ length: rank }, (_, i) => this.uint(d, 5 + enc * i, enc));
-      if (this.uint(d, 5 + enc * rank, enc) !== elem) return null;
-      let at = 5 + enc * dims;
-      if (d[at] !== 1) return null; // only the single-chunk index
-      at += 1;
-      const n = product(chunk) * elem;
-      let size = n;
-      let mask = 0;
-      if (flags & 0x02) {
-        size = this.uint(d, at, this.lengthSize);
-        mask = this.uint(d, at + this.lengthSize, 4);
-        at += this.lengthSize + 4;
-      } else if (filtered) return null;
-      const chunks = new Map<string, ChunkEntry>();
-      if (!this.isUndefined(d, at, O))
-        chunks.set(chunk.map(() => 0).join(','), { address: this.base + this.uint(d, at, O), size, mask });
-      return { chunk, chunks };
-    }
-    return null;
+    const flags = d[2];
+    const index = this.uint(d, at, 1);
+    if (index !== 1) return this.no(`chunk index type ${index} (only version-1 B-trees and single chunks)`);
+    at += 1;
+    let size = n;
+    let mask = 0;
+    if (flags & 0x02) {
+      size = this.uint(d, at, this.lengthSize);
+      mask = this.uint(d, at + this.lengthSize, 4);
+      at += this.lengthSize + 4;
+    } else if (filtered) throw this.corrupt('a filtered single chunk without its size');
+    if (!this.isUndefined(d, at, O))
+      chunks.set(chunk.map(() => 0).join(','), { address: this.base + this.uint(d, at, O), size, mask });
+    return { chunk, chunks };
   }
 
-  /** Walk a version-1 B-tree of chunks (node type 1) and record every chunk by its element offsets. */
-  private btree(address: number, rank: number, into: Map<string, ChunkEntry>, depth: number): void {
-    if (depth > 64) throw new InvalidNetcdfError(`${this.path}: chunk B-tree deeper than 64 levels`);
+  /**
+   * Walk a version-1 B-tree of chunks (III.A.1, node type 1) and record every chunk by its element offsets.
+   * Checked as HDF5 relies on them: node signature and type, each child one level below its parent, keys
+   * strictly increasing and inside the parent's key range (HDF5 finds chunks by binary search on them), chunk
+   * offsets multiples of the chunk dimensions inside the dataset, unfiltered chunks exactly the chunk's size,
+   * and no node visited twice.
+   */
+  private btree(
+    address: number,
+    ds: { chunk: number[]; shape: number[]; elem: number; filtered: boolean },
+    into: Map<string, ChunkEntry>,
+    expectLevel: number,
+    low: number[] | null,
+    high: number[] | null,
+    seen: Set<number>,
+  ): void {
+    const structure = 'chunk B-tree node';
+    if (seen.has(address)) throw this.corrupt('the chunk B-tree visits this node twice', structure, address);
+    seen.add(address);
     const O = this.offsetSize;
-    const head = this.readAt(address, 8 + 2 * O);
+    const rank = ds.chunk.length;
+    const head = this.readAt(address, 8 + 2 * O, structure);
     if (head.toString('latin1', 0, 4) !== 'TREE' || head[4] !== 1)
-      throw new InvalidNetcdfError(`${this.path}: no chunk B-tree node at byte ${address}`);
+      throw this.corrupt('no chunk B-tree node signature', structure, address);
     const level = head[5];
+    if (expectLevel >= 0 && level !== expectLevel)
+      throw this.corrupt(
+        `node of level ${level} under a node of level ${expectLevel + 1}`,
+        structure,
+        address,
+      );
     const entries = head[6] | (head[7] << 8);
     const key = 8 + 8 * (rank + 1);
-    const b = this.readAt(address + 8 + 2 * O, entries * (key + O) + key);
+    const b = this.readAt(address + 8 + 2 * O, entries * (key + O) + key, structure);
+    const keyAt = (i: number) =>
+      Array.from({ length: rank + 1 }, (_, k) => this.uint(b, i * (key + O) + 8 + 8 * k, 8));
+    const keys = Array.from({ length: entries + 1 }, (_, i) => keyAt(i));
+    for (let i = 0; i <= entries; i++) {
+      const k = keys[i];
+      // The last key bounds the node from above (HDF5 writes the last chunk's offsets + the chunk size).
+      if (i < entries && k[rank] !== 0)
+        throw this.corrupt(`key ${i} has element offset ${k[rank]}`, structure, address);
+      if (i > 0 && compareKeys(keys[i - 1], k) >= 0)
+        throw this.corrupt(`keys ${i - 1} and ${i} are not in increasing order`, structure, address);
+      if (i < entries && ((low && compareKeys(k, low) < 0) || (high && compareKeys(k, high) >= 0)))
+        throw this.corrupt(`key ${i} lies outside its parent's range`, structure, address);
+    }
     for (let i = 0; i < entries; i++) {
       const at = i * (key + O);
       const child = this.base + this.uint(b, at + key, O);
       if (level > 0) {
-        this.btree(child, rank, into, depth + 1);
+        this.btree(child, ds, into, level - 1, keys[i], i + 1 < entries ? keys[i + 1] : high, seen);
         continue;
       }
       const size = this.uint(b, at, 4);
       const mask = this.uint(b, at + 4, 4);
-      const offsets = Array.from({ length: rank }, (_, k) => this.uint(b, at + 8 + 8 * k, 8));
-      into.set(offsets.join(','), { address: child, size, mask });
+      const offsets = keys[i].slice(0, rank);
+      if (offsets.some((o, d) => o % ds.chunk[d] !== 0 || o >= Math.max(ds.shape[d], 1)))
+        throw this.corrupt(
+          `chunk offsets [${offsets.join(', ')}] do not fit the dataset`,
+          structure,
+          address,
+        );
+      if (size < 1 || (!ds.filtered && size !== product(ds.chunk) * ds.elem))
+        throw this.corrupt(`chunk at [${offsets.join(', ')}] has ${size} stored bytes`, structure, address);
+      this.within(child, size, 'chunk');
+      const id = offsets.join(',');
+      if (into.has(id)) throw this.corrupt(`chunk [${id}] is indexed twice`, structure, address);
+      into.set(id, { address: child, size, mask });
     }
   }
+}
+
+/** Lexicographic order of chunk B-tree keys (chunk offsets, then the element offset). */
+function compareKeys(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  return 0;
 }
 
 /**
@@ -940,6 +1366,50 @@ export function unshuffle(src: Uint8Array, elem: number, into?: Uint8Array): Uin
   return out;
 }
 
+/**
+ * Why a datatype message (IV.A.2.d) is not one this reader decodes exactly as HDF5 would, or null: integers
+ * of 1/2/4/8 bytes at bit offset 0 with full precision; IEEE binary32/binary64 floats (sign bit, exponent and
+ * mantissa where IEEE puts them, bias 127/1023, implied mantissa bit, no padding); strings and vlen strings;
+ * vlen sequences of object references. HDF5 converts other layouts bit by bit, so reading their bytes
+ * as IEEE would give other values than netCDF-C.
+ */
+export function typeProblem(d: Uint8Array, offsetSize: number): string | null {
+  if (d.length < 8) return 'a datatype message shorter than 8 bytes';
+  const cls = d[0] & 0x0f;
+  const version = d[0] >> 4;
+  const bits = d[1] | (d[2] << 8) | (d[3] << 16);
+  const size = d[4] | (d[5] << 8) | (d[6] << 16) | (d[7] << 24);
+  const u16 = (at: number) => d[at] | (d[at + 1] << 8);
+  if (version < 1 || version > 3) return `datatype version ${version}`;
+  if (cls === H5T_INTEGER) {
+    if (![1, 2, 4, 8].includes(size)) return `a ${size}-byte integer type`;
+    if (d.length < 12 || u16(8) !== 0 || u16(10) !== 8 * size) return 'an integer type with padding bits';
+    if (bits & 0x06) return 'an integer type with padding bits';
+    return null;
+  }
+  if (cls === H5T_FLOAT) {
+    const ieee: Record<number, number[]> = { 4: [23, 8, 0, 23, 127], 8: [52, 11, 0, 52, 1023] };
+    const want = ieee[size];
+    if (!want || d.length < 20) return `a ${size}-byte floating-point type`;
+    const got = [d[12], d[13], d[14], d[15], d[16] | (d[17] << 8) | (d[18] << 16) | (d[19] << 24)];
+    const sign = (bits >> 8) & 0xff;
+    if (bits & 0x4e || ((bits >> 4) & 3) !== 2 || sign !== 8 * size - 1)
+      return 'a non-IEEE floating-point type';
+    if (u16(8) !== 0 || u16(10) !== 8 * size || got.some((g, i) => g !== want[i]))
+      return 'a non-IEEE floating-point type';
+    return null;
+  }
+  if (cls === H5T_STRING)
+    return size < 1
+      ? 'a string type of size 0'
+      : (bits & 0x0f) > 2 || bits >> 4 > 1
+        ? 'a string type of another padding or character set'
+        : null;
+  if (cls === H5T_VLEN) return size !== 4 + offsetSize + 4 ? `a variable-length type of size ${size}` : null;
+  if (cls === 7) return size !== offsetSize ? `a reference type of size ${size}` : null;
+  return null; // other classes: not netCDF classic types (skipped by ncType)
+}
+
 /** A datatype message (IV.A.2.d) as h5wasm reports it: class, size, sign, byte order, vlen strings. */
 function datatype(d: Uint8Array): Omit<DirectMetadata, 'shape' | 'maxshape' | 'chunks'> | null {
   const cls = d[0] & 0x0f;
@@ -955,6 +1425,27 @@ function datatype(d: Uint8Array): Omit<DirectMetadata, 'shape' | 'maxshape' | 'c
   if (cls === H5T_VLEN && (bits & 0x0f) === 1)
     return { ...base, type: H5T_STRING, vlen: true, cset: d[2] & 0x0f };
   return base; // other classes: not netCDF classic types (skipped by ncType)
+}
+
+/** `n` elements of the fill value `fill` (one element's bytes). */
+function fillBytes(fill: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array(n * fill.length);
+  if (fill.some((b) => b !== 0)) for (let i = 0; i < n; i++) out.set(fill, i * fill.length);
+  return out;
+}
+
+/** A chunk of `n` fill values in host byte order (`fill` is in the file's byte order, like the data). */
+function filled(ctor: ArrayCtor, plan: ChunkPlan, n: number): NumericArray {
+  const bytes = fillBytes(plan.fill, n);
+  if (!plan.littleEndian && plan.elem > 1) swapBytes(bytes, plan.elem);
+  return new ctor(bytes.buffer, 0, n);
+}
+
+function swapBytes(bytes: Uint8Array, elem: number): void {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (elem === 2) b.swap16();
+  else if (elem === 4) b.swap32();
+  else if (elem === 8) b.swap64();
 }
 
 /** H5Literate's order: creation order when the group indexes it, else names in strcmp (byte) order. */

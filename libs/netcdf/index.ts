@@ -1,4 +1,4 @@
-/** Public API of libs/netcdf: open (netCDF-3 via netcdfjs, netCDF-4 via h5wasm), CF decoding, writing. */
+/** Public API of libs/netcdf: open (netCDF-3 and netCDF-4, bounds-checked readers), CF decoding, writing. */
 export { openDataset } from './open.js';
 export { NcDataset } from './dataset.js';
 export { decodeValues, decodedIsFloat32, isPacked } from './cf.js';

@@ -1,12 +1,12 @@
 /**
- * netCDF-3 (classic `CDF\x01` and 64-bit offset `CDF\x02`): the header is parsed by netcdfjs; data are read by
+ * netCDF-3 (classic `CDF\x01` and 64-bit offset `CDF\x02`): the header is parsed once with bounds checks
+ * (nc3Header.ts: every variable's data after the header, in order, inside the file); data are read by
  * positioned reads of only the bytes a hyperslab needs (one read per record for record variables) and
- * byte-swapped natively into typed arrays. netcdfjs's own data path (`getDataVariable`) decodes the whole
- * variable value by value into JS arrays, which is both slower and needs the whole file in memory.
+ * byte-swapped natively into typed arrays.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { NetCDFReader } from 'netcdfjs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { InvalidNetcdfError } from '../contracts/errors.js';
+import { parseNc3Header, type Nc3Attribute } from './nc3Header.js';
 import { readFully } from './positioned.js';
 import { copyHyperslab, hyperslabSpan } from './slice.js';
 import { attrNumbers, product, type NumericArray, type RawStore } from './store.js';
@@ -14,19 +14,6 @@ import type { Attributes, DimensionInfo, NcType, NetcdfFormat, VariableInfo } fr
 
 const TYPE_SIZE: Record<string, number> = { byte: 1, char: 1, short: 2, int: 4, float: 4, double: 8 };
 
-interface Nc3Attr {
-  name: string;
-  type: string;
-  value: number | string | number[];
-}
-interface Nc3Var {
-  name: string;
-  dimensions: number[];
-  attributes: Nc3Attr[];
-  type: string;
-  offset: number;
-  record: boolean;
-}
 interface Layout {
   info: VariableInfo;
   type: string;
@@ -49,54 +36,28 @@ export class Nc3Store implements RawStore {
     fd: number,
   ) {
     this.fd = fd;
-    const size = fstatSync(fd).size;
-    const reader = parseHeader(path, fd, size);
-    this.format = reader.header.version === 1 ? 'nc3-classic' : 'nc3-64bit-offset';
-    const numrecs = reader.header.recordDimension.length;
-    const recId = reader.header.recordDimension.id;
-    this.dimensions = reader.header.dimensions.map((d, i) => ({
+    const h = parseNc3Header(fd, path, fstatSync(fd).size);
+    this.format = h.version === 1 ? 'nc3-classic' : 'nc3-64bit-offset';
+    this.dimensions = h.dimensions.map((d, i) => ({
       name: d.name,
-      size: i === recId ? numrecs : d.size,
-      unlimited: i === recId,
+      size: i === h.recordDimension ? h.numrecs : d.size,
+      unlimited: i === h.recordDimension,
     }));
-    ({ attrs: this.attrs, types: this.attrTypes } = convertAttrs(reader.header.globalAttributes));
-    const vars = reader.header.variables as unknown as Nc3Var[];
-    this.variables = vars.map((v) => {
+    ({ attrs: this.attrs, types: this.attrTypes } = convertAttrs(h.attributes));
+    this.variables = h.variables.map((v) => {
       const { attrs, types } = convertAttrs(v.attributes);
       const info: VariableInfo = {
         name: v.name,
-        dtype: v.type as NcType,
+        dtype: v.type,
         dims: v.dimensions.map((d) => this.dimensions[d].name),
         shape: v.dimensions.map((d) => this.dimensions[d].size),
         attrs,
         attrTypes: types,
       };
-      this.layout.set(v.name, { info, type: v.type, offset: v.offset, record: v.record });
+      this.layout.set(v.name, { info, type: v.type, offset: v.begin, record: v.record });
       return info;
     });
-    // Record size: the sum of the record variables' padded sizes, except that a single record variable is
-    // not padded (netCDF classic format spec, "Note on padding").
-    const recVars = [...this.layout.values()].filter((l) => l.record);
-    this.recsize =
-      recVars.length === 1
-        ? recordBytes(recVars[0])
-        : recVars.reduce((s, l) => s + Math.ceil(recordBytes(l) / 4) * 4, 0);
-    this.checkSize(size, numrecs);
-  }
-
-  /** A truncated file is reported before any data is read (netcdfjs would read past the end or garbage). */
-  private checkSize(size: number, numrecs: number): void {
-    for (const l of this.layout.values()) {
-      const end = l.record
-        ? numrecs === 0
-          ? 0
-          : l.offset + (numrecs - 1) * this.recsize + recordBytes(l)
-        : l.offset + product(l.info.shape) * TYPE_SIZE[l.type];
-      if (end > size)
-        throw new InvalidNetcdfError(
-          `${this.path}: truncated netCDF-3 file: variable '${l.info.name}' needs ${end} bytes, the file has ${size}`,
-        );
-    }
+    this.recsize = h.recsize;
   }
 
   read(v: VariableInfo, start: number[], count: number[]): NumericArray | string[] {
@@ -186,37 +147,14 @@ export function openNc3(path: string): Nc3Store {
   }
 }
 
-/** netcdfjs parses from memory: give it a growing prefix of the file until the header fits. */
-function parseHeader(path: string, fd: number, size: number): NetCDFReader {
-  let len = Math.min(size, 1 << 16);
-  for (;;) {
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, 0);
-    try {
-      return new NetCDFReader(buf);
-    } catch (err) {
-      if (len >= size)
-        throw new InvalidNetcdfError(`${path}: not a readable netCDF-3 file (${(err as Error).message})`, {
-          cause: err,
-        });
-      len = Math.min(size, len * 4);
-    }
-  }
-}
-
-function convertAttrs(list: Nc3Attr[]): { attrs: Attributes; types: Record<string, NcType> } {
+function convertAttrs(list: Nc3Attribute[]): { attrs: Attributes; types: Record<string, NcType> } {
   const attrs: Attributes = {};
   const types: Record<string, NcType> = {};
-  for (const a of list ?? []) {
-    types[a.name] = a.type as NcType;
-    attrs[a.name] =
-      typeof a.value === 'string' ? a.value : attrNumbers(Array.isArray(a.value) ? a.value : [a.value]);
+  for (const a of list) {
+    types[a.name] = a.type;
+    attrs[a.name] = typeof a.value === 'string' ? a.value : attrNumbers(a.value);
   }
   return { attrs, types };
-}
-
-function recordBytes(l: Layout): number {
-  return product(l.record ? l.info.shape.slice(1) : l.info.shape) * TYPE_SIZE[l.type];
 }
 
 function allocate(type: string, n: number): NumericArray {

@@ -1,13 +1,20 @@
 /**
- * netCDF-4 / HDF5 through h5wasm (the HDF5 C library compiled to WebAssembly; chunked and zlib-compressed
- * variables decompress inside it). netCDF-4 dimensions are HDF5 dimension scales: datasets with
- * CLASS=DIMENSION_SCALE, ordered by `_Netcdf4Dimid`, attached to variables through DIMENSION_LIST. A dimension
- * without a coordinate variable is a scale whose NAME says "This is a netCDF dimension but not a netCDF
- * variable"; those are hidden from the variables. Only the root group is read.
+ * netCDF-4 / HDF5. By default every byte is parsed by the direct reader (h5chunks.ts), which bounds-checks
+ * each structure against the file and verifies the checksums the file carries; a file using a storage
+ * feature it does not handle is refused (UnsupportedNetcdfError) rather than handed to h5wasm, because
+ * h5wasm does not fail closed: one changed byte can send it into an endless loop inside wasm (which no
+ * timer can interrupt in-process), and after a failed chunk read it prints HDF5 diagnostics and still returns
+ * a buffer. `{ direct: false }` reads through h5wasm (the HDF5 C library compiled to WebAssembly): the
+ * reference the tests compare the direct reader with, for trusted files only.
+ *
+ * netCDF-4 dimensions are HDF5 dimension scales: datasets with CLASS=DIMENSION_SCALE, ordered by
+ * `_Netcdf4Dimid`, attached to variables through DIMENSION_LIST. A dimension without a coordinate variable
+ * is a scale whose NAME says "This is a netCDF dimension but not a netCDF variable"; those are hidden from
+ * the variables. Only the root group is read.
  */
 import { closeSync, openSync } from 'node:fs';
-import { InvalidNetcdfError } from '../contracts/errors.js';
-import { ChunkFallback, H5ChunkReader, type ChunkPlan } from './h5chunks.js';
+import { CorruptNetcdfError, InvalidNetcdfError, UnsupportedNetcdfError } from '../contracts/errors.js';
+import { H5ChunkReader, type ChunkPlan } from './h5chunks.js';
 import { attrNumbers, product, type NumericArray, type RawStore } from './store.js';
 import type { AttrValue, Attributes, DimensionInfo, NcType, NetcdfFormat, VariableInfo } from './types.js';
 
@@ -50,7 +57,7 @@ export class Nc4Store implements RawStore {
   readonly dimensions: DimensionInfo[] = [];
   readonly variables: VariableInfo[] = [];
   private global?: { attrs: Attributes; types: Record<string, NcType> };
-  private readonly datasets = new Map<string, H5Dataset>();
+  private readonly datasets = new Map<string, H5Dataset | null>();
   private readonly metas = new Map<string, H5Dataset['metadata']>();
   /** Object header addresses of the datasets parsed directly. */
   private readonly addresses = new Map<string, number>();
@@ -63,94 +70,136 @@ export class Nc4Store implements RawStore {
   /** Variables whose user attributes were decoded from their object headers. */
   readonly directlyDecodedAttrs: string[] = [];
   private fd: number | null = null;
+  /** The h5wasm file in reference mode (`direct: false`); null when the direct reader reads everything. */
   private file: H5File | null;
+  private closed = false;
 
   constructor(
     readonly path: string,
-    file: H5File,
+    file: H5File | null,
     private readonly options: Nc4Options = {},
-    datasetClass?: H5['Dataset'],
   ) {
     this.file = file;
-    // The root group's attribute names and links are parsed directly where the file allows (h5chunks.ts);
-    // otherwise, and for every link that is not a hard link to a dataset parsed directly, h5wasm answers.
-    const rootNames = new Set(this.direct(() => this.raw().rootAttributeNames()) ?? Object.keys(file.attrs));
-    this.format = rootNames.has('_nc3_strict') ? 'nc4-classic' : 'nc4';
-    const links = datasetClass ? this.direct(() => this.raw().rootLinks()) : null;
-    const entries: Entry[] = [];
-    for (const link of links ?? file.keys().map((name) => ({ name, address: undefined }))) {
-      const { name, address } = link;
-      const known =
-        address !== undefined
-          ? this.directEntry(name, new datasetClass!(file.file_id, `/${name}`), address)
-          : null;
-      if (known) {
-        entries.push(known);
-        continue;
+    try {
+      const strict = file === null;
+      const rootNames = new Set(
+        strict ? this.need(this.raw().rootAttributeNames()) : Object.keys(file.attrs),
+      );
+      this.format = rootNames.has('_nc3_strict') ? 'nc4-classic' : 'nc4';
+      const entries: Entry[] = [];
+      if (strict) {
+        for (const { name, address } of this.need(this.raw().rootLinks())) {
+          if (address === undefined) continue; // soft and external links: not part of netCDF
+          const known = this.directEntry(name, address);
+          if (known) entries.push(known);
+        }
+      } else
+        for (const name of file.keys()) {
+          const obj = file.get(name);
+          if (obj && obj.constructor.name === 'Dataset') entries.push(entry(name, obj as H5Dataset));
+        }
+      const byAddress = new Map(
+        entries.filter((e) => e.address !== undefined).map((e) => [e.address!, e.name]),
+      );
+      const isNetcdf4 =
+        rootNames.has('_NCProperties') ||
+        entries.some(
+          ({ names, attrs: a }) =>
+            a.has('_Netcdf4Dimid') ||
+            names.includes('DIMENSION_LIST') ||
+            a.get('CLASS')?.value === 'DIMENSION_SCALE',
+        );
+      if (!isNetcdf4)
+        throw new InvalidNetcdfError(
+          `${path} is HDF5 but not netCDF-4 (no _NCProperties, dimension scales or DIMENSION_LIST)`,
+        );
+      const dimIds = this.readDimensions(entries);
+      const scaleNames = new Set(
+        entries.filter((e) => e.attrs.get('CLASS')?.value === 'DIMENSION_SCALE').map((e) => e.name),
+      );
+      const byPath = new Map(this.dimensions.map((d) => [`/${d.name}`, d]));
+      for (const { name, ds, meta, names, attrs: a, dimRefs, raw } of entries) {
+        const label = a.get('NAME')?.value;
+        if (typeof label === 'string' && label.startsWith(PHONY_DIM)) continue;
+        const dtype = ncType(meta);
+        if (!dtype) continue; // compound, enum, vlen, opaque: not part of the classic data model
+        const shape = meta.shape ?? [];
+        const isScale = a.get('CLASS')?.value === 'DIMENSION_SCALE';
+        // netCDF-C's own record of a variable's dimension ids, else the attached dimension scales.
+        const coords = a.get('_Netcdf4Coordinates')?.value;
+        const ids = ArrayBuffer.isView(coords) ? Array.from(coords as Int32Array, Number) : null;
+        // netCDF-C takes a variable's dimensions from these ids and fails on one it does not know.
+        if (strict && ids && (ids.length !== shape.length || ids.some((id) => !dimIds.has(id))))
+          throw new CorruptNetcdfError(
+            path,
+            `_Netcdf4Coordinates of variable '${name}'`,
+            this.addresses.get(name) ?? -1,
+            `dimension ids [${ids.join(', ')}] for ${shape.length} dimensions of ids [${[...dimIds.keys()].join(', ')}]`,
+          );
+        const dims = shape.map((_, i) => {
+          const fromIds = ids && ids.length === shape.length ? dimIds.get(ids[i]) : undefined;
+          if (fromIds) return fromIds;
+          if (isScale && shape.length === 1) return name;
+          // The DIMENSION_LIST references read directly, else h5wasm (no DIMENSION_LIST: no scales).
+          const ref = dimRefs?.[i];
+          const refName = ref !== null && ref !== undefined ? byAddress.get(ref) : undefined;
+          // netCDF-C follows every reference (H5DSiterate_scales) and fails on one that leads nowhere.
+          if (
+            strict &&
+            dimRefs &&
+            (dimRefs.length !== shape.length || (ref != null && !scaleNames.has(refName ?? '')))
+          )
+            throw new CorruptNetcdfError(
+              path,
+              `DIMENSION_LIST of variable '${name}'`,
+              this.addresses.get(name) ?? -1,
+              dimRefs.length !== shape.length
+                ? `${dimRefs.length} entries for ${shape.length} dimensions`
+                : `dimension ${i} refers to byte ${ref}, which holds no dimension scale of the root group`,
+            );
+          const scales =
+            refName !== undefined
+              ? [`/${refName}`]
+              : dimRefs === null || ds === null
+                ? []
+                : safe(() => ds.get_attached_scales(i), [] as string[]);
+          const dim = scales.length ? byPath.get(scales[0]) : undefined;
+          return dim ? dim.name : phonyDim(this.dimensions, shape[i]);
+        });
+        const info = { name, dtype, dims, shape };
+        const direct = raw ? () => this.directAttrs(name, raw, names) : undefined;
+        this.variables.push(lazyAttrs(info, ds, names, () => !this.closed, path, direct));
+        this.datasets.set(name, ds);
+        this.metas.set(name, meta);
       }
-      const obj = file.get(name);
-      if (obj && obj.constructor.name === 'Dataset')
-        entries.push(this.directEntry(name, obj as H5Dataset) ?? entry(name, obj as H5Dataset));
+      // An unlimited dimension is as long as the longest variable along it (netCDF-C, NC4_inq_dim): the scale
+      // dataset of a dimension without a coordinate variable is never extended.
+      for (const d of this.dimensions)
+        if (d.unlimited)
+          for (const v of this.variables)
+            v.dims.forEach((name, i) => {
+              if (name === d.name) d.size = Math.max(d.size, v.shape[i]);
+            });
+      for (const v of this.variables) {
+        const dims = v.dims.map((d) => this.dimensions.find((x) => x.name === d));
+        // A variable is exactly as long as each of its fixed dimensions (netCDF data model); a mismatch is a
+        // changed dataspace, and reading it would size buffers from a number the file does not back.
+        const bad = strict ? dims.findIndex((d, i) => d && !d.unlimited && d.size !== v.shape[i]) : -1;
+        if (bad >= 0)
+          throw new CorruptNetcdfError(
+            path,
+            `dataspace of variable '${v.name}'`,
+            this.addresses.get(v.name) ?? -1,
+            `length ${v.shape[bad]} along dimension '${v.dims[bad]}', which has length ${dims[bad]!.size}`,
+          );
+        v.shape = v.dims.map((_, i) => dims[i]?.size ?? v.shape[i]);
+      }
+    } catch (err) {
+      // The direct reader's descriptor (h5wasm's file is closed by openWithH5wasm).
+      if (this.fd !== null) closeSync(this.fd);
+      this.fd = null;
+      throw err;
     }
-    const byAddress = new Map(
-      entries.filter((e) => e.address !== undefined).map((e) => [e.address!, e.name]),
-    );
-    const isNetcdf4 =
-      rootNames.has('_NCProperties') ||
-      entries.some(
-        ({ names, attrs: a }) =>
-          a.has('_Netcdf4Dimid') ||
-          names.includes('DIMENSION_LIST') ||
-          a.get('CLASS')?.value === 'DIMENSION_SCALE',
-      );
-    if (!isNetcdf4)
-      throw new InvalidNetcdfError(
-        `${path} is HDF5 but not netCDF-4 (no _NCProperties, dimension scales or DIMENSION_LIST)`,
-      );
-    const dimIds = this.readDimensions(entries);
-    const byPath = new Map(this.dimensions.map((d) => [`/${d.name}`, d]));
-    for (const { name, ds, meta, names, attrs: a, dimRefs, raw } of entries) {
-      const label = a.get('NAME')?.value;
-      if (typeof label === 'string' && label.startsWith(PHONY_DIM)) continue;
-      const dtype = ncType(meta);
-      if (!dtype) continue; // compound, enum, vlen, opaque: not part of the classic data model
-      const shape = meta.shape ?? [];
-      const isScale = a.get('CLASS')?.value === 'DIMENSION_SCALE';
-      // netCDF-C's own record of a variable's dimension ids, else the attached dimension scales.
-      const coords = a.get('_Netcdf4Coordinates')?.value;
-      const ids = ArrayBuffer.isView(coords) ? Array.from(coords as Int32Array, Number) : null;
-      const dims = shape.map((_, i) => {
-        const fromIds = ids && ids.length === shape.length ? dimIds.get(ids[i]) : undefined;
-        if (fromIds) return fromIds;
-        if (isScale && shape.length === 1) return name;
-        // The DIMENSION_LIST references read directly, else h5wasm (no DIMENSION_LIST: no scales).
-        const ref = dimRefs?.[i];
-        const refName = ref !== null && ref !== undefined ? byAddress.get(ref) : undefined;
-        const scales =
-          refName !== undefined
-            ? [`/${refName}`]
-            : dimRefs === null
-              ? []
-              : safe(() => ds.get_attached_scales(i), [] as string[]);
-        const dim = scales.length ? byPath.get(scales[0]) : undefined;
-        return dim ? dim.name : phonyDim(this.dimensions, shape[i]);
-      });
-      const info = { name, dtype, dims, shape };
-      const direct = raw ? () => this.directAttrs(name, raw, names) : undefined;
-      this.variables.push(lazyAttrs(info, ds, names, () => this.file !== null, path, direct));
-      this.datasets.set(name, ds);
-      this.metas.set(name, meta);
-    }
-    // An unlimited dimension is as long as the longest variable along it (netCDF-C, NC4_inq_dim): the scale
-    // dataset of a dimension without a coordinate variable is never extended.
-    for (const d of this.dimensions)
-      if (d.unlimited)
-        for (const v of this.variables)
-          v.dims.forEach((name, i) => {
-            if (name === d.name) d.size = Math.max(d.size, v.shape[i]);
-          });
-    for (const v of this.variables)
-      v.shape = v.dims.map((d, i) => this.dimensions.find((x) => x.name === d)?.size ?? v.shape[i]);
   }
 
   /** Dimension scales ordered by `_Netcdf4Dimid`; returns dimid → name. */
@@ -162,8 +211,31 @@ export class Nc4Store implements RawStore {
     return this.globals().types;
   }
   private globals(): { attrs: Attributes; types: Record<string, NcType> } {
-    if (!this.file) throw new InvalidNetcdfError(`${this.path}: dataset is closed`);
-    return (this.global ??= convertAttrs(readAttrs(this.file)));
+    if (this.closed) throw new InvalidNetcdfError(`${this.path}: dataset is closed`);
+    if (this.file) return (this.global ??= convertAttrs(readAttrs(this.file)));
+    if (!this.global) {
+      const out = new Map<string, RawAttr>();
+      for (const { name, raw } of this.need(this.raw().rootAttributes())) {
+        if (INTERNAL_ATTRS.has(name)) continue;
+        out.set(name, this.decodeAttr(name, raw));
+      }
+      this.global = convertAttrs(out);
+    }
+    return this.global;
+  }
+
+  /** A direct-reader result, or the UnsupportedNetcdfError naming what it declined. */
+  private need<T>(value: T | null): T {
+    if (value === null)
+      throw new UnsupportedNetcdfError(this.path, this.raw().declined || 'an HDF5 structure');
+    return value;
+  }
+
+  private decodeAttr(name: string, raw: Uint8Array): RawAttr {
+    const value = this.raw().attributeValue(raw);
+    if (value === undefined)
+      throw new UnsupportedNetcdfError(this.path, `attribute '${name}' of a type outside netCDF's`);
+    return { value, type: typeOfValue(value) };
   }
 
   private readDimensions(entries: Entry[]): Map<number, string> {
@@ -185,10 +257,9 @@ export class Nc4Store implements RawStore {
   }
 
   read(v: VariableInfo, start: number[], count: number[]): NumericArray | string[] {
-    if (!this.file) throw new InvalidNetcdfError(`${this.path}: dataset is closed`);
+    if (this.closed) throw new InvalidNetcdfError(`${this.path}: dataset is closed`);
     const ds = this.datasets.get(v.name)!;
-    const direct = this.readChunks(v, ds, start, count);
-    if (direct) return direct;
+    if (!ds) return wrapStructure(this.path, () => this.readDirect(v, start, count));
     let value: unknown;
     try {
       value =
@@ -210,112 +281,83 @@ export class Nc4Store implements RawStore {
     throw new InvalidNetcdfError(`${this.path}: variable '${v.name}' returned no numeric data`);
   }
 
-  /** `fn()` unless direct parsing is off; null when it is off, declines or fails. */
-  private direct<T>(fn: () => T | null): T | null {
-    if (this.options.direct === false) return null;
-    try {
-      return fn();
-    } catch {
-      return null;
-    }
-  }
-
   private raw(): H5ChunkReader {
     this.fd ??= openSync(this.path, 'r');
     return (this.chunkReader ??= new H5ChunkReader(this.fd, this.path));
   }
 
   /**
-   * An Entry from the dataset's object header, parsed directly (h5chunks.ts datasetEntry): each h5wasm
-   * metadata or attribute query costs 0.1–0.4 ms, the parse a few positioned reads. Null → ask h5wasm.
+   * An Entry from the dataset's object header, parsed directly (h5chunks.ts datasetEntry); null for an
+   * object that is not a dataset (a group, a committed datatype: not part of netCDF's root variables).
    */
-  private directEntry(name: string, ds: H5Dataset, known?: number): Entry | null {
-    if (this.options.direct === false) return null;
-    try {
-      const address = known ?? objectAddress(ds);
-      const e = this.raw().datasetEntry(address, DIRECT_WANTED);
-      if (!e) return null;
-      const attrs = new Map<string, RawAttr>();
-      for (const [k, value] of e.attrs) attrs.set(k, { value, type: typeOfValue(value) });
-      this.directlyParsed.push(name);
-      this.addresses.set(name, address);
-      return {
-        name,
-        ds,
-        meta: e.meta as unknown as H5Dataset['metadata'],
-        names: e.names,
-        attrs,
-        address,
-        dimRefs: e.names.includes('DIMENSION_LIST') ? e.dimRefs : null,
-        raw: e.raw,
-      };
-    } catch {
+  private directEntry(name: string, address: number): Entry | null {
+    const e = this.raw().datasetEntry(address, DIRECT_WANTED);
+    if (!e) {
+      if (this.raw().declined === 'not a dataset') return null;
+      this.need(e);
       return null;
     }
+    const attrs = new Map<string, RawAttr>();
+    for (const [k, value] of e.attrs) attrs.set(k, { value, type: typeOfValue(value) });
+    this.directlyParsed.push(name);
+    this.addresses.set(name, address);
+    return {
+      name,
+      ds: null,
+      meta: e.meta as unknown as H5Dataset['metadata'],
+      names: e.names,
+      attrs,
+      address,
+      dimRefs: e.names.includes('DIMENSION_LIST') ? e.dimRefs : null,
+      raw: e.raw,
+    };
   }
 
-  /** User attributes decoded from the object header, or null if one of them needs h5wasm. */
-  private directAttrs(
-    variable: string,
-    raw: Map<string, Uint8Array>,
-    names: string[],
-  ): Map<string, RawAttr> | null {
+  /** User attributes decoded from the object header. */
+  private directAttrs(variable: string, raw: Map<string, Uint8Array>, names: string[]): Map<string, RawAttr> {
     const out = new Map<string, RawAttr>();
-    try {
-      for (const name of names) {
-        if (INTERNAL_ATTRS.has(name)) continue;
-        const value = this.raw().attributeValue(raw.get(name)!);
-        if (value === undefined) return null;
-        out.set(name, { value, type: typeOfValue(value) });
-      }
-    } catch {
-      return null;
+    for (const name of names) {
+      if (INTERNAL_ATTRS.has(name)) continue;
+      out.set(name, this.decodeAttr(name, raw.get(name)!));
     }
     this.directlyDecodedAttrs.push(variable);
     return out;
   }
 
-  /** Variables read so far without h5wasm (see readChunks). */
+  /** Variables read so far without h5wasm (see readDirect). */
   get directlyRead(): string[] {
     return [...this.directReads];
   }
 
   /**
-   * Numeric chunked and contiguous variables are read directly (positioned reads, node:zlib, unshuffle; see h5chunks.ts):
-   * the h5wasm path copies every chunk through the wasm heap. Any layout, filter or error the direct path does
-   * not handle returns null, and the read goes through h5wasm, which stays the reference.
+   * A variable read by the direct reader (positioned reads, node:zlib, unshuffle, fletcher32; h5chunks.ts):
+   * numeric variables in their stored type, fixed-length char variables as one string per row.
    */
-  private readChunks(v: VariableInfo, ds: H5Dataset, start: number[], count: number[]): NumericArray | null {
-    const ctor = ARRAY_TYPES[v.dtype];
-    if (this.options.direct === false || !ctor || v.shape.length === 0) return null;
+  private readDirect(v: VariableInfo, start: number[], count: number[]): NumericArray | string[] {
+    const meta = this.metas.get(v.name)!;
+    if (v.dtype === 'string')
+      throw new UnsupportedNetcdfError(this.path, `variable-length string variable '${v.name}'`);
+    const ctor = v.dtype === 'char' ? Uint8Array : ARRAY_TYPES[v.dtype];
+    if (!ctor) throw new UnsupportedNetcdfError(this.path, `variable '${v.name}' of type ${v.dtype}`);
     let plan = this.plans.get(v.name);
-    try {
-      if (plan === undefined) {
-        plan = null;
-        const meta = this.metas.get(v.name)!;
-        plan = this.raw().chunkPlan(
-          this.addresses.get(v.name) ?? objectAddress(ds),
-          meta.size,
-          meta.littleEndian,
-          v.shape.length,
-        );
-        this.plans.set(v.name, plan);
-      }
-      if (!plan) return null;
-      const out = new ctor(product(count));
-      this.chunkReader!.read(plan, v.shape, start, count, out as NumericArray);
-      this.directReads.add(v.name);
-      return out instanceof BigInt64Array || out instanceof BigUint64Array
-        ? Float64Array.from(out, Number)
-        : out;
-    } catch (err) {
-      // This read needs h5wasm (an unwritten chunk, a sparse selection); anything else: h5wasm from now on.
-      if (!(err instanceof ChunkFallback)) this.plans.set(v.name, null);
-      return null;
+    if (plan === undefined) {
+      plan = this.need(
+        this.raw().chunkPlan(this.addresses.get(v.name)!, meta.size, meta.littleEndian, v.shape),
+      );
+      this.plans.set(v.name, plan);
     }
+    if (!plan) throw new UnsupportedNetcdfError(this.path, `the storage of variable '${v.name}'`);
+    const out = new ctor(product(count));
+    this.chunkReader!.read(plan, v.shape, start, count, out as NumericArray);
+    this.directReads.add(v.name);
+    if (v.dtype === 'char') return charRows(out as Uint8Array, count);
+    return out instanceof BigInt64Array || out instanceof BigUint64Array
+      ? Float64Array.from(out, Number)
+      : out;
   }
 
   close(): void {
+    this.closed = true;
     this.file?.close();
     this.file = null;
     if (this.fd !== null) closeSync(this.fd);
@@ -325,8 +367,8 @@ export class Nc4Store implements RawStore {
 
 export interface Nc4Options {
   /**
-   * Parse dataset metadata and read chunked numeric variables without h5wasm where the file allows
-   * (default true; false reads everything through h5wasm, the reference the tests compare against).
+   * Read with the direct reader alone (default true); false reads everything through h5wasm, the reference
+   * the tests compare against — never for untrusted files (h5wasm does not fail closed; see above).
    */
   direct?: boolean;
 }
@@ -334,12 +376,16 @@ export interface Nc4Options {
 /** Attributes read at open: the structural ones and DIMENSION_LIST (dimension scales). */
 const DIRECT_WANTED = new Set(['CLASS', 'NAME', '_Netcdf4Dimid', '_Netcdf4Coordinates', 'DIMENSION_LIST']);
 
-/** The object header address of a dataset: an HDF5 object reference is that address (hobj_ref_t). */
-function objectAddress(ds: H5Dataset): number {
-  const ref = ds.create_reference().ref_data;
-  let address = 0;
-  for (let i = ref.length - 1; i >= 0; i--) address = address * 256 + ref[i];
-  return address;
+/** Fixed-length char data (one byte per character, latin1 like h5wasm) as one string per row, cut at NUL. */
+function charRows(bytes: Uint8Array, count: number[]): string[] {
+  const width = count.length ? count[count.length - 1] : 1;
+  const rows: string[] = [];
+  for (let i = 0; i < bytes.length; i += width) {
+    const s = Buffer.from(bytes.subarray(i, i + width)).toString('latin1');
+    const nul = s.indexOf('\0');
+    rows.push(nul >= 0 ? s.slice(0, nul) : s);
+  }
+  return rows;
 }
 
 const ARRAY_TYPES: Partial<Record<NcType, new (n: number) => NumericArray | BigInt64Array | BigUint64Array>> =
@@ -391,7 +437,8 @@ interface RawAttr {
 }
 interface Entry {
   name: string;
-  ds: H5Dataset;
+  /** The h5wasm dataset in reference mode; null when parsed directly. */
+  ds: H5Dataset | null;
   meta: H5Dataset['metadata'];
   /** Every attribute name; `attrs` holds only the structural ones (user attributes are read on first use). */
   names: string[];
@@ -412,11 +459,11 @@ const STRUCTURAL = new Set(['CLASS', 'NAME', '_Netcdf4Dimid', '_Netcdf4Coordinat
  */
 function lazyAttrs(
   info: Omit<VariableInfo, 'attrs'>,
-  ds: H5Dataset,
+  ds: H5Dataset | null,
   names: string[],
   isOpen: () => boolean,
   path: string,
-  direct?: () => Map<string, RawAttr> | null,
+  direct?: () => Map<string, RawAttr>,
 ): VariableInfo {
   let cache: { attrs: Attributes; types: Record<string, NcType> } | undefined;
   const load = () => {
@@ -427,7 +474,7 @@ function lazyAttrs(
     return (cache ??= convertAttrs(
       direct?.() ??
         readAttrs(
-          ds,
+          ds!,
           names.filter((n) => !INTERNAL_ATTRS.has(n)),
         ),
     ));
@@ -525,6 +572,22 @@ function toStrings(value: unknown, v: VariableInfo, count: number[]): string[] {
 }
 
 export async function openNc4(path: string, options: Nc4Options = {}): Promise<Nc4Store> {
+  if (options.direct === false) return openWithH5wasm(path, options);
+  const store = wrapStructure(path, () => new Nc4Store(path, null, options));
+  return Promise.resolve(store);
+}
+
+/** Engine errors (a RangeError from a typed array, say) are not messages for users: typed, engine text in `cause`. */
+function wrapStructure<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof InvalidNetcdfError) throw err;
+    throw new InvalidNetcdfError(`${path}: cannot read the netCDF-4 structure of this file`, { cause: err });
+  }
+}
+
+async function openWithH5wasm(path: string, options: Nc4Options): Promise<Nc4Store> {
   const m = await loadH5wasm();
   let file: H5File;
   try {
@@ -535,7 +598,7 @@ export async function openNc4(path: string, options: Nc4Options = {}): Promise<N
     });
   }
   try {
-    return new Nc4Store(path, file, options, m.Dataset);
+    return new Nc4Store(path, file, options);
   } catch (err) {
     file.close();
     if (err instanceof InvalidNetcdfError) throw err;

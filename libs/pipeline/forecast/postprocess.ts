@@ -13,6 +13,13 @@ import { loadModelFolder } from '../../model/folder.js';
 import { openDataset } from '../../netcdf/open.js';
 import type { FileSpec, VariableSpec } from '../../netcdf/types.js';
 import { writeNetcdf } from '../../netcdf/write.js';
+import { buildModelInput, ANALYSIS_SOURCE_TEXT, type AnalysisSource } from '../../model/features.js';
+import {
+  checkDomain,
+  modelProvenance,
+  type DomainCheck,
+  type ModelProvenance,
+} from '../../model/provenance.js';
 import { predictGaussian, readModelSamples, type ModelSample } from './predictGaussian.js';
 
 export type Product = 'mean' | 'std' | 'percentiles' | 'probabilities' | 'realizations';
@@ -41,6 +48,32 @@ export interface PostprocessResult {
   samples: number;
   msPerSample: number;
   sigmaMin: number;
+  /** Model id, version hash, training data (name, fingerprint, kind), method and members. */
+  provenance: ModelProvenance;
+  /** Which analysis fed the network (the fallback when the input carries none). */
+  analysisSource: AnalysisSource;
+  /** The input compared with the training data (grid/variables are checked before: MismatchError). */
+  domain: DomainCheck;
+}
+
+/** Global attributes of a product: provenance, analysis source and domain of use (issue 14). */
+export function provenanceAttributes(
+  p: ModelProvenance,
+  analysis: AnalysisSource,
+  domain: DomainCheck,
+): Record<string, string> {
+  return {
+    epp_model_id: p.model_id,
+    epp_model_version_hash: p.model_version_hash,
+    epp_training_data: p.training_data,
+    epp_training_data_fingerprint: p.training_data_fingerprint,
+    epp_training_data_kind: p.training_data_kind,
+    epp_method: p.method,
+    epp_members: p.members,
+    epp_analysis_source: ANALYSIS_SOURCE_TEXT[analysis],
+    epp_domain_of_use: domain.inside ? 'inside the training data' : 'OUTSIDE the training data',
+    ...(domain.warnings.length ? { epp_domain_warning: domain.warnings.join('; ') } : {}),
+  };
 }
 
 function validate(o: PostprocessOptions): Product[] {
@@ -60,7 +93,7 @@ function validate(o: PostprocessOptions): Product[] {
 
 export async function postprocessWithModel(o: PostprocessOptions): Promise<PostprocessResult> {
   const products = validate(o);
-  const { model } = await loadModelFolder(o.modelDir);
+  const { model, manifest } = await loadModelFolder(o.modelDir);
   const ds = await openDataset(o.forecastPath);
   try {
     const cfg = model.config;
@@ -89,9 +122,19 @@ export async function postprocessWithModel(o: PostprocessOptions): Promise<Postp
       o.onProgress?.(i + 1, samples.length);
     }
     const msPerSample = (performance.now() - t0) / samples.length;
+    const provenance = modelProvenance(o.modelDir, manifest, 'mixed', o.members ?? k);
+    const first = samples[0];
+    const { raw: firstRaw } = buildModelInput(
+      { ny: model.grid.ny, nx: model.grid.nx, ens: first.ens, analysis: first.analysis },
+      cfg,
+    );
+    const domain = checkDomain(firstRaw, cfg, model.stats, provenance);
+    const analysisSource = first.analysisSource;
+    const extraAttrs = provenanceAttributes(provenance, analysisSource, domain);
     const keys = predictorKeys(cfg);
     const last = cfg.leads.length - 1;
     const spec = productSpec(o, products, model.grid, samples, results, tIdx, cfg.targets, false, () => null);
+    Object.assign(spec.attrs!, extraAttrs);
     const files = [o.outPath];
     await writeNetcdf(o.outPath, spec);
     if (products.includes('realizations')) {
@@ -115,6 +158,7 @@ export async function postprocessWithModel(o: PostprocessOptions): Promise<Postp
           return eccReorder({ data: raw, members: k, points: n }, q);
         },
       );
+      Object.assign(rspec.attrs!, extraAttrs);
       await writeNetcdf(rpath, rspec);
       files.push(rpath);
     }
@@ -128,6 +172,9 @@ export async function postprocessWithModel(o: PostprocessOptions): Promise<Postp
       samples: samples.length,
       msPerSample,
       sigmaMin,
+      provenance,
+      analysisSource,
+      domain,
     };
   } finally {
     ds.close();

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  CorruptNetcdfError,
   EppError,
   FileAccessError,
   InvalidNetcdfError,
@@ -43,13 +44,15 @@ describe('bad input gives typed errors that name the file', () => {
     },
   );
 
-  test('netCDF-3 cut inside its header → InvalidNetcdfError with the parser error as cause', async () => {
+  test('netCDF-3 cut inside its header → CorruptNetcdfError naming the header field and its offset', async () => {
     const file = path.join(dir, 'header-cut.nc');
     writeFileSync(file, readFileSync(fixturePath('classic')).subarray(0, 60));
     const err = await openError(file);
-    expect(err).toBeInstanceOf(InvalidNetcdfError);
+    expect(err).toBeInstanceOf(CorruptNetcdfError);
     expect(err.message).toContain(file);
-    expect(err.cause).toBeDefined();
+    expect(err.message).toMatch(
+      /corrupt netCDF-3 header \(.+\) at byte \d+: needs \d+ bytes, the file ends at byte 60/,
+    );
   });
 
   test.each(['nc4', 'nc4classic'] as const)('truncated netCDF-4 (%s) → InvalidNetcdfError', async (f) => {

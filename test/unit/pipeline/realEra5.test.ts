@@ -40,6 +40,18 @@ describeRealData('default model on the real ERA5 ensemble', () => {
           worst = Math.max(worst, Math.abs(mu[ti * n + p] - m / M));
         }
       expect(worst).toBeLessThan(5);
+      // Provenance and domain of use (issue 14): trained on the synthetic testbed, said in result and file.
+      expect(r.provenance.training_data_kind).toBe('synthetic testbed');
+      expect(r.provenance.model_version_hash).toMatch(/^[0-9a-f]{16}$/);
+      expect(r.provenance.members).toBe('0,1,2,3,4');
+      expect(r.analysisSource).toBe('fallback-subset-mean-step0');
+      expect(r.domain.inside).toBe(false);
+      expect(r.domain.warnings[0]).toMatch(/trained on a synthetic testbed/);
+      expect(ds.attrs.epp_training_data_kind).toBe('synthetic testbed');
+      expect(ds.attrs.epp_domain_of_use).toBe('OUTSIDE the training data');
+      expect(String(ds.attrs.epp_domain_warning)).toMatch(/synthetic testbed/);
+      expect(String(ds.attrs.epp_analysis_source)).toMatch(/fallback/);
+      expect(ds.attrs.epp_model_id).toBe('default');
       ds.close();
       src.close();
     } finally {

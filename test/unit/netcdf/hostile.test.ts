@@ -1,0 +1,194 @@
+/**
+ * The hostile files of issue 13, rebuilt from the fixtures and the real data at test time: each is refused
+ * with a CorruptNetcdfError (an InvalidNetcdfError) whose one-line message names the file, the structure and
+ * its byte offset; engine messages (zlib) are in `cause`.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { CorruptNetcdfError, type EppError, InvalidNetcdfError } from '../../../libs/contracts/errors.js';
+import { openNc4 } from '../../../libs/netcdf/nc4Store.js';
+import { openDataset } from '../../../libs/netcdf/open.js';
+import { describeRealData, realFile } from '../../helpers/realData.js';
+import { FIXTURE_DIR, fixturePath } from './fixtures.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'epp-hostile-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Open `bytes` as a file and read every variable and attribute; the error it fails with. */
+async function failure(name: string, bytes: Buffer): Promise<EppError> {
+  const file = path.join(dir, name);
+  writeFileSync(file, bytes);
+  try {
+    const ds = await openDataset(file);
+    try {
+      void ds.attrs;
+      for (const v of ds.variables) {
+        void v.attrs;
+        ds.readRaw(v.name);
+      }
+    } finally {
+      ds.close();
+    }
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidNetcdfError);
+    const e = err as EppError;
+    expect(e.message).toContain(file);
+    expect(e.message).not.toContain('\n');
+    return e;
+  }
+  throw new Error(`${name} was read without error`);
+}
+
+/** Positions of a netCDF-3 header's first dimension length and of each variable's `begin` (classic). */
+function nc3Fields(b: Buffer): { dimLength: number; begins: number[] } {
+  let at = 16;
+  const name = () => {
+    const n = b.readUInt32BE(at);
+    at += 4 + Math.ceil(n / 4) * 4;
+  };
+  const sizes: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 4, 6: 8 };
+  const attrs = () => {
+    at += 4;
+    const n = b.readUInt32BE(at);
+    at += 4;
+    for (let i = 0; i < n; i++) {
+      name();
+      const t = b.readUInt32BE(at);
+      const k = b.readUInt32BE(at + 4);
+      at += 8 + Math.ceil((k * sizes[t]) / 4) * 4;
+    }
+  };
+  const nd = b.readUInt32BE(12);
+  let dimLength = -1;
+  for (let i = 0; i < nd; i++) {
+    name();
+    if (i === 0) dimLength = at;
+    at += 4;
+  }
+  attrs();
+  at += 4;
+  const nv = b.readUInt32BE(at);
+  at += 4;
+  const begins: number[] = [];
+  for (let i = 0; i < nv; i++) {
+    name();
+    at += 4 + 4 * b.readUInt32BE(at);
+    attrs();
+    at += 8;
+    begins.push(at);
+    at += 4;
+  }
+  return { dimLength, begins };
+}
+
+describe('hostile netCDF-3 headers', () => {
+  test('a first name length of 0x7fffffff is refused before anything is read for it', async () => {
+    const b = Buffer.from(readFileSync(fixturePath('classic')));
+    b.writeUInt32BE(0x7fffffff, 16);
+    const err = await failure('name-length.nc', b);
+    expect(err).toBeInstanceOf(CorruptNetcdfError);
+    expect(err.message).toMatch(
+      /corrupt netCDF-3 header \(dimension 0 name of 2147483647 bytes\) at byte 20: needs 2147483648 bytes, the file ends at byte \d+/,
+    );
+  });
+
+  test("a variable's begin pointing into the header", async () => {
+    const b = Buffer.from(readFileSync(fixturePath('classic')));
+    b.writeUInt32BE(32, nc3Fields(b).begins[0]);
+    const err = await failure('begin-in-header.nc', b);
+    expect(err.message).toMatch(
+      /corrupt netCDF-3 variable '.+' data at byte 32: starts inside the header \(which ends at byte \d+\)/,
+    );
+  });
+
+  test('a dimension made longer than the data the file holds', async () => {
+    const b = Buffer.from(readFileSync(fixturePath('classic')));
+    const at = nc3Fields(b).dimLength;
+    b.writeUInt32BE(b.readUInt32BE(at) + 1000, at);
+    const err = await failure('dim-length.nc', b);
+    expect(err).toBeInstanceOf(CorruptNetcdfError);
+    expect(err.message).toMatch(/overlaps the variable before it|truncated file|its dimensions need/);
+  });
+});
+
+describe('hostile netCDF-4 files', () => {
+  test('a flipped byte in a version-2 object header fails its checksum', async () => {
+    const b = Buffer.from(readFileSync(fixturePath('nc4')));
+    const ohdr = b.indexOf('OHDR', 0, 'latin1');
+    b[ohdr + 12] ^= 0x10;
+    const err = await failure('ohdr.nc', b);
+    expect(err.message).toContain(`corrupt object header at byte ${ohdr}: checksum mismatch`);
+  });
+
+  test('a changed value inside a fletcher32 chunk (re-deflated, so zlib is content) fails the checksum', async () => {
+    const file = path.join(FIXTURE_DIR, 'fixture-chunked.nc');
+    const store = await openNc4(file);
+    let chunk: { address: number; size: number };
+    try {
+      const v = store.variables.find((x) => x.name === 'fletcher')!;
+      store.read(v, [0, 0, 0], v.shape);
+      type Plans = Map<string, { chunks: Map<string, { address: number; size: number }> }>;
+      chunk = [...(store as unknown as { plans: Plans }).plans.get('fletcher')!.chunks.values()][0];
+    } finally {
+      store.close();
+    }
+    const b = Buffer.from(readFileSync(file));
+    // netCDF-C applies fletcher32 before deflate: the checksum is inside the stream.
+    const plain = inflateSync(b.subarray(chunk.address, chunk.address + chunk.size));
+    plain[0] ^= 0x01;
+    const stream = deflateSync(plain, { level: 9 });
+    expect(stream.length).toBeLessThanOrEqual(chunk.size);
+    stream.copy(b, chunk.address);
+    const err = await failure('fletcher.nc', b);
+    expect(err.message).toContain(`corrupt chunk at byte ${chunk.address}: fletcher32 checksum mismatch`);
+  });
+});
+
+describeRealData('hostile copies of the real MOGREPS-UK wind-speed file', () => {
+  const rel =
+    'improver_test_data/estimate-emos-coefficients/truncated_normal/history/20170602T0300Z-PT0012H-horizontal_wind_speed_at_10m.nc';
+
+  /** The first chunk of the wind-speed variable: from the chunk B-tree node (III.A.1, 8-byte offsets). */
+  function firstChunk(b: Buffer): { address: number; size: number } {
+    const tree = b.indexOf('TREE', 0, 'latin1');
+    return { size: b.readUInt32LE(tree + 24), address: Number(b.readBigUInt64LE(tree + 24 + 40)) };
+  }
+
+  test('byte 2517 set to 4 (h5wasm and ncdump loop forever on it) is refused at once', async () => {
+    const b = Buffer.from(readFileSync(realFile(rel)));
+    b[2517] = 4;
+    const err = await failure('wind-2517.nc', b);
+    expect(err).toBeInstanceOf(CorruptNetcdfError);
+    expect(err.message).toMatch(/corrupt .+ at byte \d+: /);
+  });
+
+  test('a zlib bomb in a chunk stops at the chunk size', async () => {
+    const b = Buffer.from(readFileSync(realFile(rel)));
+    const { address, size } = firstChunk(b);
+    const bomb = deflateSync(Buffer.alloc(64 << 20), { level: 9 });
+    bomb.copy(b, address, 0, Math.min(bomb.length, size));
+    const err = await failure('bomb.nc', b);
+    expect(err.message).toContain(
+      `corrupt chunk at byte ${address}: deflate stream inflates to more than the chunk's 160000 bytes`,
+    );
+    expect(err.cause).toBeDefined();
+  });
+
+  test('a damaged zlib stream: zlib speaks in the cause, not the message', async () => {
+    const b = Buffer.from(readFileSync(realFile(rel)));
+    const { address, size } = firstChunk(b);
+    for (let i = 0; i < 16; i++) b[address + Math.floor(size / 2) + i] ^= 0xff;
+    const err = await failure('zlib.nc', b);
+    expect(err.message).toMatch(
+      new RegExp(
+        `corrupt chunk at byte ${address}: deflate stream does not decode \\(Z_DATA_ERROR\\)|fletcher32`,
+      ),
+    );
+    expect(String((err.cause as Error).message)).not.toBe('');
+  });
+});
