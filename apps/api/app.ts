@@ -14,6 +14,7 @@ import type { ApiKeyStore } from '../../libs/service/api-keys.js';
 import { FileGuard } from '../../libs/service/file-guard.js';
 import { AppModule, type AppOptions } from './app.module.js';
 import { errorBody } from './error.filter.js';
+import { MetricsService } from './metrics.service.js';
 import { verifyJsonDepth } from './json-depth.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { JobQueues } from './queue/job-queues.js';
@@ -37,6 +38,7 @@ export async function createApp(
     bodyParser: false,
     logger: config.logLevel === 'silent' ? false : ['error', 'warn'],
   });
+  app.use(app.get(MetricsService).middleware());
   app.use(express.json({ limit: config.bodyLimitBytes, verify: verifyJsonDepth }));
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();

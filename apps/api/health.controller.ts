@@ -2,63 +2,17 @@
  * /health (open): `{status: "ok" | "degraded"}` (200 / 503) for anyone; with a valid API key also why, the
  * queue backend, Redis, worker heartbeats (host, pid) and tensor backend. /metrics (open): Prometheus.
  */
-import { Controller, Get, Headers, Inject, Injectable, Res, type OnModuleInit } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EppConfig } from '../../libs/contracts/config.js';
+import { EPP_VERSION } from '../../libs/contracts/version.js';
 import type { ApiKeyStore } from '../../libs/service/api-keys.js';
 import { bearerKey, Public } from './auth.guard.js';
+import { MetricsService } from './metrics.service.js';
 import { HealthDto } from './openapi/schemas.js';
 import { JobQueues } from './queue/job-queues.js';
 import { CONFIG, KEY_STORE } from './tokens.js';
-
-@Injectable()
-export class MetricsService implements OnModuleInit {
-  readonly registry = new Registry();
-  private readonly durations = new Histogram({
-    name: 'epp_job_duration_seconds',
-    help: 'Run time of finished jobs (start of the last attempt to finish), by queue and final state',
-    labelNames: ['queue', 'state'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
-    registers: [this.registry],
-  });
-
-  constructor(private readonly queues: JobQueues) {
-    const queuesRef = this.queues;
-    new Gauge({
-      name: 'epp_jobs',
-      help: 'Jobs by queue and state (retained finished jobs included)',
-      labelNames: ['queue', 'state'],
-      registers: [this.registry],
-      async collect() {
-        const counts = await queuesRef.counts();
-        for (const [queue, c] of Object.entries(counts))
-          for (const state of ['queued', 'active', 'completed', 'failed'] as const)
-            this.set({ queue, state }, c[state]);
-      },
-    });
-    new Gauge({
-      name: 'epp_queue_depth',
-      help: 'Jobs waiting to run (waiting + delayed retries), by queue',
-      labelNames: ['queue'],
-      registers: [this.registry],
-      async collect() {
-        const counts = await queuesRef.counts();
-        for (const [queue, c] of Object.entries(counts)) this.set({ queue }, c.queued);
-      },
-    });
-    collectDefaultMetrics({ register: this.registry, prefix: 'epp_api_' });
-  }
-
-  onModuleInit(): void {
-    this.queues.onFinished((v) => {
-      if (!v.startedAt || !v.finishedAt) return;
-      const s = (Date.parse(v.finishedAt) - Date.parse(v.startedAt)) / 1000;
-      this.durations.observe({ queue: v.type, state: v.state }, Math.max(0, s));
-    });
-  }
-}
 
 @ApiTags('health')
 @Controller()
@@ -86,6 +40,7 @@ export class HealthController {
     if (key && this.keys.roleOf(key))
       Object.assign(body, {
         ...(ok ? {} : { reason: q.redis === 'down' ? 'redis down' : 'no workers' }),
+        version: EPP_VERSION,
         queue: { mode: q.mode, redis: q.redis },
         workers: q.workers,
         tensorBackend: {

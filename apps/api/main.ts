@@ -16,7 +16,12 @@ try {
   // Idle keep-alive sockets outlive typical proxy timeouts, so clients rarely reuse a socket being closed.
   (app.getHttpServer() as { keepAliveTimeout: number }).keepAliveTimeout = 65000;
   await app.listen(config.port, config.host);
-  const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
+  // The address actually bound (EPP_HOST, default 0.0.0.0 = every interface), not a guess.
+  const bound = (
+    app.getHttpServer() as import('node:net').Server
+  ).address() as import('node:net').AddressInfo;
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  const url = `http://${host}:${bound.port}`;
   if (generated)
     process.stdout.write(
       `epp: generated an admin API key (shown once; also in ${generated.file}, mode 0600):\n  ${generated.key}\n`,

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EppError, describeError } from '../../libs/contracts/errors.js';
+import { EPP_VERSION } from '../../libs/contracts/version.js';
 import { registerCommands } from './commands/index.js';
 
 /** Exit status for bad input (usage errors and typed input errors). */
@@ -8,6 +9,7 @@ export const EXIT_BAD_INPUT = 2;
 export function buildProgram(): Command {
   const program = new Command('epp')
     .description('Ensemble post-processing: calibrated probabilistic forecasts from a subset of members')
+    .version(EPP_VERSION, '-V, --version', 'print the epp version')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -1,16 +1,20 @@
 /**
- * `npm run -s bench -- api [--json] [--jobs 50] [--points 200]` (loopback only, bounded):
- *  - p50/p99 latency of N concurrent point queries on a finished forecast;
+ * `npm run -s bench -- api [--json] [--jobs 50] [--points 200] [--seconds 10]` (loopback only, bounded):
+ *  - p50/p99 latency and queries/s of N concurrent connections of point queries on a finished forecast,
+ *    measured with autocannon (an established load generator, not a hand-written client);
+ *  - /health p99 while a report job runs in embedded mode, jobs inline (EPP_EMBEDDED_JOBS=inline) and in
+ *    job processes (the default), side by side;
  *  - end-to-end throughput of M post-processing jobs (raw, real ERA5 t850, distinct requests) in embedded
  *    mode and on Redis with 1 and with 2 worker processes.
  * Needs the real data (EPP_REAL_DATA, default ../shared/data/real) and `redis-server` on PATH.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { printResults } from '../report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -89,11 +93,6 @@ async function waitAll(url: string, ids: string[]): Promise<void> {
   }
 }
 
-const pct = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
-
 /** Submit `n` distinct jobs and time until all have completed. */
 async function throughput(
   url: string,
@@ -117,6 +116,62 @@ async function throughput(
   return { seconds, jobsPerS: n / seconds };
 }
 
+/** autocannon against `paths` (cycled) for `seconds` with `connections` open connections. */
+async function load(
+  url: string,
+  paths: string[],
+  connections: number,
+  seconds: number,
+): Promise<{
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  per_s: number;
+  non2xx: number;
+  errors: number;
+}> {
+  let i = 0;
+  const r = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    headers: { authorization: `Bearer ${KEY}` },
+    requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
+  });
+  return {
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    max_ms: r.latency.max,
+    per_s: r.requests.average,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
+
+/** /health under autocannon (10 connections) while a report job runs; also says whether it was still running. */
+async function healthDuringReport(url: string, seconds: number, title: string) {
+  const sub = await call(url, 'POST', '/v1/reports', {
+    data: 'mogreps',
+    variable: 'air_temperature',
+    model: 'emos',
+    from: '2017-06-04',
+    to: '2017-06-04',
+    pdf: false,
+    title,
+  });
+  if (sub.status !== 202) throw new Error(`report submit: ${JSON.stringify(sub.body)}`);
+  for (let k = 0; k < 600; k++) {
+    const v = await call(url, 'GET', `/v1/jobs/${sub.body.id}`);
+    if (v.body.state === 'active') break;
+    if (v.body.state === 'failed' || v.body.state === 'completed') break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const r = await load(url, ['/health'], 10, seconds);
+  const after = await call(url, 'GET', `/v1/jobs/${sub.body.id}`);
+  await waitAll(url, [sub.body.id]);
+  return { ...r, job_running_at_end: after.body.state === 'active' };
+}
+
 export async function run(argv: string[]): Promise<void> {
   const asJson = argv.includes('--json');
   const arg = (name: string, d: number) => {
@@ -125,6 +180,7 @@ export async function run(argv: string[]): Promise<void> {
   };
   const nJobs = arg('--jobs', 50);
   const nPoints = arg('--points', 200);
+  const seconds = arg('--seconds', 10);
   const real = path.resolve(process.env.EPP_REAL_DATA ?? path.join(ROOT, '../shared/data/real'));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'epp-bench-api-'));
   mkdirSync(path.join(dataDir, 'inbox'));
@@ -132,6 +188,10 @@ export async function run(argv: string[]): Promise<void> {
     path.join(real, 'cfgrib_era5_eda/era5-levels-members.nc3.nc'),
     path.join(dataDir, 'inbox/era5.nc'),
   );
+  // MOGREPS-UK history/ and truth/ for a report job (EMOS fitted outside the window).
+  const mog = path.join(real, 'improver_test_data/estimate-emos-coefficients/normal');
+  for (const d of ['history', 'truth'])
+    cpSync(path.join(mog, d), path.join(dataDir, 'mogreps', d), { recursive: true });
   const procs: { child: ChildProcess }[] = [];
   const results: Record<string, unknown> = {};
   const rows: (string | number)[][] = [];
@@ -159,37 +219,33 @@ export async function run(argv: string[]): Promise<void> {
     });
     await waitAll(url, [first.body.id]);
     await call(url, 'GET', `/v1/forecasts/${first.body.id}/point?lat=0&lon=0`); // warm the product cache
-    const lat: number[] = [];
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: nPoints }, async (_, i) => {
-        const s = performance.now();
-        const r = await call(
-          url,
-          'GET',
-          `/v1/forecasts/${first.body.id}/point?lat=${-80 + (i * 160) / nPoints}&lon=${(i * 7) % 360}`,
-        );
-        if (r.status !== 200) throw new Error(`point query: ${JSON.stringify(r.body)}`);
-        lat.push(performance.now() - s);
-      }),
+    const points = Array.from(
+      { length: 997 },
+      (_, i) =>
+        `/v1/forecasts/${first.body.id}/point?lat=${(-80 + (i * 160) / 997).toFixed(2)}&lon=${(i * 7) % 360}`,
     );
-    const wall = performance.now() - t0;
-    results.point_queries = {
-      concurrent: nPoints,
-      p50_ms: pct(lat, 0.5),
-      p99_ms: pct(lat, 0.99),
-      max_ms: Math.max(...lat),
-      wall_ms: wall,
-    };
+    const pq = await load(url, points, nPoints, seconds);
+    results.point_queries = { connections: nPoints, seconds, ...pq };
     rows.push(
-      [`${nPoints} concurrent point queries`, 'p50 ms', pct(lat, 0.5)],
-      ['', 'p99 ms', pct(lat, 0.99)],
-      ['', 'queries/s', (nPoints / wall) * 1000],
+      [`${nPoints} connections of point queries (autocannon, ${seconds} s)`, 'p50 ms', pq.p50_ms],
+      ['', 'p99 ms', pq.p99_ms],
+      ['', 'queries/s', pq.per_s],
+      ['', 'non-2xx + errors', pq.non2xx + pq.errors],
     );
+    const hp = await healthDuringReport(url, Math.min(seconds, 5), 'bench (job processes)');
+    results.health_during_report_process = hp;
+    rows.push(['/health during a report job, job processes', 'p99 ms', hp.p99_ms]);
     const e = await throughput(url, nJobs, 0);
     results.embedded = e;
     rows.push([`${nJobs} jobs, embedded (1 process)`, 'jobs/s', e.jobsPerS]);
     await stop(emb);
+    // The same report with jobs on the API's event loop, for comparison.
+    const inline = await api({ EPP_EMBEDDED_JOBS: 'inline' });
+    procs.push(inline);
+    const hi = await healthDuringReport(urlOf(inline), Math.min(seconds, 5), 'bench (inline)');
+    results.health_during_report_inline = hi;
+    rows.push(['/health during a report job, inline', 'p99 ms', hi.p99_ms]);
+    await stop(inline);
 
     // Redis: the API plus 1, then 2 worker processes (distinct requests each round).
     const port = await freePort();

@@ -54,6 +54,9 @@ export async function run(argv: string[]): Promise<void> {
           ),
         ),
       ),
+      truth: cfg.targets.map((_, t) =>
+        Float32Array.from({ length: n }, (_, q) => 251 + Math.sin(q / 983 + t)),
+      ),
       analysis: Array.from({ length: K }, (_, k) =>
         Float32Array.from({ length: n }, (_, q) => 250 + Math.cos(q / 991 + k)),
       ),

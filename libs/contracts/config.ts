@@ -48,7 +48,7 @@ export interface EppConfig {
   logLevel: string;
   /** Embedded mode: run jobs in forked job processes (`process`, default) or on the API's event loop (`inline`). */
   embeddedJobs: 'process' | 'inline';
-  /** Port of a worker process's own /metrics endpoint; 0 → none. */
+  /** Port of a worker process's own /metrics endpoint (Prometheus); 0 → none. */
   workerMetricsPort: number;
   /** Testing/diagnostics: extra time each job spends before its heavy step, ms (fault tests kill workers mid-job). */
   jobDelayMs: number;
@@ -150,7 +150,7 @@ export function loadConfig(env: Env = process.env): EppConfig {
     logLevel,
     jobDelayMs: int('EPP_JOB_DELAY_MS', 0, 0, 600000),
     embeddedJobs,
-    workerMetricsPort: int('EPP_WORKER_METRICS_PORT', 9464, 0, 65535),
+    workerMetricsPort: int('EPP_WORKER_METRICS_PORT', 0, 0, 65535),
     precheckTimeoutMs: int('EPP_PRECHECK_TIMEOUT_MS', 5000, 100, 600000),
     precheckMemoryMb: int('EPP_PRECHECK_MEMORY_MB', 512, 64, 65536),
   };

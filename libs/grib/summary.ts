@@ -1,5 +1,5 @@
 /** `epp inspect` of a GRIB file: what its messages hold (parameters, level types and levels, members, times, steps, packings, grids). */
-import { openGribIndex } from './index.js';
+import { openGribIndex } from './open.js';
 
 export interface GribSummary {
   messages: number;

@@ -1,8 +1,8 @@
 /** Open any supported NetCDF file, choosing the reader from the file's magic bytes. */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { FileAccessError, InvalidNetcdfError } from '../contracts/errors.js';
-import { GribStore, type GribOpenOptions } from '../grib/store.js';
 import { NcDataset } from './dataset.js';
+import { GribStore, type GribOpenOptions } from './gribStore.js';
 import { openNc3 } from './nc3Store.js';
 import { openNc4 } from './nc4Store.js';
 import type { RawStore } from './store.js';

@@ -11,7 +11,8 @@ import { relativeToRoot, resolveInRoot } from './data-root.js';
 import { ModelNotFoundError } from './errors.js';
 
 const SKIP = new Set(['outputs', 'keys', 'models', 'tmp', 'node_modules']);
-const NC = /\.(nc|nc3|nc4|netcdf|cdf|h5)$/i;
+/** Dataset files by extension: NetCDF, HDF5 and GRIB (edition 1 and 2). */
+const NC = /\.(nc|nc3|nc4|netcdf|cdf|h5|grib|grib1|grib2|grb|grb2)$/i;
 
 /** NetCDF files under the data root (not outputs/keys/models), relative paths, at most `limit`. */
 export function listForecastFiles(dataDir: string, limit = 200): string[] {

@@ -829,10 +829,10 @@ export interface components {
              */
             reason?: string;
             /**
-             * @description the service version (package.json)
+             * @description with an API key: the service version (package.json)
              * @example 0.1.0
              */
-            version: string;
+            version?: string;
             /**
              * Format: date-time
              * @description with an API key

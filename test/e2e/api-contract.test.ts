@@ -45,6 +45,8 @@ describeRealData('e2e: generated OpenAPI client against the embedded service', (
   test('submit → poll → download → point → list; restart keeps records; cancel; delete', async () => {
     api = await startApi({ dataDir });
     let client = clientOf(api);
+    const health = await client.GET('/health');
+    expect(health.data!.version).toMatch(/^\d+\.\d+\.\d+/);
     const submitted = await client.POST('/v1/forecasts', {
       body: {
         source: { path: 'inbox/era5.nc' },

@@ -10,6 +10,7 @@ import { loadConfig } from '../../libs/contracts/config.js';
 import { describeError } from '../../libs/contracts/errors.js';
 import { startBatchScheduler } from './batch.worker.js';
 import { Heartbeat } from './heartbeat.js';
+import { serveMetrics, workerMetrics } from './metrics.js';
 import { createWorkers } from './workers.js';
 
 let config;
@@ -38,6 +39,18 @@ const heartbeat = new Heartbeat(redis, config.queuePrefix, config.heartbeatMs, (
   active: 0,
 }));
 heartbeat.start();
+let metricsServer: import('node:http').Server | null = null;
+try {
+  metricsServer = await serveMetrics(
+    workerMetrics(config, workers),
+    config.workerMetricsPort,
+    config.host,
+    log,
+  );
+} catch (err) {
+  log.error({ err: (err as Error).message, port: config.workerMetricsPort }, 'cannot serve worker metrics');
+  process.exit(2);
+}
 log.info({ queues: workers.map((w) => w.name), concurrency: config.workerConcurrency }, 'worker ready');
 
 let stopping = false;
@@ -48,6 +61,7 @@ async function shutdown(signal: string): Promise<void> {
   await Promise.all(workers.map((w) => w.close()));
   await closeScheduler();
   await heartbeat.stop();
+  metricsServer?.close();
   redis.disconnect();
   log.info('worker stopped');
   process.exit(0);

@@ -6,7 +6,16 @@
  * content hash under `inbox/uploads/`; a failed check, or any other failure, deletes it.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EppConfig } from '../../../libs/contracts/config.js';
@@ -30,6 +39,16 @@ async function sha256File(file: string): Promise<string> {
   return h.digest('hex');
 }
 
+function startsWithGrib(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    return readSync(fd, b, 0, 4, 0) === 4 && b.toString('latin1') === 'GRIB';
+  } finally {
+    closeSync(fd);
+  }
+}
+
 @Injectable()
 export class ForecastsService {
   constructor(
@@ -39,7 +58,8 @@ export class ForecastsService {
   ) {}
 
   /**
-   * Check a quarantined upload against the request and store it as `inbox/uploads/<sha256>.nc`; returns its
+   * Check a quarantined upload against the request and store it as `inbox/uploads/<sha256>.nc`
+   * (`.grib` when it starts with `GRIB`; the reader chooses by content either way); returns its
    * path relative to the data root and whether this call stored it. The quarantined file is gone afterwards.
    */
   async storeUpload(
@@ -52,7 +72,7 @@ export class ForecastsService {
       // Field errors first: cheap, and nothing is read from the file for a request that cannot run.
       const req = normaliseForecastRequest({ ...body, source: { path: quarantined } });
       const digest = sha256 ?? (await sha256File(tmpFile));
-      const rel = `inbox/uploads/${digest}.nc`;
+      const rel = `inbox/uploads/${digest}.${startsWithGrib(tmpFile) ? 'grib' : 'nc'}`;
       const abs = resolveInRoot(this.config.dataDir, rel);
       // The same content was stored before: the path flow checks this request against it.
       if (existsSync(abs)) return { rel, fresh: false };

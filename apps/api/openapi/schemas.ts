@@ -374,8 +374,11 @@ export class HealthDto {
   status!: string;
   @ApiPropertyOptional({ example: 'no workers', description: 'with an API key, when degraded' })
   reason?: string;
-  @ApiProperty({ example: '0.1.0', description: 'the service version (package.json)' })
-  version!: string;
+  @ApiPropertyOptional({
+    example: '0.1.0',
+    description: 'with an API key: the service version (package.json)',
+  })
+  version?: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'with an API key' })
   time?: string;
 }

@@ -106,6 +106,7 @@ export class BullJobQueues extends JobQueues {
       removeOnComplete: { age: this.config.jobRetentionS },
       removeOnFail: { age: this.config.jobRetentionS },
     });
+    this.emitSubmitted(queue);
     return { view: this.view(queue, job, await job.getState()), created: true };
   }
 

@@ -91,7 +91,9 @@ export class EmbeddedJobQueues extends JobQueues {
   }
 
   submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }> {
-    return Promise.resolve(this.queues[queue].add(id, data));
+    const r = this.queues[queue].add(id, data);
+    if (r.created) this.emitSubmitted(queue);
+    return Promise.resolve(r);
   }
 
   get(id: string): Promise<JobView | null> {

@@ -43,6 +43,15 @@ export interface JobPage {
 }
 
 export abstract class JobQueues {
+  private readonly submittedListeners: ((queue: QueueName) => void)[] = [];
+  /** Called once per newly created job (for metrics). */
+  onSubmitted(cb: (queue: QueueName) => void): void {
+    this.submittedListeners.push(cb);
+  }
+  protected emitSubmitted(queue: QueueName): void {
+    for (const cb of this.submittedListeners) cb(queue);
+  }
+
   abstract readonly mode: 'redis' | 'embedded';
   /** Enqueue under a deterministic id; an existing id returns the existing job (`created: false`). */
   abstract submit(queue: QueueName, id: string, data: unknown): Promise<{ view: JobView; created: boolean }>;

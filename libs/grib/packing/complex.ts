@@ -94,7 +94,9 @@ export function unpackComplex(data: Uint8Array, p: ComplexParams, n: number): Fl
   let bit = pos * 8;
   let o = 0;
   const refMissing = p.bitsPerValue > 0 ? 2 ** p.bitsPerValue - 1 : -1;
-  const tmp = new Float64Array(Math.max(1, ...Array.from(lengths)));
+  let longest = 1;
+  for (let g = 0; g < ng; g++) longest = Math.max(longest, lengths[g]);
+  const tmp = new Float64Array(longest);
   for (let g = 0; g < ng; g++) {
     const w = widths[g];
     const len = lengths[g];
@@ -123,6 +125,18 @@ export function unpackComplex(data: Uint8Array, p: ComplexParams, n: number): Fl
 
 /** Reverse first- or second-order spatial differencing over the non-missing values (template 7.3). */
 function undoDifferencing(v: Float64Array, order: number, first: number[], minsd: number): void {
+  let missing = false;
+  for (let i = 0; i < v.length && !missing; i++) missing = Number.isNaN(v[i]);
+  if (!missing) {
+    if (v.length === 0) return;
+    v[0] = first[0];
+    if (order === 1) for (let k = 1; k < v.length; k++) v[k] = v[k] + minsd + v[k - 1];
+    else {
+      if (v.length > 1) v[1] = first[1];
+      for (let k = 2; k < v.length; k++) v[k] = v[k] + minsd + 2 * v[k - 1] - v[k - 2];
+    }
+    return;
+  }
   // Missing values are skipped: differencing ran over the present values only.
   const idx: number[] = [];
   for (let i = 0; i < v.length; i++) if (!Number.isNaN(v[i])) idx.push(i);

@@ -19,14 +19,17 @@ export interface InboxFile {
   stamp: string;
 }
 
-/** Every `*.nc` file below `<dataDir>/<sub>`, sorted by path. */
+/** Forecast files: NetCDF (`.nc`) and GRIB edition 1/2 (`.grib`, `.grib1`, `.grib2`, `.grb`, `.grb2`). */
+const FORECAST_FILE = /\.(nc|grib|grib1|grib2|grb|grb2)$/i;
+
+/** Every forecast file below `<dataDir>/<sub>`, sorted by path. */
 export function scanFolder(dataDir: string, sub: string): InboxFile[] {
   const root = path.join(dataDir, sub);
   if (!existsSync(root)) return [];
   const out: InboxFile[] = [];
   for (const name of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
     const base = path.basename(name);
-    if (!base.endsWith('.nc') || base.startsWith('.') || base.includes('.tmp')) continue;
+    if (!FORECAST_FILE.test(base) || base.startsWith('.') || base.includes('.tmp')) continue;
     const abs = path.join(root, name);
     const st = statSync(abs);
     if (!st.isFile()) continue;

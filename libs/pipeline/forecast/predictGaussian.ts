@@ -87,7 +87,11 @@ export function readModelSamples(ds: Dataset, model: MixedModel, sel: SampleSele
     throw new MismatchError(
       `${file}: the model takes ${c.members} members, ${idx.length} ${sel.members ? 'were selected' : 'are in the file'}`,
     );
-  const steps = readSteps(ds);
+  // A scalar step of 0 (analyses, as a GRIB file read cfgrib-style presents them) is no lead-time axis: the
+  // times are samples, as in a NetCDF file without a step variable.
+  const scalarAnalysis = ds.hasVariable('step') && ds.variable('step').dims.length === 0;
+  const stepValues = readSteps(ds);
+  const steps = scalarAnalysis && stepValues?.length === 1 && stepValues[0] === 0 ? null : stepValues;
   const keys = predictorKeys(c);
   const readers = new Map(c.predictors.map((v) => [v, new VariableReader(ds.readVariable(v), fg, file)]));
   const n = fg.latitudes.length * fg.longitudes.length;

@@ -6,10 +6,7 @@
  * decodes just the fields a hyperslab touches.
  */
 import { MismatchError } from '../contracts/errors.js';
-import { copyHyperslab } from '../netcdf/slice.js';
-import { product, type NumericArray, type RawStore } from '../netcdf/store.js';
-import type { Attributes, DimensionInfo, NcType, NetcdfFormat, VariableInfo } from '../netcdf/types.js';
-import { decodeField } from './decode.js';
+import { decodeField } from '../grib/decode.js';
 import {
   projectedPoints,
   reducedPoints,
@@ -17,12 +14,15 @@ import {
   regularAxes,
   toRowMajor,
   gaussianRows,
-} from './grid.js';
-import { loadJpeg2000 } from './packing/jpeg2000.js';
-import { levelAttrs } from './params.js';
-import { scanFile } from './parse.js';
-import { FileSource } from './source.js';
-import type { GribField, GribGrid } from './types.js';
+} from '../grib/grid.js';
+import { loadJpeg2000 } from '../grib/packing/jpeg2000.js';
+import { levelAttrs } from '../grib/params.js';
+import { scanFile } from '../grib/parse.js';
+import { copyHyperslab } from './slice.js';
+import { product, type NumericArray, type RawStore } from './store.js';
+import type { Attributes, DimensionInfo, NcType, NetcdfFormat, VariableInfo } from './types.js';
+import { FileSource } from '../grib/source.js';
+import type { GribField, GribGrid } from '../grib/types.js';
 
 export interface GribOpenOptions {
   /** Interpolate reduced Gaussian fields to the regular Gaussian grid (linear along each row); default false. */
