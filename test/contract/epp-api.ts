@@ -895,17 +895,38 @@ export interface components {
         };
         ReportRequestDto: {
             /**
-             * @description folder under the data root with forecasts/ (or history/) and truth/
+             * @description `grid`: a gridded case study; `sites`: the most extreme observed days of a station archive (EMOS and DRN fitted in the job without each event’s year; no model, event, bbox, leadHours or threshold)
+             * @default grid
+             * @enum {string}
+             */
+            kind?: "grid" | "sites";
+            /**
+             * @description folder under the data root with forecasts/ (or history/) and truth/; for `sites`: with forecast.nc and observation.csv (or .nc)
              * @example testbed/small
              */
             data: string;
             /** @example t850 */
             variable: string;
             /**
-             * @description `emos` or a model id
+             * @description `emos` (default) or a model id; grid reports only
              * @example emos
              */
-            model: string;
+            model?: string;
+            /**
+             * @description sites: number of events (default 5)
+             * @example 5
+             */
+            events?: number;
+            /**
+             * @description sites: heaviest (max, default for precipitation) or lowest (min) observed days
+             * @enum {string}
+             */
+            extreme?: "max" | "min";
+            /**
+             * @description sites: days shown on each side of an event
+             * @example 5
+             */
+            windowDays?: number;
             /**
              * @description a labelled event of a testbed manifest
              * @example Cyclone Ulla-TB
