@@ -218,7 +218,11 @@ describeRealData('e2e hostile files: embedded mode', () => {
   hostileScenario(() => ({ api, dataDir, attacks, mode: 'embedded' }));
 
   test('/v1/datasets lists a hostile file as invalid, from its cache the second time', async () => {
-    copyFileSync(attacks[0].file, path.join(dataDir, 'inbox', 'dropped-loop.nc'));
+    const dropped = path.join(dataDir, 'inbox', 'dropped-loop.nc');
+    copyFileSync(attacks[0].file, dropped);
+    // A whole-second mtime that utimes can set back exactly (file systems keep sub-millisecond times).
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    utimesSync(dropped, mtime, mtime);
     const t0 = performance.now();
     const { value: first, slowestMs } = await whileProbingHealth(api, () =>
       api.req('GET', '/v1/datasets', { key: KEYS.read }),
@@ -233,8 +237,6 @@ describeRealData('e2e hostile files: embedded mode', () => {
     expect(slowestMs).toBeLessThan(HEALTH_LIMIT_MS);
     // Not opened again while (path, size, mtime) stay the same: put the intact file (same size) in its place
     // with the same mtime — the listing still says invalid, from the cache; a new mtime makes it re-check.
-    const dropped = path.join(dataDir, 'inbox', 'dropped-loop.nc');
-    const { mtime } = statSync(dropped);
     copyFileSync(realFile(WIND_FILE), dropped);
     utimesSync(dropped, mtime, mtime);
     const second = await api.req('GET', '/v1/datasets', { key: KEYS.read });
