@@ -163,7 +163,7 @@ export async function buildSiteCaseReport(
     columns: [
       'rank',
       'day',
-      'station',
+      ...(oneStation ? [] : ['station']),
       `observed (${du.units})`,
       `t (${du.units})`,
       ...r.systems.map((s) => `P ${s.label}`),
@@ -171,7 +171,7 @@ export async function buildSiteCaseReport(
     rows: r.events.map((e) => [
       e.rank,
       day(e.time),
-      e.stationName ?? e.station,
+      ...(oneStation ? [] : [e.stationName ?? e.station]),
       fmt(toDisplay(du, e.observed)),
       fmt(toDisplay(du, e.threshold)),
       ...r.systems.map((s) => pct(e.probability[s.key])),
