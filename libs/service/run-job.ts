@@ -95,6 +95,35 @@ export function resolveReportInputs(
   return { data, model };
 }
 
+/** A report's progress in whole-percent steps (the callback is synchronous; writes are fire-and-forget). */
+function percentProgress(ctx: RunContext): (fraction: number, message: string) => void {
+  let last = -1;
+  return (f, msg) => {
+    const pct = Math.round(f * 100);
+    if (pct === last) return;
+    last = pct;
+    void Promise.resolve(ctx.onProgress(pct / 100, msg)).catch(() => undefined);
+  };
+}
+
+/** A report job's result: output paths relative to the data root, valid times as ISO strings. */
+function reportResult(
+  rel: string,
+  r: { html: string; json: string; pdf: string | null; pdfSkipped?: string; warnings: string[] },
+  times: number[],
+): ReportJobResult {
+  return {
+    outputs: {
+      html: `${rel}/${path.basename(r.html)}`,
+      json: `${rel}/${path.basename(r.json)}`,
+      pdf: r.pdf ? `${rel}/${path.basename(r.pdf)}` : null,
+    },
+    ...(r.pdfSkipped ? { pdfSkipped: r.pdfSkipped } : {}),
+    validTimes: times.map((t) => new Date(t * 1000).toISOString()),
+    warnings: r.warnings,
+  };
+}
+
 /** The forecast and observation files of a site archive folder (data-root-relative and absolute). */
 export function resolveSiteReportInputs(
   dataDir: string,
@@ -123,7 +152,6 @@ async function runSiteReportJob(p: ReportJobPayload, ctx: RunContext): Promise<R
   const rel = reportOutputDir(p.id);
   const { selectBackend } = await import('../model/backend.js');
   await selectBackend(ctx.tfBackend ?? 'auto', { threads: ctx.tfThreads });
-  let last = -1;
   const result = await buildSiteCaseReport(
     {
       forecast: files.forecast,
@@ -140,23 +168,13 @@ async function runSiteReportJob(p: ReportJobPayload, ctx: RunContext): Promise<R
       ...(r.title ? { title: r.title } : {}),
       labels: files.names,
     },
-    (f, msg) => {
-      const pct = Math.round(f * 100);
-      if (pct === last) return;
-      last = pct;
-      void Promise.resolve(ctx.onProgress(pct / 100, msg)).catch(() => undefined);
-    },
+    percentProgress(ctx),
   );
-  return {
-    outputs: {
-      html: `${rel}/${path.basename(result.html)}`,
-      json: `${rel}/${path.basename(result.json)}`,
-      pdf: result.pdf ? `${rel}/${path.basename(result.pdf)}` : null,
-    },
-    ...(result.pdfSkipped ? { pdfSkipped: result.pdfSkipped } : {}),
-    validTimes: result.result.events.map((e) => new Date(e.time * 1000).toISOString()),
-    warnings: result.warnings,
-  };
+  return reportResult(
+    rel,
+    result,
+    result.result.events.map((e) => e.time),
+  );
 }
 
 /**
@@ -183,7 +201,6 @@ async function runReportJob(p: ReportJobPayload, ctx: RunContext): Promise<Repor
   const { data, model } = resolveReportInputs(ctx.dataDir, r);
   const rel = reportOutputDir(p.id);
   const out = resolveInRoot(ctx.dataDir, rel);
-  let last = -1;
   const result = await buildCaseStudyReport(
     {
       data,
@@ -202,22 +219,7 @@ async function runReportJob(p: ReportJobPayload, ctx: RunContext): Promise<Repor
       // Shown in the report instead of server paths.
       labels: { data: r.data, model: r.model === 'emos' ? 'emos' : `models/${r.model}` },
     },
-    (f, msg) => {
-      // Whole-percent steps only: the callback is synchronous, progress writes are fire-and-forget.
-      const pct = Math.round(f * 100);
-      if (pct === last) return;
-      last = pct;
-      void Promise.resolve(ctx.onProgress(pct / 100, msg)).catch(() => undefined);
-    },
+    percentProgress(ctx),
   );
-  return {
-    outputs: {
-      html: `${rel}/${path.basename(result.html)}`,
-      json: `${rel}/${path.basename(result.json)}`,
-      pdf: result.pdf ? `${rel}/${path.basename(result.pdf)}` : null,
-    },
-    ...(result.pdfSkipped ? { pdfSkipped: result.pdfSkipped } : {}),
-    validTimes: result.validTimes.map((t) => new Date(t * 1000).toISOString()),
-    warnings: result.warnings,
-  };
+  return reportResult(rel, result, result.validTimes);
 }

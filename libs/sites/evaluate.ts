@@ -49,7 +49,7 @@ export interface SiteEvaluation {
 }
 
 /** Deterministic PRNG for the bootstrap and the randomised PIT (mulberry32). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

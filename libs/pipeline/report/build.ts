@@ -61,7 +61,7 @@ export type ReportProgress = (fraction: number, message: string) => void;
 
 const iso = (t: number): string => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
 
-function writeAtomic(file: string, data: string | Buffer): void {
+export function writeAtomic(file: string, data: string | Buffer): void {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);
@@ -319,14 +319,7 @@ export async function buildCaseStudyReport(
   let pdf: string | null = null;
   if (!pdfReason) {
     await stage(0.9, 'printing PDF');
-    pdf = path.join(request.out, 'report.pdf');
-    const tmp = path.join(request.out, `.report-${process.pid}.pdf`);
-    const check = await openReportPage(htmlPath, { pdf: tmp });
-    renameSync(tmp, pdf);
-    if (check.brokenImages.length || check.consoleErrors.length)
-      warnings.push(
-        `browser check: ${check.brokenImages.length} broken image(s), ${check.consoleErrors.length} console error(s)`,
-      );
+    pdf = await printReportPdf(request.out, htmlPath, warnings);
   }
   onProgress(1, 'done');
   return {
@@ -338,4 +331,17 @@ export async function buildCaseStudyReport(
     validTimes: days.map((d) => d.truth.validTime),
     warnings,
   };
+}
+
+/** Print `htmlPath` to `<out>/report.pdf` (temp file + rename); browser problems become warnings. */
+export async function printReportPdf(out: string, htmlPath: string, warnings: string[]): Promise<string> {
+  const pdf = path.join(out, 'report.pdf');
+  const tmp = path.join(out, `.report-${process.pid}.pdf`);
+  const check = await openReportPage(htmlPath, { pdf: tmp });
+  renameSync(tmp, pdf);
+  if (check.brokenImages.length || check.consoleErrors.length)
+    warnings.push(
+      `browser check: ${check.brokenImages.length} broken image(s), ${check.consoleErrors.length} console error(s)`,
+    );
+  return pdf;
 }

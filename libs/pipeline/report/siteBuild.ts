@@ -5,10 +5,10 @@
  * report.pdf (headless Chromium, when available). Shown in display units (°C, mm); scores.json keeps the
  * file's units.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from '../../contracts/errors.js';
-import { browserUnavailableReason, openReportPage } from '../../report/browser.js';
+import { browserUnavailableReason } from '../../report/browser.js';
 import { renderChart, type Series } from '../../report/charts/chart.js';
 import { rankHistogramChart, reliabilityChart } from '../../report/charts/verification.js';
 import { renderHtml } from '../../report/html.js';
@@ -17,6 +17,7 @@ import { FIGURE_WIDTH, SERIES_COLORS } from '../../report/style.js';
 import { displayUnits, formatWithUnits, toDisplay, toDisplayDelta } from '../../report/units.js';
 import { readSiteForecast, readSiteObservations, type SiteMethod } from '../../sites/index.js';
 import type { Tail } from '../../sites/extremes.js';
+import { printReportPdf, writeAtomic } from './build.js';
 import { displayPath, parseTime } from './options.js';
 import { siteCaseStudy, type CaseEvent, type Interval, type SiteCaseResult } from './siteCase.js';
 
@@ -55,12 +56,6 @@ const fmtInterval = (i: Interval, k: (x: number) => number): string =>
   Number.isFinite(i.lo) ? `${fmt(k(i.mean))} [${fmt(k(i.lo))}, ${fmt(k(i.hi))}]` : fmt(k(i.mean));
 const fmt = (x: number): string => (Number.isFinite(x) ? String(Number(x.toPrecision(4))) : '–');
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '–');
-
-function atomicWrite(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
 
 /** A fan chart of one event: the DRN's quantile bands, EMOS's median and 5–95 %, raw members, observations. */
 function fanChart(e: CaseEvent, r: SiteCaseResult, labelOf: (k: string) => string): Buffer {
@@ -270,8 +265,8 @@ export async function buildSiteCaseReport(
   mkdirSync(request.out, { recursive: true });
   const htmlPath = path.join(request.out, 'report.html');
   const jsonPath = path.join(request.out, 'scores.json');
-  atomicWrite(htmlPath, renderHtml(report));
-  atomicWrite(
+  writeAtomic(htmlPath, renderHtml(report));
+  writeAtomic(
     jsonPath,
     JSON.stringify(
       {
@@ -294,14 +289,7 @@ export async function buildSiteCaseReport(
   let pdf: string | null = null;
   if (!pdfReason) {
     onProgress(0.93, 'printing PDF');
-    pdf = path.join(request.out, 'report.pdf');
-    const tmp = path.join(request.out, `.report-${process.pid}.pdf`);
-    const check = await openReportPage(htmlPath, { pdf: tmp });
-    renameSync(tmp, pdf);
-    if (check.brokenImages.length || check.consoleErrors.length)
-      warnings.push(
-        `browser check: ${check.brokenImages.length} broken image(s), ${check.consoleErrors.length} console error(s)`,
-      );
+    pdf = await printReportPdf(request.out, htmlPath, warnings);
   }
   onProgress(1, 'done');
   return { html: htmlPath, json: jsonPath, pdf, pdfSkipped: pdfReason ?? undefined, result: r, warnings };

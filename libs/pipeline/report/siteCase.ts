@@ -30,6 +30,7 @@ import {
   twCrpsParametric,
   type Tail,
 } from '../../sites/extremes.js';
+import { rng } from '../../sites/evaluate.js';
 
 export interface SiteCaseOptions {
   /** Subset size K given to the DRN and shown as "raw K" (default: half the members, rounded up). */
@@ -116,18 +117,6 @@ function withoutYear(o: SiteObservations, year: number): SiteObservations {
   const S = o.stationIds.length;
   for (let t = 0; t < o.times.length; t++) if (YEAR(o.times[t]) === year) data.fill(NaN, t * S, (t + 1) * S);
   return { ...o, data };
-}
-
-/** mulberry32: the seeded generator for the bootstrap and the randomised PIT. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Mean of per-day values and a 95 % percentile-bootstrap interval over days (1000 resamples, seeded). */
