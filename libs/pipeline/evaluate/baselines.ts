@@ -12,7 +12,13 @@
  * - seasonal_local: both.
  */
 import { bfgs } from '../../emos/bfgs.js';
-import { centring, emosObjective, toCoefficients, type EmosSamples } from '../../emos/objective.js';
+import {
+  centring,
+  emosObjective,
+  fromCoefficients,
+  toCoefficients,
+  type EmosSamples,
+} from '../../emos/objective.js';
 
 /** Earth radius (m), as in the testbed's QG model. */
 const EARTH_RADIUS = 6.371e6;
@@ -115,8 +121,10 @@ export function minTrainingSamples(kind: ExtendedEmosKind): number {
 }
 
 /**
- * Fit at every point, starting from α, β_1 = ordinary least squares of truth on the mean (other β 0),
- * γ = ½·RMS residual, δ = 1 — libs/emos's initial guess.
+ * Fit at every point (row-major), starting from the previous point's solution (neighbouring points have
+ * similar coefficients: about half the iterations), or, when that start is not finite or lies above the
+ * cold start, from α, β_1 = ordinary least squares of truth on the mean (other β 0), γ = ½·RMS residual,
+ * δ = 1 — libs/emos's initial guess. The optimiser stops at the same tolerance either way.
  */
 export function fitExtendedEmos(
   kind: ExtendedEmosKind,
@@ -131,6 +139,7 @@ export function fitExtendedEmos(
   const x = new Float64Array(k);
   let notConverged = 0;
   let unfitted = 0;
+  let previous: Float64Array<ArrayBufferLike> | null = null;
   for (let p = 0; p < n; p++) {
     const rows: number[] = [];
     for (let t = 0; t < T; t++) {
@@ -182,13 +191,21 @@ export function fitExtendedEmos(
     theta0[k + 1] = Math.max(0.5 * Math.sqrt(res / N), 1e-3 * (c.scale[0] || 1));
     theta0[k + 2] = 1;
     const objective = emosObjective(s, c, 'norm', 'mean');
-    const r = bfgs(objective, theta0, {
+    let start: Float64Array<ArrayBufferLike> = theta0;
+    if (previous) {
+      const warm = fromCoefficients(previous, c, 'mean');
+      const probe = new Float64Array(k + 3);
+      if (objective(warm, probe) < objective(theta0, probe)) start = warm;
+    }
+    const r = bfgs(objective, start, {
       gradTol: opts.tolerance ?? 1e-7,
       fTol: 1e-15,
       maxIterations: opts.maxIterations ?? 1000,
     });
     if (!r.converged) notConverged++;
-    coef.set(toCoefficients(r.x, c, 'mean'), p * (k + 3));
+    const solution = toCoefficients(r.x, c, 'mean');
+    if (Number.isFinite(r.f)) previous = solution;
+    coef.set(solution, p * (k + 3));
   }
   return { kind, k, n, coef, notConverged, unfitted };
 }

@@ -41,6 +41,8 @@ export interface EvaluateOptions {
   /** Bootstrap replicates (default 1000) and seed (default 1) of the 95 % week-block intervals. */
   replicates?: number;
   seed?: number;
+  /** Fit the seasonal / local-predictor EMOS variants (default true; a few CPU-minutes on `small`). */
+  extendedEmos?: boolean;
   onProgress?: (message: string, done: number, total: number) => void;
 }
 
@@ -345,6 +347,10 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
       const ext: Partial<Record<Method, { e: ExtendedEmos; members: 'subset' | 'all' }>> = {};
       const notFitted: string[] = [];
       for (const [m, kind, members] of EXTENDED) {
+        if (o.extendedEmos === false) {
+          notFitted.push(`${m} (not asked for: --no-extended-emos)`);
+          continue;
+        }
         if (kind !== 'seasonal' && z850 === null) {
           notFitted.push(`${m} (the model has no z850 predictor)`);
           continue;
