@@ -182,26 +182,23 @@ export class BullJobQueues extends JobQueues {
     return { jobs: views.slice(filter.offset, want), total };
   }
 
-  remove(id: string): Promise<'cancelled' | 'deleted'> {
-    return this.redisOp('remove job', () => this.removeOne(id));
-  }
-
-  private async removeOne(id: string): Promise<'cancelled' | 'deleted'> {
+  async remove(id: string): Promise<'cancelled' | 'deleted'> {
     const queue = queueOfJobId(id)!;
-    const job = await this.queues[queue].getJob(id);
+    const job = await this.redisOp('remove job', () => this.queues[queue].getJob(id));
     if (!job) throw new ConflictError(`job ${id} is gone`);
-    let state = await job.getState();
+    let state = await this.redisOp('remove job', () => job.getState());
     let cancelledRunning = false;
     if (state === 'active') {
       // Batch runs are flows run inside the worker process, not in a sandboxed child: they cannot be aborted.
       if (queue === 'batch')
         throw new ConflictError(`batch ${id} is running; a running batch cannot be cancelled (its jobs can)`);
-      // Ask the worker that runs it to abort it (workers/postprocess/cancel.ts), then wait until it has.
-      await this.redis.publish(cancelChannel(this.config.queuePrefix), id);
+      // Ask the worker that runs it to abort it (workers/postprocess/cancel.ts), then wait until it has;
+      // each Redis call has its own time limit, the wait has CANCEL_WAIT_MS.
+      await this.redisOp('cancel job', () => this.redis.publish(cancelChannel(this.config.queuePrefix), id));
       const deadline = Date.now() + CANCEL_WAIT_MS;
       while (state === 'active' && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
-        state = await job.getState();
+        state = await this.redisOp('cancel job', () => job.getState());
       }
       if (state === 'active')
         throw new ConflictError(
@@ -209,11 +206,13 @@ export class BullJobQueues extends JobQueues {
         );
       cancelledRunning = state !== 'completed';
     }
-    const latest = (await this.queues[queue].getJob(id)) ?? job;
-    await latest.remove();
-    const finished = !cancelledRunning && (state === 'completed' || state === 'failed');
-    discardJobOutputs(this.config.dataDir, id, latest.data, finished ? latest.returnvalue : null);
-    return finished ? 'deleted' : 'cancelled';
+    return this.redisOp('remove job', async () => {
+      const latest = (await this.queues[queue].getJob(id)) ?? job;
+      await latest.remove();
+      const finished = !cancelledRunning && (state === 'completed' || state === 'failed');
+      discardJobOutputs(this.config.dataDir, id, latest.data, finished ? latest.returnvalue : null);
+      return finished ? ('deleted' as const) : ('cancelled' as const);
+    });
   }
 
   counts(): Promise<QueueCounts> {
