@@ -350,7 +350,10 @@ export interface components {
         ForecastRequestDto: {
             /** @description a file under the data root (or upload `file` as multipart) */
             source?: components["schemas"]["SourceDto"];
-            /** @example t */
+            /**
+             * @description NetCDF variable name, CF standard_name (air_temperature) or an alias (2t, t2m, 10si, tp, …)
+             * @example t
+             */
             variable: string;
             /**
              * @description pressure level, hPa

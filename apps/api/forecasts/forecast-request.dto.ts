@@ -84,9 +84,15 @@ export class ForecastRequestDto {
   @Type(() => SourceDto)
   source?: SourceDto;
 
-  @ApiProperty({ example: 't' })
+  @ApiProperty({
+    example: 't',
+    description:
+      'NetCDF variable name, CF standard_name (air_temperature) or an alias (2t, t2m, 10si, tp, …)',
+  })
   @IsString()
-  @Matches(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, { message: 'variable must be a NetCDF variable name' })
+  @Matches(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, {
+    message: 'variable must be a NetCDF variable name, a standard_name or an alias like 2t',
+  })
   variable!: string;
 
   @ApiPropertyOptional({ example: 850, description: 'pressure level, hPa' })

@@ -24,7 +24,6 @@ describeRealData('resolveVariable on real files', () => {
       expect(resolveVariable(ds, 't')).toBe('t');
       expect(resolveVariable(ds, 'air_temperature')).toBe('t');
       expect(resolveVariable(ds, 'geopotential')).toBe('z');
-      expect(resolveVariable(ds, 'ta')).toBe('t');
       expect(() => resolveVariable(ds, '2t')).toThrow(/off pressure levels/);
       expect(() => resolveVariable(ds, '10si')).toThrow(/no variable '10si'/);
     } finally {

@@ -13,7 +13,7 @@ import { jobIdFor, normaliseForecastRequest } from '../../../libs/contracts/jobs
 import { laeaInverse, laeaParamsFromAttrs } from '../../../libs/ensemble/laea.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
 import type { Dataset } from '../../../libs/netcdf/types.js';
-import { loadForecastResult, pointSeries } from '../../../libs/pipeline/forecast/index.js';
+import { applyEmosFile, loadForecastResult, pointSeries } from '../../../libs/pipeline/forecast/index.js';
 import { resolveForecastResult } from '../../../libs/service/job-paths.js';
 import { runForecast } from '../../../libs/service/run-job.js';
 import { describeRealData, realFile } from '../../helpers/realData.js';
@@ -276,6 +276,33 @@ print(json.dumps(out))`;
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
       console.log(`percentile input vs IMPROVER KGO: max |Δ| = ${worst.toExponential(2)} K`);
       expect(worst).toBeLessThan(1e-3);
+    } finally {
+      ds.close();
+      kgo.close();
+    }
+  }, 120_000);
+
+  test('layout improver (the CLI default): one time as scalar coordinates, members in a second file, as the KGO', async () => {
+    const out = path.join(root, 'improver.nc');
+    const written = await applyEmosFile({
+      forecast: path.join(root, 'inbox/input.nc'),
+      coefficients: path.join(root, 'models/mogreps/emos/air_temperature.nc'),
+      out,
+      realizations: true,
+    });
+    expect(written).toEqual([out, out.replace(/\.nc$/, '_realizations.nc')]);
+    const ds = await openDataset(written[1]);
+    const kgo = await openDataset(realFile(`${DIR}/normal/kgo.nc`));
+    try {
+      expect(ds.variable('air_temperature').dims).toEqual(kgo.variable('air_temperature').dims);
+      expect(ds.variable('time').dims).toEqual([]);
+      expect(String(ds.variable('air_temperature').attrs.coordinates)).toBe(
+        'forecast_period forecast_reference_time height latitude longitude time',
+      );
+      expect(attrs(ds, 'realization')).toEqual(attrs(kgo, 'realization'));
+      expect(Array.from(ds.readVariable('realization').data)).toEqual(
+        Array.from(kgo.readVariable('realization').data),
+      );
     } finally {
       ds.close();
       kgo.close();
