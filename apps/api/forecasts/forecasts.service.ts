@@ -115,6 +115,8 @@ export class ForecastsService {
       // The model version is fixed now (`default` → `default@v3`): the id and the job follow that version.
       if (req.method !== 'raw') req = { ...req, model: pinModelRef(this.config.dataDir, req.model) };
       const file = resolveInRoot(this.config.dataDir, req.source.path, { mustExist: true });
+      // `2t`, `air_temperature` and the NetCDF name are one request: resolved (in a child) before the id.
+      req = { ...req, variable: await this.guard.resolveVariable(this.config.dataDir, req) };
       const stamp = fileStamp(file);
       const id = jobIdFor('forecast', req, stamp);
       const existing = await this.queues.get(id);

@@ -36,6 +36,8 @@ function requestFor(file: string, t: BatchTarget, method: Method, model = BATCH_
     source: { path: file },
     variable: t.variable,
     ...(t.level !== undefined ? { level: t.level } : {}),
+    // One forecast per file and target: the last time (the longest lead), as the batch always did.
+    time: -1,
     method,
     model,
     products: ['mean', 'std'],
