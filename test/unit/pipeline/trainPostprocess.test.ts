@@ -54,9 +54,12 @@ test('train → model folder; postprocess → products with σ > 0; no tensors l
     percentiles: [10, 90],
   });
   expect(res.sigmaMin).toBeGreaterThan(0);
-  const ds = await openDataset(path.join(dir, 'pp.nc'));
-  const mean = ds.readVariable('t850_mean').data;
-  const p = ds.readVariable('t850').data; // [time, percentile, lat, lon]
+  // Two targets: one product file each (libs/products names, the level a scalar pressure coordinate).
+  expect(res.files).toEqual([path.join(dir, 'pp_t850.nc'), path.join(dir, 'pp_z500.nc')]);
+  const ds = await openDataset(path.join(dir, 'pp_t850.nc'));
+  expect(ds.readVariable('pressure').data[0]).toBe(850);
+  const mean = ds.readVariable('air_temperature_mean').data;
+  const p = ds.readVariable('air_temperature').data; // [time, percentile, lat, lon]
   const n = mean.length;
   for (let i = 0; i < n; i += 97) expect(p[i]).toBeLessThan(p[n + i]); // 10th < 90th percentile
   ds.close();
@@ -108,6 +111,18 @@ test('evaluate: every method scored on the test split, improvements and gap frac
     expect(total % r.samples).toBe(0);
     expect(t.obsConditionedPoints).toBeGreaterThan(0);
     expect(t.obsConditionedPoints).toBeLessThan(total);
+    // The extended EMOS variants need 4 training samples per coefficient: the tiny archive has too few, and
+    // says so; the strongest baseline is then the best of the three plain variants, gain = 1 − mixed/its CRPS.
+    expect(t.emosNotFitted.map((x) => x.split(' ')[0])).toEqual([
+      'emos_seasonal',
+      'emos_local',
+      'emos_seasonal_local',
+      'emos_seasonal_local_all',
+    ]);
+    const sb = t.strongestBaseline;
+    expect(sb.crps).toBeCloseTo(Math.min(c.emos_global!, c.emos_pointwise!, c.emos_pointwise_all!), 10);
+    expect(sb.served.value).toBeCloseTo(1 - c.mixed_fallback! / sb.crps, 10);
+    expect(sb.closesGap).toBe(sb.served.lo <= 0);
   }
   // `epp evaluate --write`: the scores go into the manifest; the folder still loads (its files are unchanged).
   const modelDir = path.join(dir, 'model');
@@ -121,6 +136,8 @@ test('evaluate: every method scored on the test split, improvements and gap frac
   expect(text).toMatch(/EMOS point-by-point [-\d.]+ % \(5 members\), [-\d.]+ % \(all\)/);
   expect(text).toContain('cos(latitude)-weighted');
   expect(text).toContain('observation-conditioned (improper');
+  expect(text).toContain('strongest statistical baseline: emos_');
+  expect(text).toContain('EMOS variants not fitted: emos_seasonal (');
 }, 300_000);
 
 test('a forecast without the model variables is refused with the list of what is missing', async () => {
