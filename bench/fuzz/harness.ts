@@ -62,6 +62,8 @@ export interface CaseResult {
 
 export interface FuzzReport {
   format: string;
+  /** The reference reader's name (e.g. "netCDF-C (ncdump)"). */
+  referenceName: string;
   seed: number;
   cases: number;
   sources: string[];
@@ -158,11 +160,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const memoryMiB = options.memoryMiB ?? 1024;
   const useReference = options.reference !== false && format.reference !== undefined;
-  const sources = format.sources.filter((s) => existsSync(path.join(options.dataDir, s)));
+  // Sources are relative to the real data, or absolute (fixtures in the repository); reported relative.
+  const sources = format.sources.filter((s) => existsSync(path.resolve(options.dataDir, s)));
   if (!sources.length) throw new Error(`no ${format.name} sources under ${options.dataDir}`);
   const loaded = sources.map((s) => {
-    const bytes = readFileSync(path.join(options.dataDir, s));
-    return { source: s, bytes, info: format.analyze(bytes) };
+    const bytes = readFileSync(path.resolve(options.dataDir, s));
+    return {
+      source: path.isAbsolute(s) ? path.relative(process.cwd(), s) : s,
+      bytes,
+      info: format.analyze(bytes),
+    };
   });
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'epp-fuzz-'));
   const before = os.loadavg();
@@ -213,7 +220,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       // Every accepted case goes to the reference; refused ones only one in ten (how often epp is stricter
       // than netCDF-C is informational, and ncdump costs as much as the case).
       if (useReference && (r.class === 'ok' || (r.class === 'typed' && index % 10 === 0))) {
-        const ref = format.reference!(file, 30_000);
+        const ref = await format.reference!(file, 30_000);
         r.reference = ref.status;
         if (ref.status !== 'accepted') r.referenceMessage = ref.message;
         if (r.class === 'ok' && ref.status === 'accepted')
@@ -254,9 +261,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   );
   return {
     format: format.name,
+    referenceName: format.referenceName ?? 'reference',
     seed: options.seed,
     cases: results.length,
-    sources,
+    sources: loaded.map((l) => l.source),
     timeoutMs,
     memoryMiB,
     counts,

@@ -2,7 +2,7 @@
  * bench/fuzz: the seeded mutation fuzzer (harness.ts) over the real files, many cases at once.
  *   npm run build && npm run -s bench -- fuzz [--cases 5000] [--seed 1] [--format netcdf] [--jobs 1]
  *     [--timeout 10000] [--memory 1024] [--per-process 50] [--no-reference] [--keep DIR] [--json]
- * Prints JSON (with --json) and tables: cases per class, per mutation kind, the netCDF-C comparison, and the
+ * Prints JSON (with --json) and tables: cases per class, per mutation kind, the reference's comparison (netCDF-C's ncdump, ecCodes' grib_get_data), and the
  * first violations. Exit status 1 when any case breaks a rule (untyped, hang, memory, crash, a file the
  * reference rejects accepted, a value that disagrees).
  */
@@ -66,13 +66,16 @@ export async function run(argv: string[]): Promise<void> {
   printResults(
     null,
     {
-      header: ['netCDF-C check', 'cases'],
+      header: [`${report.referenceName} check`, 'cases'],
       rows: [
         ['checked by the reference', ref.checked],
-        ['accepted by epp, rejected by netCDF-C', ref.acceptedRejected],
+        [`accepted by epp, rejected by ${report.referenceName}`, ref.acceptedRejected],
         ['both accepted, values agree', ref.agree],
         ['both accepted, values disagree', ref.disagree],
-        [`refused by epp, accepted by netCDF-C (of ${ref.refusedChecked} refused checked)`, ref.eppStricter],
+        [
+          `refused by epp, accepted by ${report.referenceName} (of ${ref.refusedChecked} refused checked)`,
+          ref.eppStricter,
+        ],
         ['reference skipped (timeout/too large)', ref.skipped],
         ['errors of more than one line', report.multiLineErrors],
       ],

@@ -18,7 +18,7 @@ export class Where {
     readonly edition: number,
   ) {}
   at(section: number | string, template?: string): string {
-    return `${this.path}: GRIB${this.edition} message ${this.message} (byte ${this.offset}) section ${section}${template ? ` (template ${template})` : ''}`;
+    return `${this.path}: GRIB${this.edition || ''} message ${this.message} (byte ${this.offset}) section ${section}${template ? ` (template ${template})` : ''}`;
   }
   bad(section: number | string, what: string, template?: string): InvalidGribError {
     return new InvalidGribError(`${this.at(section, template)}: ${what}`);
@@ -42,7 +42,11 @@ export function scanFile(src: FileSource): GribField[] {
     message++;
     const head = src.read(pos, 16);
     const where = new Where(src.path, message, pos, head.length >= 8 ? head[7] : 0);
-    if (head.length < 8 || head[0] !== 0x47 || head[1] !== 0x52 || head[2] !== 0x49 || head[3] !== 0x42) {
+    const magic =
+      head.length >= 4 && head[0] === 0x47 && head[1] === 0x52 && head[2] === 0x49 && head[3] === 0x42;
+    if (magic && head.length < 8)
+      throw where.bad(0, `truncated indicator section (${head.length} bytes at byte ${pos})`);
+    if (!magic) {
       // Bytes between messages (padding to 8 or 120 bytes, as MARS writes, or junk) are skipped up to the
       // next 'GRIB', as ecCodes does; nothing but padding may follow the last message.
       const next = findGrib(src, pos);
@@ -199,6 +203,7 @@ function parseGrib1(first: Uint8Array, full: () => Uint8Array, where: Where, len
     stepType = tri === 4 ? 'accum' : tri === 3 ? 'avg' : tri === 5 ? 'diff' : 'max';
   } else throw where.unsupported(1, `time range indicator ${tri}`);
   const decimalScale = sint(b, p + 26, 2);
+  if (allOnes(b, p + 26, 2)) throw where.bad(1, 'decimal scale factor is missing (all bits set)');
   let number: number | undefined;
   let totalNumber: number | undefined;
   let dataType: string | undefined;
@@ -241,6 +246,7 @@ function parseGrib1(first: Uint8Array, full: () => Uint8Array, where: Where, len
   const s4 = uint(b, q, 3);
   checkSection(where, 4, q, s4, length, 11);
   const bflags = b[q + 3];
+  if (allOnes(b, q + 4, 2)) throw where.bad(4, 'binary scale factor is missing (all bits set)');
   if (bflags & 0x80) throw where.unsupported(4, 'spherical harmonic coefficients');
   if (bflags & 0x40) throw where.unsupported(4, 'GRIB1 complex (second-order) packing');
   if (bflags & 0x10) throw where.unsupported(4, 'GRIB1 additional flags (octet 14)');
@@ -262,10 +268,11 @@ function parseGrib1(first: Uint8Array, full: () => Uint8Array, where: Where, len
   if (!bitmapOffset) {
     data.numberOfValues = grid.numberOfPoints;
     const bits = data.dataLength * 8 - data.unusedBits;
-    if (data.bitsPerValue > 0 && bits < data.numberOfValues * data.bitsPerValue)
+    // ecCodes counts the values from the section's length; they must be the grid's points exactly.
+    if (data.bitsPerValue > 0 && Math.floor(bits / data.bitsPerValue) !== data.numberOfValues)
       throw where.bad(
         4,
-        `${bits} data bits hold fewer than ${data.numberOfValues} values of ${data.bitsPerValue} bits`,
+        `${bits} data bits hold ${Math.floor(bits / data.bitsPerValue)} values of ${data.bitsPerValue} bits, not the grid's ${data.numberOfValues}`,
       );
   }
   return {
@@ -305,6 +312,15 @@ function grib1Grid(g: Uint8Array, where: Where): GribGrid {
     jPointsAreConsecutive: (scan & 0x20) !== 0,
     alternativeRowScanning: false,
   };
+  // PV/PL location (octet 5): 255 when neither list is present, else the octet where the lists start; the
+  // NV vertical coordinates (4 octets each) must fit the section (ecCodes: "Invalid size found for section_2").
+  const pvAt = pvpl === 255 ? 32 : pvpl - 1;
+  if (pvpl === 0 || pvAt < 32 || pvAt + 4 * nv > g.length)
+    throw where.bad(
+      2,
+      `PV/PL location octet ${pvpl} with ${nv} vertical coordinates does not fit the ${g.length}-byte section`,
+      t,
+    );
   if (type === 0 || type === 4) {
     const ni = uint(g, 6, 2);
     const nj = uint(g, 8, 2);
@@ -334,7 +350,7 @@ function grib1Grid(g: Uint8Array, where: Where): GribGrid {
       ...(pl ? { pl } : {}),
       ...base,
     };
-    return grid;
+    return checkGrid(grid, where, 2, t);
   }
   if (type === 3 || type === 5) {
     if (g.length < (type === 3 ? 40 : 32)) throw where.bad(2, `section length ${g.length} is too short`, t);
@@ -362,6 +378,34 @@ function grib1Grid(g: Uint8Array, where: Where): GribGrid {
     };
   }
   throw where.unsupported(2, 'this grid', t);
+}
+
+/** Largest Gaussian N accepted (ECMWF's finest grids are N1280/O1280; TCo7999 experiments use N8000). */
+const MAX_GAUSSIAN_N = 8000;
+
+/** Checks shared by both editions: the Gaussian N fits the rows, pl entries are positive, latitudes follow
+ * the scanning direction (ecCodes refuses the same: grib_iterator_class_latlon, grib_gaussian_reduced). */
+function checkGrid(g: GribGrid, where: Where, section: number, t: string): GribGrid {
+  if (
+    g.gaussianN !== undefined &&
+    (g.gaussianN < 1 || g.gaussianN > MAX_GAUSSIAN_N || 2 * g.gaussianN < g.ny)
+  )
+    throw where.bad(
+      section,
+      `Gaussian N ${g.gaussianN} does not fit ${g.ny} rows (1 ≤ N ≤ ${MAX_GAUSSIAN_N}, 2N ≥ rows)`,
+      t,
+    );
+  if (g.pl) {
+    const zero = g.pl.indexOf(0);
+    if (zero >= 0) throw where.bad(section, `pl list: row ${zero + 1} has no points`, t);
+  }
+  if (g.type === 'regular_ll' && (g.jScansPositively ? g.lat2 < g.lat1 : g.lat1 < g.lat2))
+    throw where.bad(
+      section,
+      `first and last latitudes ${g.lat1}, ${g.lat2} contradict the scanning direction (j ${g.jScansPositively ? '+' : '−'})`,
+      t,
+    );
+  return g;
 }
 
 /** Earth radius of GRIB2 Code table 3.2 shapes 0 (6 367 470 m), 1 (given), 6 (6 371 229 m); others rejected. */
@@ -407,6 +451,9 @@ function grib2Grid(s: Uint8Array, where: Where): GribGrid {
   if (tn === 0 || tn === 40) {
     if (uint(s, 38, 4) !== 0 && !allOnes(s, 38, 4))
       throw where.unsupported(3, 'a basic angle other than 0', t);
+    // Subdivisions of a basic angle of 0 mean nothing (ecCodes crashes on some): 0 or missing only.
+    if (uint(s, 42, 4) !== 0 && !allOnes(s, 42, 4))
+      throw where.bad(3, `subdivisions of the basic angle ${uint(s, 42, 4)} with a basic angle of 0`, t);
     const reduced = allOnes(s, 30, 4);
     const nj = uint(s, 34, 4);
     let pl: number[] | undefined;
@@ -422,22 +469,27 @@ function grib2Grid(s: Uint8Array, where: Where): GribGrid {
     if (numberOfPoints !== npts)
       throw where.bad(3, `number of data points ${npts} differs from the grid's ${numberOfPoints}`, t);
     const incr = (s[54] & 0x20) !== 0;
-    return {
-      type: tn === 0 ? 'regular_ll' : reduced ? 'reduced_gg' : 'regular_gg',
-      nx: ni,
-      ny: nj,
-      numberOfPoints,
-      lat1: micro(46),
-      lon1: micro(50),
-      lat2: micro(55),
-      lon2: micro(59),
-      di: incr && !reduced && !allOnes(s, 63, 4) ? uint(s, 63, 4) / 1e6 : NaN,
-      dj: tn === 0 && incr && !allOnes(s, 67, 4) ? uint(s, 67, 4) / 1e6 : NaN,
-      ...scanning,
-      ...(tn === 40 ? { gaussianN: uint(s, 67, 4) } : {}),
-      ...(pl ? { pl } : {}),
-      ...base,
-    };
+    return checkGrid(
+      {
+        type: tn === 0 ? 'regular_ll' : reduced ? 'reduced_gg' : 'regular_gg',
+        nx: ni,
+        ny: nj,
+        numberOfPoints,
+        lat1: micro(46),
+        lon1: micro(50),
+        lat2: micro(55),
+        lon2: micro(59),
+        di: incr && !reduced && !allOnes(s, 63, 4) ? uint(s, 63, 4) / 1e6 : NaN,
+        dj: tn === 0 && incr && !allOnes(s, 67, 4) ? uint(s, 67, 4) / 1e6 : NaN,
+        ...scanning,
+        ...(tn === 40 ? { gaussianN: uint(s, 67, 4) } : {}),
+        ...(pl ? { pl } : {}),
+        ...base,
+      },
+      where,
+      3,
+      t,
+    );
   }
   const nx = uint(s, 30, 4);
   const ny = uint(s, 34, 4);
@@ -547,6 +599,8 @@ function grib2Data(
     };
   const bits = s[19];
   if (bits > 32) throw where.bad(5, `${bits} bits per value`, t);
+  if (allOnes(s, 15, 2) || allOnes(s, 17, 2))
+    throw where.bad(5, 'binary or decimal scale factor is missing (all bits set)', t);
   if (s[20] !== 0 && s[20] !== 1) throw where.unsupported(5, `type of original field values ${s[20]}`, t);
   return {
     template: tn,
