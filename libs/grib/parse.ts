@@ -441,6 +441,8 @@ function grib2Grid(s: Uint8Array, where: Where): GribGrid {
   if (s.length < minLen)
     throw where.bad(3, `section length ${s.length} is shorter than template ${t} (${minLen})`, t);
   const scan = s[scanAt];
+  // Flag table 3.4 bits 5-8: rows or columns offset (staggered grids); their geometry is not read here.
+  if (scan & 0x0f) throw where.unsupported(3, `scanning mode ${scan} (offset rows or columns)`, t);
   const scanning = {
     iScansNegatively: (scan & 0x80) !== 0,
     jScansPositively: (scan & 0x40) !== 0,
