@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EppError, InvalidGribError } from '../../../libs/contracts/errors.js';
+import { type EppError, InvalidGribError } from '../../../libs/contracts/errors.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
 import { fixture } from './fixtures.js';
 
