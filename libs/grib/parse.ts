@@ -5,6 +5,7 @@
  */
 import { InvalidGribError, UnsupportedGribError } from '../contracts/errors.js';
 import { allOnes, ibm32, ieee32, sint, uint } from './bits.js';
+import { gaussianLatitudes } from './gaussian.js';
 import { GRIB1_LEVELS, GRIB2_LEVELS, grib1Param, grib2Param } from './params.js';
 import type { FileSource } from './source.js';
 import type { DataDescriptor, GribField, GribGrid } from './types.js';
@@ -382,6 +383,8 @@ function grib1Grid(g: Uint8Array, where: Where): GribGrid {
 
 /** Largest Gaussian N accepted (ECMWF's finest grids are N1280/O1280; TCo7999 experiments use N8000). */
 const MAX_GAUSSIAN_N = 8000;
+/** How far a stored row latitude may be from its Gaussian latitude (GRIB1 stores millidegrees). */
+const GAUSSIAN_LAT_TOLERANCE = 2e-3;
 
 /** Checks shared by both editions: the Gaussian N fits the rows, pl entries are positive, latitudes follow
  * the scanning direction (ecCodes refuses the same: grib_iterator_class_latlon, grib_gaussian_reduced). */
@@ -395,6 +398,24 @@ function checkGrid(g: GribGrid, where: Where, section: number, t: string): GribG
       `Gaussian N ${g.gaussianN} does not fit ${g.ny} rows (1 ≤ N ≤ ${MAX_GAUSSIAN_N}, 2N ≥ rows)`,
       t,
     );
+  if (g.gaussianN !== undefined) {
+    // The first and last rows must be Gaussian latitudes of N, ny rows apart (ecCodes' Gaussian iterators
+    // look lat1 up in the same table and crash on some that are not there).
+    const lats = gaussianLatitudes(g.gaussianN);
+    const row = (lat: number) => {
+      let k = 0;
+      for (let i = 1; i < lats.length; i++) if (Math.abs(lats[i] - lat) < Math.abs(lats[k] - lat)) k = i;
+      return Math.abs(lats[k] - lat) <= GAUSSIAN_LAT_TOLERANCE ? k : -1;
+    };
+    const first = row(g.lat1);
+    const last = row(g.lat2);
+    if (first < 0 || last < 0 || Math.abs(last - first) + 1 !== g.ny)
+      throw where.bad(
+        section,
+        `latitudes ${g.lat1} to ${g.lat2} are not ${g.ny} rows of the N${g.gaussianN} Gaussian grid`,
+        t,
+      );
+  }
   if (g.pl) {
     const zero = g.pl.indexOf(0);
     if (zero >= 0) throw where.bad(section, `pl list: row ${zero + 1} has no points`, t);

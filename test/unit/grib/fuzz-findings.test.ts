@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type EppError, InvalidGribError } from '../../../libs/contracts/errors.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
+import { gaussianGrib2 } from '../../../bench/hostile/attacks.js';
 import { fixture } from './fixtures.js';
 
 let dir: string;
@@ -147,6 +148,24 @@ describe('GRIB fuzz findings fail closed', () => {
     });
     expect((await failure(file)).message).toMatch(
       /section 7 \(template 5\.3\): group lengths add up to \d+, not 7320/,
+    );
+  });
+
+  test('Gaussian rows that are not latitudes of N (found by hand: grib_get_data crashes on it)', async () => {
+    const good = path.join(dir, 'gaussian-n1.grib');
+    writeFileSync(good, gaussianGrib2(1));
+    const ds = await openDataset(good);
+    try {
+      expect(Array.from(ds.readVariable('t').data as Float32Array)).toEqual(Array(8).fill(273));
+    } finally {
+      ds.close();
+    }
+    const b = gaussianGrib2(1);
+    b.writeUInt32BE(45000000, 16 + 21 + 46); // La1 = 45°, not the N1 row at 35.26°
+    const bad = path.join(dir, 'gaussian-la1.grib');
+    writeFileSync(bad, b);
+    expect((await failure(bad)).message).toMatch(
+      /section 3 \(template 3\.40\): latitudes 45 to -35\.26439 are not 2 rows of the N1 Gaussian grid/,
     );
   });
 });
