@@ -1,5 +1,5 @@
 /**
- * `npm run -s bench -- skill [--json] [--model DIR[,DIR…]] [--data DIR] [--real FILE] [--weights coslat|none]
+ * `npm run -s bench -- skill [--json] [--model DIR[,DIR…]] [--data DIR] [--real FILE] [--weights area|coslat|none]
  * [--replicates N]`: the referee's table of the mixed model on the test year of a testbed at +48 h
  * (libs/scoring/skill via `epp evaluate`'s evaluateModel): every baseline under every estimator, the mixed
  * model fed the analysis and the served fallback (mean ± spread over the given models, i.e. training seeds),
@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const modelDirs = arg(argv, 'model', 'data/models/default').split(',');
   const dataDir = arg(argv, 'data', 'data/testbed/small');
-  const weights = arg(argv, 'weights', 'coslat') as WeightKind;
+  const weights = arg(argv, 'weights', 'area') as WeightKind;
   const replicates = Number(arg(argv, 'replicates', '1000'));
   const real = arg(
     argv,

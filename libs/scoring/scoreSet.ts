@@ -8,11 +8,18 @@ import { sortSmall } from '../ensemble/quantiles.js';
 import { crpsGaussian, ensembleCrpsSorted, twCrpsEnsembleSorted, twCrpsGaussian } from './crps.js';
 import { checkPairs } from './pairing.js';
 import { isGaussian, type ReliabilityBin, type ScorePair, type Scores } from './types.js';
-import { pointWeights, type WeightKind } from './weights.js';
+import {
+  appliedWeights,
+  pointWeights,
+  WEIGHT_KINDS,
+  type AppliedWeights,
+  type WeightKind,
+} from './weights.js';
 
 export interface ScoreOptions {
   /** Thresholds for brier, twcrps and reliability (same units as the variable). */
   thresholds?: number[];
+  /** Area weights (default `area`: cos(latitude) on lat–lon grids, equal on projected grids). */
   weights?: WeightKind;
   /** Number of equal-width PIT histogram bins (Gaussian forecasts). Default 10. */
   pitBins?: number;
@@ -53,9 +60,11 @@ export class ScoreSet {
     this.thresholds = options.thresholds ?? [];
     for (const t of this.thresholds)
       if (!Number.isFinite(t)) throw new InvalidArgumentError(`threshold ${t} is not a finite number`);
-    this.weights = options.weights ?? 'none';
-    if (this.weights !== 'none' && this.weights !== 'coslat')
-      throw new InvalidArgumentError(`weights must be "none" or "coslat", got "${String(this.weights)}"`);
+    this.weights = options.weights ?? 'area';
+    if (!WEIGHT_KINDS.includes(this.weights))
+      throw new InvalidArgumentError(
+        `weights must be "area", "coslat" or "none", got "${String(this.weights)}"`,
+      );
     this.pitBins = options.pitBins ?? 10;
     this.relBins = options.reliabilityBins ?? 10;
     if (!(
@@ -86,8 +95,13 @@ export class ScoreSet {
       })),
     );
     const buf = new Float64Array(Math.max(m, 1));
+    const applied: AppliedWeights = appliedWeights(first.grid, this.weights);
     for (const { forecast: f, truth } of pairs) {
       const n = f.ny * f.nx;
+      if (appliedWeights(f.grid, this.weights) !== applied)
+        throw new InvalidArgumentError(
+          `${f.source}: its grid is ${f.grid.kind}, the first forecast's is ${first.grid.kind}; score them separately`,
+        );
       const w = pointWeights(f.grid, n, this.weights);
       const y = truth.data;
       for (let p = 0; p < n; p++) {
@@ -184,7 +198,7 @@ export class ScoreSet {
       n: s.n,
       n_missing: s.missing,
       members: gaussian ? null : m,
-      weights: this.weights,
+      weights: applied,
     };
   }
 }

@@ -56,5 +56,6 @@ export interface Scores {
   n: number;
   n_missing: number;
   members: number | null;
+  /** The area weights applied: cos(latitude) or none (equal weights). */
   weights: 'none' | 'coslat';
 }

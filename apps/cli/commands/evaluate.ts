@@ -4,6 +4,7 @@ import { selectBackend, type BackendKind } from '../../../libs/model/backend.js'
 import { readManifest, updateManifest } from '../../../libs/model/folder.js';
 import { scoresForManifest, evaluateModel, formatEvaluation } from '../../../libs/pipeline/evaluate/index.js';
 import type { SplitName } from '../../../libs/pipeline/dataset/index.js';
+import { WEIGHT_KINDS, type WeightKind } from '../../../libs/scoring/weights.js';
 
 /** `epp evaluate`: the mixed model against raw, EMOS and perfect-model baselines on a testbed split. */
 export function registerEvaluate(program: Command): void {
@@ -16,7 +17,7 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--data <dir>', 'testbed archive')
     .option('--split <name>', 'train | val | test', 'test')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', process.env.EPP_TF_BACKEND ?? 'auto')
-    .option('--weights <kind>', 'coslat (area weights, default) | none', 'coslat')
+    .option('--weights <kind>', 'area (default: cos(latitude) on lat–lon grids) | coslat | none', 'area')
     .option('--replicates <n>', 'bootstrap replicates of the 95 % week-block intervals', '1000')
     .option('--seed <n>', 'bootstrap seed', '1')
     .option('--json', 'print JSON')
@@ -35,8 +36,8 @@ export function registerEvaluate(program: Command): void {
       }) => {
         if (!['train', 'val', 'test'].includes(o.split))
           throw new InvalidArgumentError('--split must be train, val or test');
-        if (o.weights !== 'coslat' && o.weights !== 'none')
-          throw new InvalidArgumentError(`--weights must be coslat or none, got '${o.weights}'`);
+        if (!WEIGHT_KINDS.includes(o.weights as WeightKind))
+          throw new InvalidArgumentError(`--weights must be area, coslat or none, got '${o.weights}'`);
         const replicates = Number(o.replicates);
         const seed = Number(o.seed);
         if (!Number.isInteger(replicates) || replicates < 0)
@@ -48,7 +49,7 @@ export function registerEvaluate(program: Command): void {
           modelDir: o.model,
           dataDir: o.data,
           split: o.split as SplitName,
-          weights: o.weights,
+          weights: o.weights as WeightKind,
           replicates,
           seed,
         });

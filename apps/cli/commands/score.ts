@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { parseMemberSelection } from '../../../libs/ensemble/stats.js';
 import { scoreFiles } from '../../../libs/scoring/files.js';
 import type { Scores } from '../../../libs/scoring/types.js';
+import { WEIGHT_KINDS, type WeightKind } from '../../../libs/scoring/weights.js';
 
 export const parseNumberList = (flag: string) => (s: string) =>
   s.split(',').map((x) => {
@@ -42,7 +43,11 @@ export function registerScore(program: Command): void {
       'comma-separated thresholds for Brier, twCRPS and reliability',
       parseNumberList('--thresholds'),
     )
-    .option('--weights <kind>', 'coslat or none', 'none')
+    .option(
+      '--weights <kind>',
+      'area (default: cos(latitude) on lat–lon grids, equal on projected grids) | coslat | none',
+      'area',
+    )
     .option('--json', 'print the scores as JSON')
     .action(
       async (o: {
@@ -55,6 +60,8 @@ export function registerScore(program: Command): void {
         weights: string;
         json?: boolean;
       }) => {
+        if (!WEIGHT_KINDS.includes(o.weights as WeightKind))
+          throw new InvalidArgumentError(`--weights must be area, coslat or none, got '${o.weights}'`);
         const scores = await scoreFiles({
           forecasts: o.forecast,
           truths: o.truth,
@@ -62,7 +69,7 @@ export function registerScore(program: Command): void {
           level: o.level,
           members: o.members ? parseMemberSelection(o.members) : undefined,
           thresholds: o.thresholds,
-          weights: o.weights as 'none' | 'coslat',
+          weights: o.weights as WeightKind,
         });
         process.stdout.write((o.json ? JSON.stringify(scores, null, 2) : formatScores(scores)) + '\n');
       },

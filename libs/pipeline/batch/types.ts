@@ -66,7 +66,7 @@ export type JobOutcome =
 /** Compact scores kept in the history and the run record. */
 export type ScoreSummary = Pick<
   Scores,
-  'crps' | 'crps_fair' | 'crps_gaussian' | 'rmse' | 'bias' | 'spread' | 'ssr' | 'n' | 'n_missing'
+  'crps' | 'crps_fair' | 'crps_gaussian' | 'rmse' | 'bias' | 'spread' | 'ssr' | 'n' | 'n_missing' | 'weights'
 >;
 
 /** One line of `<dataDir>/batch/scores.jsonl`. */
@@ -86,8 +86,10 @@ export interface ScoreHistoryLine {
   raw10: ScoreSummary;
   raw5: ScoreSummary;
   postprocessed: ScoreSummary;
-  /** 1 − CRPS(post-processed) / CRPS(raw10): the paper's relative improvement. */
+  /** 1 − CRPS(post-processed) / CRPS(raw10): the paper's relative improvement (standard estimator). */
   crpsSkillVsRaw10: number;
+  /** 1 − CRPS(post-processed) / the lowest of raw10's standard, fair and Gaussian CRPS, named (issue 14). */
+  crpsSkillVsStrongestRaw10: { reference: 'crps' | 'crps_fair' | 'crps_gaussian'; skill: number };
 }
 
 export interface BatchRunRecord {

@@ -18,7 +18,7 @@ import {
   type SkillMethodKind,
   type SkillReport,
 } from '../../scoring/skill.js';
-import { pointWeights, type WeightKind } from '../../scoring/weights.js';
+import { appliedWeights, pointWeights, type AppliedWeights, type WeightKind } from '../../scoring/weights.js';
 import { indexArchive, loadSplit, type LoadedSample, type SplitName } from '../dataset/index.js';
 import { crpsGaussian, ensembleCrpsAt, Histograms, MeanScore, SpreadSkill } from './scores.js';
 
@@ -26,7 +26,7 @@ export interface EvaluateOptions {
   modelDir: string;
   dataDir: string;
   split?: SplitName;
-  /** Area weights of the aggregates (default 'coslat' on the global grid; DESIGN §2). */
+  /** Area weights of the aggregates (default 'area': cos(latitude) on the global lat–lon grid; DESIGN §2). */
   weights?: WeightKind;
   /** Bootstrap replicates (default 1000) and seed (default 1) of the 95 % week-block intervals. */
   replicates?: number;
@@ -105,7 +105,7 @@ export interface EvaluationReport {
   samples: number;
   leadHours: number;
   members: number;
-  weights: WeightKind;
+  weights: AppliedWeights;
   bootstrap: { replicates: number; seed: number; blockDays: number; blocks: number };
   analysis: { mixed: string; mixed_fallback: string };
   targets: TargetReport[];
@@ -187,7 +187,7 @@ function emosAt(c: EmosCoefficients, p: number, mean: number, varDdof1: number):
 
 export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationReport> {
   const split = o.split ?? 'test';
-  const weightsKind = o.weights ?? 'coslat';
+  const weightsKind = o.weights ?? 'area';
   const replicates = o.replicates ?? 1000;
   const seed = o.seed ?? 1;
   const progress = o.onProgress ?? (() => undefined);
@@ -386,7 +386,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
       samples: test.length,
       leadHours: lead,
       members: k,
-      weights: weightsKind,
+      weights: appliedWeights(grid, weightsKind),
       bootstrap: { replicates, seed, blockDays: 7, blocks },
       analysis: {
         mixed: ANALYSIS_SOURCE_TEXT.analysis,

@@ -14,7 +14,7 @@ import { renderHtml } from '../../report/html.js';
 import { latLabel, lonLabel } from '../../report/mapPanel.js';
 import type { CaseStudyReport, ForecastScores } from '../../report/model.js';
 import { percentile } from '../../report/scale.js';
-import { isGaussian, type GaussianForecast } from '../../scoring/index.js';
+import { appliedWeights, isGaussian, type GaussianForecast } from '../../scoring/index.js';
 import { readForecasts } from '../../scoring/files.js';
 import { postprocessWithModel } from '../forecast/index.js';
 import { assembleCaseStudy, type CaseDay } from './assemble.js';
@@ -287,8 +287,11 @@ export async function buildCaseStudyReport(
           .map((f) => path.basename(f))
           .join(', ')
           .slice(0, 400)}`,
-        scores:
-          'libs/scoring ScoreSet (DESIGN §2), unweighted means over grid points and times, NaN truth skipped',
+        scores: `libs/scoring ScoreSet (DESIGN §2), ${
+          days.length && appliedWeights(days[0].truth.grid, 'area') === 'coslat'
+            ? 'cos(latitude)-weighted'
+            : 'equal-area (unweighted)'
+        } means over grid points and times, NaN truth skipped`,
         versions: `epp ${packageVersion()}, Node ${process.version}`,
       },
     },

@@ -20,7 +20,10 @@ export interface SeriesScores {
   full: Scores;
 }
 
-/** Scores over all days, and area-mean CRPS per day, with unweighted means like `epp score`'s default. */
+/**
+ * Scores over all days, and area-mean CRPS per day, area-weighted like `epp score`'s default (cos latitude on
+ * a lat–lon grid, equal weights on a projected one).
+ */
 export function scoreSeries(series: ForecastSeries, truths: Field2D[], threshold: number): SeriesScores {
   const scoreSet = new ScoreSet({ thresholds: [threshold] });
   const pairs = series.forecasts.map((forecast, i) => ({ forecast, truth: truths[i] }));

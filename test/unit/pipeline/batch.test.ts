@@ -16,20 +16,26 @@ import {
 } from '../../../libs/pipeline/batch/index.js';
 import { drop, generateMiniArchive } from './batchFixture.js';
 
-/** DESIGN §2 ensemble CRPS, written out independently: mean_i|x_i−y| − Σ_i Σ_j|x_i−x_j| / (2m²), area mean. */
-function ensembleCrps(data: Float32Array, m: number, y: Float32Array): number {
+/**
+ * DESIGN §2 ensemble CRPS, written out independently: mean_i|x_i−y| − Σ_i Σ_j|x_i−x_j| / (2m²), area mean
+ * weighted by cos(latitude) (the default on a lat–lon grid, issue 14).
+ */
+function ensembleCrps(data: Float32Array, m: number, y: Float32Array, lat: Float64Array): number {
   const n = y.length;
   let total = 0;
+  let wsum = 0;
   for (let p = 0; p < n; p++) {
+    const w = Math.cos((lat[p] * Math.PI) / 180);
+    wsum += w;
     let a = 0;
     let b = 0;
     for (let i = 0; i < m; i++) {
       a += Math.abs(data[i * n + p] - y[p]);
       for (let j = 0; j < m; j++) b += Math.abs(data[i * n + p] - data[j * n + p]);
     }
-    total += a / m - b / (2 * m * m);
+    total += w * (a / m - b / (2 * m * m));
   }
-  return total / n;
+  return total / wsum;
 }
 
 describe('nightly batch (in-process)', () => {
@@ -108,15 +114,21 @@ describe('nightly batch (in-process)', () => {
     const ens = (await readEnsemble(f, { variable: 't', level: 850, time: vt }))[0];
     const y = (await readField(path.join(dataDir, t850.truth), { variable: 't', level: 850 }))[0];
     expect(ens.members).toHaveLength(10);
-    const ref10 = ensembleCrps(ens.data, 10, y.data);
+    const ref10 = ensembleCrps(ens.data, 10, y.data, y.grid.latitude);
+    expect(t850.raw10.weights).toBe('coslat');
     expect(t850.raw10.crps).toBeCloseTo(ref10, 6);
-    expect(t850.raw5.crps).toBeCloseTo(ensembleCrps(ens.data, 5, y.data), 6);
+    expect(t850.raw5.crps).toBeCloseTo(ensembleCrps(ens.data, 5, y.data, y.grid.latitude), 6);
     expect(t850.raw10.n).toBe(y.data.length);
     // raw method: the post-processed forecast is N(ensemble mean, std ddof 1) → its CRPS is raw10's Gaussian CRPS.
     expect(Math.abs(t850.postprocessed.crps - t850.raw10.crps_gaussian)).toBeLessThan(
       1e-4 * t850.raw10.crps_gaussian,
     );
     expect(t850.crpsSkillVsRaw10).toBeCloseTo(1 - t850.postprocessed.crps / t850.raw10.crps, 12);
+    // Against the strongest raw10 estimator, named: the fair CRPS of 10 members is below the standard one.
+    const best = Math.min(t850.raw10.crps, t850.raw10.crps_fair, t850.raw10.crps_gaussian);
+    expect(t850.raw10.crps_fair).toBeLessThan(t850.raw10.crps);
+    expect(t850.crpsSkillVsStrongestRaw10.skill).toBeCloseTo(1 - t850.postprocessed.crps / best, 12);
+    expect(t850.raw10[t850.crpsSkillVsStrongestRaw10.reference]).toBe(best);
 
     // Verified once only.
     const again = await batch().run(exec, { date: '2016-01-11' });

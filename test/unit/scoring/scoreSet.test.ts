@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ScoreSet } from '../../../libs/scoring/scoreSet.js';
+import type { Grid } from '../../../libs/ensemble/types.js';
 import { ensemble, expectRel, field, gaussian } from './helpers.js';
 
 interface Expected {
@@ -80,10 +81,46 @@ describe('ScoreSet against numpy/scipy references (relative error ≤ 1e-5)', ()
     const c = fixture.ensemble[4];
     const a = { forecast: ensemble(c.data, c.m, c.lat, 0), truth: field(c.truth, c.lat, 0) };
     const b = { forecast: ensemble(c.data, c.m, c.lat, 3600), truth: field(c.truth, c.lat, 3600) };
-    const s = new ScoreSet({ thresholds: c.thresholds }).process([a, b]);
+    const s = new ScoreSet({ thresholds: c.thresholds, weights: c.weights }).process([a, b]);
     expectRel(s.crps, c.expected.crps, 1e-5, 'crps');
     expect(s.n).toBe(2 * c.expected.n);
     expect(s.rank_histogram).toEqual(c.expected.rank_histogram!.map((v) => 2 * v));
+  });
+});
+
+describe('ScoreSet area weights by default (issue 14)', () => {
+  const c = fixture.ensemble[1]; // a lat–lon case whose reference is cos(latitude)-weighted
+  const pair = () => ({ forecast: ensemble(c.data, c.m, c.lat), truth: field(c.truth, c.lat) });
+  const projected = <T extends { grid: Grid }>(x: T): T => ({ ...x, grid: { ...x.grid, kind: 'projected' } });
+
+  test('a lat–lon grid is cos(latitude)-weighted unless told otherwise', () => {
+    expect(c.weights).toBe('coslat');
+    const s = new ScoreSet({ thresholds: c.thresholds }).process([pair()]);
+    expect(s.weights).toBe('coslat');
+    for (const k of KEYS) expectRel(s[k], c.expected[k], 1e-5, k);
+    const none = new ScoreSet({ thresholds: c.thresholds, weights: 'none' }).process([pair()]);
+    expect(none.weights).toBe('none');
+    // The latitudes spread from −80° to 80°, so equal weights must give another CRPS.
+    expect(Math.abs(none.crps - s.crps)).toBeGreaterThan(1e-4 * s.crps);
+  });
+
+  test('a projected (equal-area) grid gets equal weights; cos(latitude) is refused there', () => {
+    const p = pair();
+    const q = { forecast: projected(p.forecast), truth: projected(p.truth) };
+    const s = new ScoreSet().process([q]);
+    const none = new ScoreSet({ weights: 'none' }).process([p]);
+    expect(s.weights).toBe('none');
+    expect(s.crps).toBe(none.crps);
+    expect(() => new ScoreSet({ weights: 'coslat' }).process([q])).toThrow(/regular latitude–longitude grid/);
+  });
+
+  test('lat–lon and projected forecasts in one call are refused, not mixed', () => {
+    const p = pair();
+    const q = {
+      forecast: { ...projected(p.forecast), validTime: 60 },
+      truth: { ...projected(p.truth), validTime: 60 },
+    };
+    expect(() => new ScoreSet().process([p, q])).toThrow(/grid is projected.*score them separately/);
   });
 });
 
@@ -116,6 +153,6 @@ describe('ScoreSet bad input', () => {
   });
   test('bad options', () => {
     expect(() => new ScoreSet({ thresholds: [NaN] })).toThrow(/threshold/);
-    expect(() => new ScoreSet({ weights: 'area' as never })).toThrow(/weights/);
+    expect(() => new ScoreSet({ weights: 'cells' as never })).toThrow(/weights/);
   });
 });
