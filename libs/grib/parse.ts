@@ -161,6 +161,11 @@ const MARS_TYPES: Record<number, string> = {
 };
 /** ECMWF GRIB1 local definitions whose octet 50 is the ensemble member number (octet 51 the ensemble size). */
 const LOCAL_WITH_NUMBER = new Set([1, 15, 16, 26, 30, 36]);
+/** ECMWF GRIB1 local definitions ecCodes defines (definitions/grib1/local.98.<n>.def, ecCodes 2.28). */
+const ECMWF_LOCAL_DEFINITIONS = new Set([
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 23, 24, 25, 26, 27, 28, 29, 30,
+  31, 32, 33, 35, 36, 37, 38, 39, 40, 49, 50, 190, 191, 192, 218, 244, 245,
+]);
 
 function epoch(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
   const t = new Date(0);
@@ -208,8 +213,13 @@ function parseGrib1(first: Uint8Array, full: () => Uint8Array, where: Where, len
   let number: number | undefined;
   let totalNumber: number | undefined;
   let dataType: string | undefined;
-  if (s1 > 40 && centre === 98) {
+  if (s1 > 40) {
+    // A local section (octets 41 on): read for ECMWF (centre or sub-centre 98) with a local definition that
+    // ecCodes knows; any other centre's local section (its ensemble member, say) is not read here.
     const local = b[p + 40];
+    if (centre !== 98 && b[p + 25] !== 98)
+      throw where.unsupported(1, `the local section of centre ${centre} (member numbers would be lost)`);
+    if (!ECMWF_LOCAL_DEFINITIONS.has(local)) throw where.unsupported(1, `ECMWF local definition ${local}`);
     dataType = MARS_TYPES[b[p + 42]];
     if (LOCAL_WITH_NUMBER.has(local) && s1 >= 51) {
       number = b[p + 49];
@@ -487,6 +497,9 @@ function grib2Grid(s: Uint8Array, where: Where): GribGrid {
       if (at < minLen) throw where.bad(3, `pl list of ${nj} rows does not fit the section`, t);
       pl = Array.from({ length: nj }, (_, j) => uint(s, at + j * nOpt, nOpt));
     }
+    // An optional list of numbers (octet 11 > 0) on a regular grid: it must fit after the template.
+    if (!reduced && nOpt > 0 && minLen + nOpt * nj > s.length)
+      throw where.bad(3, `optional list of ${nj} numbers of ${nOpt} octets does not fit the section`, t);
     const ni = reduced ? 0 : uint(s, 30, 4);
     const numberOfPoints = reduced ? pl!.reduce((a, c) => a + c, 0) : ni * nj;
     if (numberOfPoints !== npts)
@@ -516,6 +529,8 @@ function grib2Grid(s: Uint8Array, where: Where): GribGrid {
   }
   const nx = uint(s, 30, 4);
   const ny = uint(s, 34, 4);
+  if (nOpt > 0 && minLen + nOpt * ny > s.length)
+    throw where.bad(3, `optional list of ${ny} numbers of ${nOpt} octets does not fit the section`, t);
   if (nx * ny !== npts)
     throw where.bad(3, `number of data points ${npts} differs from Nx·Ny = ${nx * ny}`, t);
   const south = (s[63] & 0x80) !== 0;
@@ -559,6 +574,17 @@ function grib2Product(s: Uint8Array, where: Where, discipline: number): Product 
   const minLen = { 0: 34, 1: 37, 8: 58, 11: 61 }[tn]!;
   if (s.length < minLen)
     throw where.bad(4, `section length ${s.length} is shorter than template ${t} (${minLen})`, t);
+  // The template (4.8/4.11 with n time-range specifications of 12 octets) and NV vertical coordinates of
+  // 4 octets after it must fit the section (ecCodes: "Invalid size found for section_4").
+  const nv = uint(s, 5, 2);
+  const full = tn === 8 ? 46 + 12 * s[41] : tn === 11 ? 49 + 12 * s[44] : minLen;
+  if ((tn === 8 || tn === 11) && full < minLen) throw where.bad(4, 'no time-range specification', t);
+  if (full + 4 * nv > s.length)
+    throw where.bad(
+      4,
+      `template ${t} of ${full} octets and ${nv} vertical coordinates do not fit the ${s.length}-octet section`,
+      t,
+    );
   const category = s[9];
   const number = s[10];
   const unit = GRIB2_UNITS[s[17]];

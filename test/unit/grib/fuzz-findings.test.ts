@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type EppError, InvalidGribError } from '../../../libs/contracts/errors.js';
+import { type EppError, InvalidGribError, UnsupportedGribError } from '../../../libs/contracts/errors.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
 import { gaussianGrib2 } from '../../../bench/hostile/attacks.js';
 import { fixture } from './fixtures.js';
@@ -42,7 +42,10 @@ function edited(name: string, edit: (b: Buffer) => Buffer | void): string {
 }
 
 /** Open, read every variable (every field decoded); the error, which must be typed, one line, naming the file. */
-async function failure(file: string): Promise<EppError> {
+async function failure(
+  file: string,
+  kind: abstract new (...args: never[]) => EppError = InvalidGribError,
+): Promise<EppError> {
   try {
     const ds = await openDataset(file);
     try {
@@ -51,7 +54,7 @@ async function failure(file: string): Promise<EppError> {
       ds.close();
     }
   } catch (err) {
-    expect(err).toBeInstanceOf(InvalidGribError);
+    expect(err).toBeInstanceOf(kind);
     const e = err as EppError;
     expect(e.message).not.toContain('\n');
     expect(e.message.startsWith(file)).toBe(true);
@@ -148,6 +151,31 @@ describe('GRIB fuzz findings fail closed', () => {
     });
     expect((await failure(file)).message).toMatch(
       /section 7 \(template 5\.3\): group lengths add up to \d+, not 7320/,
+    );
+  });
+
+  test('GRIB2 vertical coordinates (NV) that do not fit section 4 (ecCodes: invalid size for section_4)', async () => {
+    const file = edited('era5_g2_complex.grib', (b) => void b.writeUInt16BE(128, g2(b, 4) + 5));
+    expect((await failure(file)).message).toMatch(
+      /section 4 \(template 4\.\d+\): template 4\.\d+ of \d+ octets and 128 vertical coordinates do not fit/,
+    );
+  });
+
+  test('an optional list of numbers that does not fit section 3 (ecCodes: invalid size for section_3)', async () => {
+    const file = edited('lambert_g2.grib', (b) => void (b[g2(b, 3) + 10] = 1));
+    expect((await failure(file)).message).toMatch(
+      /section 3 \(template 3\.30\): optional list of 31 numbers of 1 octets does not fit the section/,
+    );
+  });
+
+  test("another centre's GRIB1 local section is refused, not ignored (ecCodes cannot find its definition)", async () => {
+    const file = edited('era5_scan_i.grib', (b) => {
+      b[g1(b, 1) + 4] = 96; // centre
+      b[g1(b, 1) + 25] = 0; // sub-centre
+    });
+    const e = await failure(file, UnsupportedGribError);
+    expect(e.message).toMatch(
+      /GRIB1 message 1 \(byte 0\) section 1: the local section of centre 96 .* is not supported/,
     );
   });
 
