@@ -1,21 +1,35 @@
 /**
- * `npm run -s bench -- grid025 [--json] [--ny 721] [--nx 1440] [--runs 2] [--network recipe|default]`
+ * `npm run -s bench -- grid025 [--json] [--grids 181x360,721x1440] [--compare 181x360] [--tile 512]
+ *  [--threads 1,2] [--untiled 181x360] [--runs 1] [--network recipe|default]`
  *
- * The mixed model (BC + UQ) on one global 0.25° field (1440 × 721 ≈ 1.04 M points), untiled, on wasm in this
- * thread: random weights (timing and memory do not depend on them), synthetic inputs of the model's member subset
- * (5 members × 3 leads × 4 predictor fields — what a hyperslab read of the subset delivers; the other 46 of 51
- * members are never read). Reports the time per field (median of `--runs` after one warm-up), the peak RSS of
- * the process, and the sizes involved. The load average is printed with the figures.
+ * The mixed model (BC + UQ) on one global field per grid, each grid in its own child process (so each peak RSS
+ * is that grid's alone), side by side in one table: 1° (181 × 360) and 0.25° (721 × 1440 ≈ 1.04 M points) by
+ * default. Random weights (timing and memory do not depend on them; every weight is random, the LCN's
+ * per-point maps included, so no layer is a no-op), synthetic inputs of the model's member subset
+ * (5 members × 3 leads × 4 predictor fields — what the hyperslab read of the subset delivers; the other 46 of
+ * 51 members are never read), wasm in the child's main thread.
+ *
+ * Every grid runs tiled (libs/model/tiling.ts, cores of `--tile` padded points plus the exact halo); grids in
+ * `--compare` also run in one untiled pass in the same child and report the largest |μ| and |σ| differences
+ * (tiled = untiled); grids in `--untiled` run untiled only (one pass, for its time and memory). With
+ * `--threads 1,2` every grid runs once per thread count: the tile windows spread over a tensor thread pool
+ * (TensorThreadPool.forecast), the speed-up against 1 thread in the table.
+ * Reports the time per field (median of `--runs` after one warm-up), the peak RSS, the sizes involved and the
+ * load average before/after.
  */
+import { execFile } from 'node:child_process';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { median, peakRssMiB, printResults } from '../report.js';
 import { selectBackend } from '../../libs/model/backend.js';
 import { countParams } from '../../libs/model/bcNet.js';
 import { resolveModelConfig, type ModelConfig } from '../../libs/model/config.js';
 import { featurize } from '../../libs/model/features.js';
-import { MixedModel } from '../../libs/model/mixedModel.js';
+import { MixedModel, type GaussianForecast } from '../../libs/model/mixedModel.js';
 import { NormalizationFitter } from '../../libs/model/normalization.js';
+import { TensorThreadPool } from '../../libs/model/parallel/pool.js';
+import { exactHalo } from '../../libs/model/tiling.js';
 
 const RECIPE: Partial<ModelConfig> = {
   bcFilters: 16,
@@ -30,13 +44,88 @@ function arg(argv: string[], name: string, fallback: string): string {
   return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
 }
 
-export async function run(argv: string[]): Promise<void> {
-  const asJson = argv.includes('--json');
-  const ny = Number(arg(argv, 'ny', '721'));
-  const nx = Number(arg(argv, 'nx', '1440'));
-  const runs = Number(arg(argv, 'runs', '2'));
-  const network = arg(argv, 'network', 'recipe');
+const gridList = (s: string) => (s ? s.split(',').filter(Boolean) : []);
+
+type Mode = 'tiled' | 'compare' | 'untiled';
+
+interface CaseResult {
+  grid: string;
+  mode: Mode;
+  /** Tensor threads the tiles are spread over (1 = this thread, no pool). */
+  threads: number;
+  windowsPerThread?: number[];
+  ok: boolean;
+  error?: string;
+  points?: number;
+  padded?: [number, number];
+  tile?: number;
+  halo?: number;
+  params?: { bc: number; uq: number };
+  subsetInputMiB?: number;
+  full51MemberFieldMiB?: number;
+  setupSeconds?: number;
+  secondsPerField?: number;
+  untiledSecondsPerField?: number;
+  maxAbsDiffMu?: number;
+  maxAbsDiffSigma?: number;
+  sigmaMin?: number;
+  numTensorsLeft?: number;
+  peakRssMiB: number;
+  loadAverage1m: { before: number; after: number };
+}
+
+/** Mulberry32: deterministic weights and inputs. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomizeWeights(model: MixedModel): void {
+  const r = prng(7);
+  for (const net of [model.bc, model.uq])
+    for (const layer of net.layers) {
+      const ws = layer.getWeights();
+      if (!ws.length) continue;
+      const names = layer.weights.map((w) => w.originalName);
+      const fresh = ws.map((w, i) => {
+        const positive = /moving_variance|gamma/.test(names[i]);
+        const v = new Float32Array(w.size);
+        for (let k = 0; k < v.length; k++) v[k] = positive ? 0.5 + r() : (r() - 0.5) * 0.2;
+        return tf.tensor(v, w.shape);
+      });
+      layer.setWeights(fresh);
+      tf.dispose(fresh);
+    }
+}
+
+function maxAbsDiff(a: GaussianForecast, b: GaussianForecast): { mu: number; sigma: number } {
+  let mu = 0;
+  let sigma = 0;
+  a.mu.forEach((m, t) => {
+    for (let k = 0; k < m.length; k++) {
+      mu = Math.max(mu, Math.abs(m[k] - b.mu[t][k]));
+      sigma = Math.max(sigma, Math.abs(a.sigma[t][k] - b.sigma[t][k]));
+    }
+  });
+  return { mu, sigma };
+}
+
+/** One grid in this process. */
+async function runCase(
+  grid: string,
+  mode: Mode,
+  threads: number,
+  tile: number,
+  runs: number,
+  network: string,
+): Promise<CaseResult> {
   const load0 = os.loadavg()[0];
+  const [ny, nx] = grid.split('x').map(Number);
   await selectBackend('wasm');
   const cfg = resolveModelConfig(network === 'recipe' ? RECIPE : {});
   const n = ny * nx;
@@ -63,56 +152,190 @@ export async function run(argv: string[]): Promise<void> {
     },
     cfg,
   );
-  const inputSeconds = (performance.now() - t0) / 1000;
   const fit = new NormalizationFitter(true);
   fit.add(raw);
-  const grid = {
+  const model = MixedModel.create(cfg, fit.finish(), {
     ny,
     nx,
     latitudes: Array.from({ length: ny }, (_, i) => 90 - (180 * i) / (ny - 1)),
     longitudes: Array.from({ length: nx }, (_, j) => (360 * j) / nx),
     periodic: true,
+  });
+  randomizeWeights(model);
+  const pool = threads > 1 ? await TensorThreadPool.start({ threads, backend: 'wasm' }) : null;
+  await pool?.loadModel(model);
+  const setupSeconds = (performance.now() - t0) / 1000;
+  const time = async (tiles: { tile: number } | false) => {
+    const ms: number[] = [];
+    let last: GaussianForecast | undefined;
+    for (let r = 0; r <= runs; r++) {
+      const t = performance.now();
+      [last] =
+        pool && tiles ? await pool.forecast(model, [raw], { tiles }) : await model.predict([raw], { tiles });
+      if (r > 0) ms.push(performance.now() - t);
+    }
+    return { seconds: median(ms) / 1000, forecast: last! };
   };
-  const model = MixedModel.create(cfg, fit.finish(), grid);
-  const ms: number[] = [];
-  let sigmaMin = Infinity;
-  for (let r = 0; r <= runs; r++) {
-    const t = performance.now();
-    const [f] = await model.predict([raw]);
-    if (r > 0) ms.push(performance.now() - t);
-    for (const s of f.sigma) for (const v of s) sigmaMin = Math.min(sigmaMin, v);
-  }
-  const params = { bc: countParams(model.bc), uq: countParams(model.uq) };
   const { height, width } = model.encoder.padding;
-  model.dispose();
-  const json = {
-    network,
-    grid: { ny, nx, points: n, padded: [height, width] },
-    params,
+  const base = {
+    grid,
+    mode,
+    threads,
+    ok: true,
+    points: n,
+    padded: [height, width] as [number, number],
+    params: { bc: countParams(model.bc), uq: countParams(model.uq) },
     subsetInputMiB: (cfg.leads.length * K * cfg.members * n * 4) / 2 ** 20,
     full51MemberFieldMiB: (51 * n * 4) / 2 ** 20,
-    inputBuildSeconds: inputSeconds,
-    secondsPerField: median(ms) / 1000,
-    runs: ms.map((m) => m / 1000),
-    sigmaMin,
-    numTensorsAfter: tf.memory().numTensors,
-    peakRssMiB: await peakRssMiB(),
-    loadAverage1m: { before: load0, after: os.loadavg()[0], cpus: os.cpus().length },
+    setupSeconds,
   };
+  let out: Partial<CaseResult>;
+  let forecast: GaussianForecast;
+  if (mode === 'untiled') {
+    const u = await time(false);
+    forecast = u.forecast;
+    out = { untiledSecondsPerField: u.seconds };
+  } else {
+    const tl = await time({ tile });
+    forecast = tl.forecast;
+    out = { tile, halo: exactHalo(cfg), secondsPerField: tl.seconds };
+    if (mode === 'compare') {
+      const u = await time(false);
+      const d = maxAbsDiff(u.forecast, tl.forecast);
+      out = { ...out, untiledSecondsPerField: u.seconds, maxAbsDiffMu: d.mu, maxAbsDiffSigma: d.sigma };
+    }
+  }
+  let sigmaMin = Infinity;
+  for (const s of forecast.sigma) for (const v of s) sigmaMin = Math.min(sigmaMin, v);
+  model.dispose();
+  const windowsPerThread = pool ? [...pool.windowsRun] : undefined;
+  await pool?.close();
+  return {
+    ...base,
+    ...out,
+    windowsPerThread,
+    sigmaMin,
+    numTensorsLeft: tf.memory().numTensors,
+    peakRssMiB: await peakRssMiB(),
+    loadAverage1m: { before: load0, after: os.loadavg()[0] },
+  };
+}
+
+/** Run one grid in a child process (own peak RSS); a crash or wasm abort is reported, not fatal. */
+function child(grid: string, mode: Mode, threads: number, argv: string[]): Promise<CaseResult> {
+  const main = fileURLToPath(new URL('../main.js', import.meta.url));
+  const load0 = os.loadavg()[0];
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [main, 'grid025', '--child', `${grid}:${mode}:${threads}`, ...argv],
+      { maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        const line = stdout.trim().split('\n').at(-1) ?? '';
+        try {
+          resolve(JSON.parse(line) as CaseResult);
+        } catch {
+          const why = (stderr.trim().split('\n').filter(Boolean).at(-1) ?? err?.message ?? 'no output').slice(
+            0,
+            200,
+          );
+          resolve({
+            grid,
+            mode,
+            threads,
+            ok: false,
+            error: why,
+            peakRssMiB: NaN,
+            loadAverage1m: { before: load0, after: os.loadavg()[0] },
+          });
+        }
+      },
+    );
+  });
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const asJson = argv.includes('--json');
+  const tile = Number(arg(argv, 'tile', '512'));
+  const runs = Number(arg(argv, 'runs', '1'));
+  const network = arg(argv, 'network', 'recipe');
+  const childArg = arg(argv, 'child', '');
+  if (childArg) {
+    const load0 = os.loadavg()[0];
+    const [grid, mode, th] = childArg.split(':') as [string, Mode, string];
+    const threads = Number(th);
+    let res: CaseResult;
+    try {
+      res = await runCase(grid, mode, threads, tile, runs, network);
+    } catch (err) {
+      res = {
+        grid,
+        mode,
+        threads,
+        ok: false,
+        error: String((err as Error)?.message ?? err).slice(0, 200),
+        peakRssMiB: await peakRssMiB(),
+        loadAverage1m: { before: load0, after: os.loadavg()[0] },
+      };
+    }
+    process.stdout.write(JSON.stringify(res) + '\n');
+    return;
+  }
+  const grids = gridList(arg(argv, 'grids', '181x360,721x1440'));
+  const compare = new Set(gridList(arg(argv, 'compare', '181x360')));
+  const untiled = gridList(arg(argv, 'untiled', ''));
+  const threadList = gridList(arg(argv, 'threads', '1')).map(Number);
+  const pass = ['--tile', String(tile), '--runs', String(runs), '--network', network];
+  const results: CaseResult[] = [];
+  for (const g of untiled) results.push(await child(g, 'untiled', 1, pass));
+  for (const g of grids)
+    for (const th of threadList) results.push(await child(g, compare.has(g) ? 'compare' : 'tiled', th, pass));
+  // Speed-up of the tiled pass against 1 thread on the same grid (when both ran).
+  const speedUp = (r: CaseResult) => {
+    const one = results.find((x) => x.grid === r.grid && x.threads === 1 && x.secondsPerField);
+    return one?.secondsPerField && r.secondsPerField ? one.secondsPerField / r.secondsPerField : undefined;
+  };
+  const json = {
+    network,
+    tile,
+    runs,
+    cpus: os.cpus().length,
+    results: results.map((r) => ({ ...r, speedUpVs1Thread: speedUp(r) })),
+  };
+  const f = (x: number | undefined) => (x === undefined ? '' : x);
   printResults(
     json,
     {
-      header: ['grid', 'points', 'BC+UQ s/field', 'peak RSS MiB', 'goal ≤ 4096 MiB', 'load 1m'],
-      rows: [
-        [
-          `${ny}×${nx}`,
-          n,
-          json.secondsPerField,
-          json.peakRssMiB,
-          json.peakRssMiB <= 4096 ? 'yes' : 'NO',
-          json.loadAverage1m.after,
-        ],
+      header: [
+        'grid',
+        'mode',
+        'threads',
+        'points',
+        'tiled s/field',
+        '× vs 1 thread',
+        'untiled s/field',
+        'max|Δμ|',
+        'max|Δσ|',
+        'peak RSS MiB',
+        'goal ≤ 4096 MiB',
+        'load 1m',
+        'error',
       ],
+      rows: results.map((r) => [
+        r.grid,
+        r.mode,
+        r.threads,
+        f(r.points),
+        f(r.secondsPerField),
+        f(speedUp(r)),
+        f(r.untiledSecondsPerField),
+        f(r.maxAbsDiffMu),
+        f(r.maxAbsDiffSigma),
+        r.peakRssMiB ?? '',
+        r.ok ? (r.peakRssMiB <= 4096 ? 'yes' : 'NO') : '',
+        `${r.loadAverage1m.before?.toFixed(1)}→${r.loadAverage1m.after?.toFixed(1)}`,
+        r.error ?? '',
+      ]),
     },
     asJson,
   );

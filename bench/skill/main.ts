@@ -1,5 +1,5 @@
 /**
- * `npm run -s bench -- skill [--json] [--model DIR[,DIR…]] [--data DIR] [--real FILE] [--weights area|coslat|none]
+ * `npm run -s bench -- skill [--json] [--model DIR[,DIR…]] [--from EVAL.json[,…]] [--data DIR] [--real FILE] [--weights area|coslat|none]
  * [--replicates N]`: the referee's table of the mixed model on the test year of a testbed at +48 h
  * (libs/scoring/skill via `epp evaluate`'s evaluateModel): every baseline under every estimator, the mixed
  * model fed the analysis and the served fallback (mean ± spread over the given models, i.e. training seeds),
@@ -8,7 +8,7 @@
  * ensemble (members 1–5) and peak RSS.
  */
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { peakRssMiB, printResults } from '../report.js';
 import { selectBackend, type BackendKind } from '../../libs/model/backend.js';
 import { readManifest } from '../../libs/model/folder.js';
@@ -51,9 +51,15 @@ export async function run(argv: string[]): Promise<void> {
   const backend = await selectBackend(
     arg(argv, 'backend', process.env.EPP_TF_BACKEND ?? 'wasm') as BackendKind,
   );
+  // --from a.json,b.json: render recorded `epp evaluate --json` outputs (one per model, same archive) instead
+  // of evaluating again (an evaluation of the `small` test year takes tens of CPU-minutes).
+  const from = arg(argv, 'from', '');
   const evals: EvaluationReport[] = [];
-  for (const modelDir of modelDirs)
-    evals.push(await evaluateModel({ modelDir, dataDir, split: 'test', weights, replicates }));
+  if (from)
+    for (const f of from.split(',')) evals.push(JSON.parse(readFileSync(f, 'utf8')) as EvaluationReport);
+  else
+    for (const modelDir of modelDirs)
+      evals.push(await evaluateModel({ modelDir, dataDir, split: 'test', weights, replicates }));
   const ev = evals[0];
   let speed: Record<string, number> | null = null;
   if (existsSync(real)) {
@@ -67,10 +73,15 @@ export async function run(argv: string[]): Promise<void> {
     });
     speed = { msPerSample: r.msPerSample, samplesPerSecond: 1000 / r.msPerSample, sigmaMin: r.sigmaMin };
   }
-  const training = ((await readManifest(modelDirs[0])).training ?? {}) as { seconds?: number };
+  const training = (
+    existsSync(path.join(modelDirs[0], 'manifest.json'))
+      ? ((await readManifest(modelDirs[0])).training ?? {})
+      : {}
+  ) as { seconds?: number };
   const result = {
     backend: backend.name,
     models: modelDirs,
+    evaluationsFrom: from ? from.split(',') : null,
     data: dataDir,
     trainingSeconds: training.seconds ?? null,
     evaluations: evals,
@@ -157,6 +168,17 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(
       `${t.target} served path (model 1): CRPS gain ${pc(im.crps)} % vs ${im.crps.vs} (goal ≥ 14, lower end ≥ 10), ` +
         `twCRPS > p99 gain ${pc(im.twcrps_upper)} % vs ${im.twcrps_upper.vs} (goal ≥ 26): ${ok ? 'met' : 'MISSED'}\n`,
+    );
+  }
+  // The strongest statistical baseline (issue 14 §4): if it closes the gap to the network, say so.
+  for (const [ti, t] of ev.targets.entries()) {
+    const b = t.strongestBaseline;
+    if (!b) continue;
+    const per = evals.map((e) => e.targets[ti].strongestBaseline?.served.value ?? NaN);
+    process.stdout.write(
+      `${t.target} strongest statistical baseline ${b.method} (CRPS ${fmt(b.crps)}): served model 1 gains ${pc(b.served)} % over it` +
+        (evals.length > 1 ? ` (mean ± sd over ${evals.length} models ${meanSpread(per, 100)} %)` : '') +
+        ` — ${b.closesGap ? 'it CLOSES the gap (served network not better at 95 %)' : 'the network stays better at 95 %'}\n`,
     );
   }
   process.stdout.write(

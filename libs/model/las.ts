@@ -48,7 +48,10 @@ export class LasAccumulator {
     const m = gaussianSmooth(mean, ny, nx, LAS_SIGMA, periodic);
     const sd = gaussianSmooth(std, ny, nx, LAS_SIGMA, periodic);
     // A constant field has zero spread: fall back to 1 so that x' stays finite.
-    const floor = Math.max(1e-6, 1e-6 * Math.max(...sd.map(Math.abs)));
+    // (A loop, not Math.max(...sd): spreading a 0.5° grid's 260 k values overflows the call stack.)
+    let top = 0;
+    for (const v of sd) top = Math.max(top, Math.abs(v));
+    const floor = Math.max(1e-6, 1e-6 * top);
     return { mean: Float32Array.from(m), std: Float32Array.from(sd, (v) => (v > floor ? v : 1)) };
   }
 }

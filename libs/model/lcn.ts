@@ -51,13 +51,34 @@ export class LocallyConnected1x1 extends layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      const w = this.kernel!.read(); // [t, h, w, c]
-      const b = this.biasMap!.read(); // [h, w, t]
+      return this.apply4d(x, this.kernel!.read(), this.biasMap!.read());
+    });
+  }
+
+  /**
+   * The layer on a window of its grid (tiled inference, tiling.ts): x [b, h, w, c] covers grid rows
+   * top…top+h−1 and columns left…left+w−1, and meets the per-point weights of exactly those points.
+   */
+  callWindow(x: tf.Tensor4D, top: number, left: number): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [, h, w] = x.shape;
+      const kernel = this.kernel!.read();
+      const [, H, W] = kernel.shape;
+      if (top < 0 || left < 0 || top + h > H || left + w > W)
+        throw new Error(`LCN window ${h}×${w} at (${top}, ${left}) leaves the ${H}×${W} grid`);
+      const k = tf.slice(kernel, [0, top, left, 0], [-1, h, w, -1]);
+      const b = tf.slice(this.biasMap!.read(), [top, left, 0], [h, w, -1]);
+      return this.apply4d(x, k, b);
+    });
+  }
+
+  private apply4d(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D {
+    return tf.tidy(() => {
       // One 4-D multiply-and-sum per output (5-D broadcasting is ~2× slower on wasm).
       const outs = Array.from({ length: this.units }, (_, t) =>
         tf.sum(tf.mul(x, tf.reshape(tf.slice(w, [t, 0, 0, 0], [1, -1, -1, -1]), w.shape.slice(1))), 3),
       );
-      return tf.add(tf.stack(outs, 3), b);
+      return tf.add<tf.Tensor4D>(tf.stack(outs, 3), b);
     });
   }
 

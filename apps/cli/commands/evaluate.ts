@@ -20,6 +20,10 @@ export function registerEvaluate(program: Command): void {
     .option('--weights <kind>', 'area (default: cos(latitude) on lat–lon grids) | coslat | none', 'area')
     .option('--replicates <n>', 'bootstrap replicates of the 95 % week-block intervals', '1000')
     .option('--seed <n>', 'bootstrap seed', '1')
+    .option(
+      '--no-extended-emos',
+      'leave out the seasonal / local-predictor EMOS variants (they take a few CPU-minutes on `small`)',
+    )
     .option('--json', 'print JSON')
     .option('--write', "record the scores in the model's manifest.json (under scores.<split>)")
     .action(
@@ -31,6 +35,7 @@ export function registerEvaluate(program: Command): void {
         weights: string;
         replicates: string;
         seed: string;
+        extendedEmos: boolean;
         json?: boolean;
         write?: boolean;
       }) => {
@@ -52,6 +57,7 @@ export function registerEvaluate(program: Command): void {
           weights: o.weights as WeightKind,
           replicates,
           seed,
+          extendedEmos: o.extendedEmos,
         });
         process.stdout.write((o.json ? JSON.stringify(r, null, 2) : formatEvaluation(r)) + '\n');
         if (o.write) {

@@ -23,8 +23,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EppError, InvalidArgumentError, ThreadPoolError } from '../../contracts/errors.js';
 import type { BackendChoice, BackendKind } from '../backend.js';
 import type { RawSample } from '../features.js';
-import type { GaussianForecast, MixedModel } from '../mixedModel.js';
+import {
+  AUTO_TILE,
+  AUTO_TILE_POINTS,
+  type GaussianForecast,
+  type MixedModel,
+  type WindowJob,
+  type WindowResult,
+} from '../mixedModel.js';
 import { modelToFiles } from '../serialize.js';
+import type { TileOptions } from '../tiling.js';
 import { addValidationSums, checkStage, type TrainStage, type ValidationSums } from '../stageLoss.js';
 import type { WorkerReplies, WorkerReply, WorkerRequest } from './protocol.js';
 import { abortShardGroup, allocateShardGroupMemory, type ShardGroupMemory } from './shardGroup.js';
@@ -109,6 +117,11 @@ class ThreadHandle {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, req }, transfer);
     });
+  }
+
+  /** Requests sent and not yet answered. */
+  get busy(): number {
+    return this.pending.size;
   }
 
   failAll(err: Error): void {
@@ -217,6 +230,50 @@ export class TensorThreadPool {
       batchSize,
     }));
     return parts.flat();
+  }
+
+  /** Tile windows each thread has run (tests and benches check the spread). */
+  readonly windowsRun: number[] = [];
+
+  /** One tile window on the least busy thread (the job's buffers move to it). */
+  async runWindow(job: WindowJob): Promise<WindowResult> {
+    this.check();
+    const h = this.handles.reduce((a, x) => (x.busy < a.busy ? x : a));
+    const r = this.handles.indexOf(h);
+    this.windowsRun[r] = (this.windowsRun[r] ?? 0) + 1;
+    try {
+      return (await h.request({ type: 'window', job }, [
+        job.bc.buffer,
+        job.uq.buffer,
+        job.spread.buffer,
+      ] as ArrayBuffer[])) as WindowResult;
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+  }
+
+  /**
+   * Inference of a job's samples on every thread (the pool holds `model`'s weights: loadModel first).
+   * At least as many samples as threads: the samples are spread (predict). Fewer samples on a grid that runs
+   * tiled (more than AUTO_TILE_POINTS padded points, or `tiles` given): the tile windows are spread, inputs
+   * encoded and outputs stitched here. Otherwise (a few samples on a small grid): one thread per sample. Equal to
+   * `model.predict` within float rounding either way.
+   */
+  async forecast(
+    model: MixedModel,
+    samples: RawSample[],
+    o: { tiles?: TileOptions } = {},
+  ): Promise<GaussianForecast[]> {
+    const { height, width } = model.encoder.padding;
+    const tiles = o.tiles ?? (height * width > AUTO_TILE_POINTS ? { tile: AUTO_TILE } : undefined);
+    if (tiles && samples.length < this.threads)
+      return model.predictTiled(samples, {
+        ...tiles,
+        runner: (job) => this.runWindow(job),
+        concurrency: this.threads,
+      });
+    return this.predict(samples);
   }
 
   /** Validation sums of `samples` (inference), spread over the threads. */

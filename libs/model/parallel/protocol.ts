@@ -4,7 +4,7 @@
  */
 import type { BackendChoice, BackendKind } from '../backend.js';
 import type { RawSample } from '../features.js';
-import type { GaussianForecast } from '../mixedModel.js';
+import type { GaussianForecast, WindowJob, WindowResult } from '../mixedModel.js';
 import type { ModelFiles, ModelManifest } from '../serialize.js';
 import type { TrainStage, ValidationSums } from '../stageLoss.js';
 import type { ShardGroupMemory } from './shardGroup.js';
@@ -20,6 +20,8 @@ export type WorkerRequest =
   | { type: 'setWeights'; weights: Float32Array[] }
   | { type: 'validate'; samples: RawSample[]; batchSize: number }
   | { type: 'predict'; samples: RawSample[]; batchSize: number }
+  /** One tile window of tiled inference (libs/model/tiling.ts). */
+  | { type: 'window'; job: WindowJob }
   | { type: 'endStage' };
 
 export interface WorkerReplies {
@@ -34,6 +36,7 @@ export interface WorkerReplies {
   setWeights: null;
   validate: ValidationSums;
   predict: GaussianForecast[];
+  window: WindowResult;
   endStage: null;
 }
 

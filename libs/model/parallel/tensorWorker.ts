@@ -202,6 +202,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         out.push(...(await m.predict(req.samples.slice(i, i + req.batchSize))));
       return out;
     }
+    case 'window':
+      return needModel().runWindow(req.job);
     case 'endStage':
       endStage();
       return null;
@@ -233,8 +235,9 @@ port.on('message', (msg: { id: number; req: WorkerRequest }) => {
     try {
       const value = await handle(msg.req);
       reply = { id: msg.id, ok: true, value };
-      // Weights are copies (dataSync), forecasts are fresh arrays: both can move.
-      if (msg.req.type === 'getWeights' || msg.req.type === 'predict') transfer = transferables(value);
+      // Weights are copies (dataSync), forecasts and window outputs are fresh arrays: all can move.
+      const t = msg.req.type;
+      if (t === 'getWeights' || t === 'predict' || t === 'window') transfer = transferables(value);
     } catch (err) {
       // The other threads may be waiting for this one at a barrier: release them with an error.
       group?.abort();

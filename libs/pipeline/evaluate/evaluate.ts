@@ -8,18 +8,28 @@
 import { EstimateEmos } from '../../emos/estimate.js';
 import type { EmosCoefficients } from '../../emos/types.js';
 import type { EnsembleField, Field2D, Grid } from '../../ensemble/types.js';
-import { parseTargetKey } from '../../model/config.js';
+import { parseTargetKey, predictorKeys } from '../../model/config.js';
 import { loadModelFolder } from '../../model/folder.js';
 import type { ModelGrid } from '../../model/mixedModel.js';
 import { ANALYSIS_SOURCE_TEXT } from '../../model/features.js';
 import {
   pointQuantiles,
   SkillAccumulator,
+  type Interval,
   type SkillMethodKind,
   type SkillReport,
 } from '../../scoring/skill.js';
 import { appliedWeights, pointWeights, type AppliedWeights, type WeightKind } from '../../scoring/weights.js';
 import { indexArchive, loadSplit, type LoadedSample, type SplitName } from '../dataset/index.js';
+import {
+  applyExtendedEmos,
+  fitExtendedEmos,
+  minTrainingSamples,
+  sphericalLaplacian,
+  type ExtendedEmos,
+  type ExtendedEmosKind,
+  type ExtendedEmosSample,
+} from './baselines.js';
 import { crpsGaussian, ensembleCrpsAt, Histograms, MeanScore, SpreadSkill } from './scores.js';
 
 export interface EvaluateOptions {
@@ -31,11 +41,16 @@ export interface EvaluateOptions {
   /** Bootstrap replicates (default 1000) and seed (default 1) of the 95 % week-block intervals. */
   replicates?: number;
   seed?: number;
+  /** Fit the seasonal / local-predictor EMOS variants (default true; a few CPU-minutes on `small`). */
+  extendedEmos?: boolean;
   onProgress?: (message: string, done: number, total: number) => void;
 }
 
 /**
  * emos_pointwise_all: point-by-point EMOS on every raw member (the testbed's own yardstick, DESIGN §5).
+ * emos_seasonal / emos_local / emos_seasonal_local: point-by-point EMOS on the subset with seasonally varying
+ * α, β and/or the Laplacians of z850 and of the target's mean as predictors (baselines.ts);
+ * emos_seasonal_local_all: the same on every raw member (z850's Laplacian still from the subset mean).
  * mixed: the network fed the analysis at t0 (truth at the initialisation); mixed_fallback: fed the
  * served fallback (subset mean at step 0), which is what `epp postprocess` and the service return when the
  * request carries no analysis.
@@ -46,6 +61,10 @@ const METHODS = [
   'emos_global',
   'emos_pointwise',
   'emos_pointwise_all',
+  'emos_seasonal',
+  'emos_local',
+  'emos_seasonal_local',
+  'emos_seasonal_local_all',
   'mixed',
   'mixed_fallback',
   'perfect50',
@@ -58,6 +77,10 @@ const KIND: Record<Method, SkillMethodKind> = {
   emos_global: 'gaussian',
   emos_pointwise: 'gaussian',
   emos_pointwise_all: 'gaussian',
+  emos_seasonal: 'gaussian',
+  emos_local: 'gaussian',
+  emos_seasonal_local: 'gaussian',
+  emos_seasonal_local_all: 'gaussian',
   mixed: 'gaussian',
   mixed_fallback: 'gaussian',
   perfect50: 'ensemble',
@@ -88,6 +111,23 @@ export interface TargetReport {
     servedTwcrpsUpperVsRaw10: number;
   };
   reference: { raw10: string; raw5: string };
+  /**
+   * The strongest statistical baseline (the EMOS variant with the lowest CRPS) and the mixed model's
+   * improvement over it with 95 % intervals (same replicates): analysis-fed and served; `closesGap` is true
+   * when the served model is not better than it (interval's lower end ≤ 0).
+   */
+  strongestBaseline: {
+    method: string;
+    crps: number;
+    mixed: Interval;
+    served: Interval;
+    servedTwcrpsUpper: Interval;
+    closesGap: boolean;
+  };
+  /** Points whose extended-EMOS optimiser hit its iteration cap, per variant. */
+  emosNotConverged: Record<string, number>;
+  /** Extended EMOS variants left out (too few training samples, or no z850 for the local ones). */
+  emosNotFitted: string[];
   /** Every method under every estimator, twCRPS, Brier, reliability, intervals, improvements (libs/scoring/skill). */
   skill: SkillReport;
   /** Fraction of the raw10 → perfect50 CRPS gap closed by the mixed model. */
@@ -172,6 +212,60 @@ export function fitEmos(
   return new EstimateEmos({ distribution: 'norm', pointByPoint }).process(fc, tr);
 }
 
+/** The EMOS variants fitted point by point with extra predictors: method → (kind, members: subset or all). */
+const EXTENDED: [Method, ExtendedEmosKind, 'subset' | 'all'][] = [
+  ['emos_seasonal', 'seasonal', 'subset'],
+  ['emos_local', 'local', 'subset'],
+  ['emos_seasonal_local', 'seasonal_local', 'subset'],
+  ['emos_seasonal_local_all', 'seasonal_local', 'all'],
+];
+const EMOS_METHODS: Method[] = [
+  'emos_global',
+  'emos_pointwise',
+  'emos_pointwise_all',
+  ...EXTENDED.map(([m]) => m),
+];
+
+/** Mean and variance (ddof 1) over the first m members of a [M, n] block. */
+function meanVar(block: Float32Array, m: number, n: number): { mean: Float32Array; variance: Float32Array } {
+  const mean = new Float32Array(n);
+  const variance = new Float32Array(n);
+  for (let p = 0; p < n; p++) {
+    let s = 0;
+    for (let i = 0; i < m; i++) s += block[i * n + p];
+    const mu = s / m;
+    let ss = 0;
+    for (let i = 0; i < m; i++) ss += (block[i * n + p] - mu) ** 2;
+    mean[p] = mu;
+    variance[p] = ss / (m - 1);
+  }
+  return { mean, variance };
+}
+
+/**
+ * The fields the extended EMOS variants read for one sample and target, for the subset and for all members:
+ * target mean, variance, its Laplacian, and the Laplacian of the subset-mean z850 (null without z850).
+ */
+function extendedSamples(
+  s: LoadedSample,
+  t: number,
+  k: number,
+  lead: number,
+  g: ModelGrid,
+  z850: number | null,
+): Record<'subset' | 'all', ExtendedEmosSample> {
+  const n = g.ny * g.nx;
+  const raw = s.rawMembers![t];
+  const lap = (f: Float32Array) => sphericalLaplacian(f, g.latitudes, g.ny, g.nx);
+  const lapZ850 = z850 === null ? undefined : lap(s.raw.bc[z850]);
+  const validTime = s.init + lead * 3600;
+  const one = (m: number): ExtendedEmosSample => {
+    const { mean, variance } = meanVar(raw, m, n);
+    return { validTime, mean, variance, lapZ850, lapTarget: lap(mean) };
+  };
+  return { subset: one(k), all: one(s.memberCount!) };
+}
+
 /** Fraction of the raw10 → perfect50 CRPS gap that a method's CRPS closes. */
 function gap(c: MethodScores, crps: number | undefined): number | null {
   return c.perfect50 === undefined || c.raw10 === undefined || crps === undefined
@@ -246,12 +340,45 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
       const ep = fitEmos(train, t, k, grid, g, key, lead, true);
       const M = test[0].memberCount!;
       const epAll = fitEmos(train, t, M, grid, g, key, lead, true);
+      const keys = predictorKeys(cfg);
+      const z850 = keys.indexOf('z850') >= 0 ? keys.length + keys.indexOf('z850') : null;
+      const trainExt = train.map((s) => extendedSamples(s, t, k, lead, g, z850));
+      const trainTruthExt = train.map((s) => s.raw.truth![t]);
+      const ext: Partial<Record<Method, { e: ExtendedEmos; members: 'subset' | 'all' }>> = {};
+      const notFitted: string[] = [];
+      for (const [m, kind, members] of EXTENDED) {
+        if (o.extendedEmos === false) {
+          notFitted.push(`${m} (not asked for: --no-extended-emos)`);
+          continue;
+        }
+        if (kind !== 'seasonal' && z850 === null) {
+          notFitted.push(`${m} (the model has no z850 predictor)`);
+          continue;
+        }
+        if (train.length < minTrainingSamples(kind)) {
+          notFitted.push(`${m} (${train.length} training samples < ${minTrainingSamples(kind)})`);
+          continue;
+        }
+        progress(`fitting EMOS ${key} ${m}`, 0, 1);
+        ext[m] = {
+          e: fitExtendedEmos(
+            kind,
+            trainExt.map((x) => x[members]),
+            trainTruthExt,
+            n,
+          ),
+          members,
+        };
+      }
+      trainExt.length = 0;
       progress(`fitting EMOS ${key}`, 3, 3);
       const trainTruth = train.map((s) => s.raw.truth![t]);
       const q99 = pointQuantiles(trainTruth, 0.99);
       const q01 = pointQuantiles(trainTruth, 0.01);
       const acc = new SkillAccumulator({
-        methods: methods.map((m) => ({ name: m, kind: KIND[m] })),
+        methods: methods
+          .filter((m) => ext[m] || !EXTENDED.some(([x]) => x === m))
+          .map((m) => ({ name: m, kind: KIND[m] })),
         sampleTimes: test.map((s) => s.init),
         weights,
         upper: q99,
@@ -260,7 +387,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
         seed,
       });
       const all = Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>;
-      const ext = Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>;
+      const obs = Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>;
       const ev = events.map(
         () => Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>,
       );
@@ -276,7 +403,9 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
         sorted.subarray(0, m).sort();
         return sorted;
       };
+      const xbuf = new Float64Array(16);
       test.forEach((s, si) => {
+        const extTest = Object.keys(ext).length ? extendedSamples(s, t, k, lead, g, z850) : null;
         const y = s.raw.truth![t];
         const raw = s.rawMembers![t];
         const perfect = s.perfectMembers?.[t];
@@ -309,11 +438,20 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
             ['mixed', mu, sd],
             ['mixed_fallback', muS, sdS],
           ];
+          const sc = {} as Record<Method, number>;
+          for (const [m, fit] of Object.entries(ext) as [
+            Method,
+            { e: ExtendedEmos; members: 'subset' | 'all' },
+          ][]) {
+            const [a, b] = applyExtendedEmos(fit.e, extTest![fit.members], p, xbuf);
+            gauss.push([m, a, b]);
+            sc[m] = crpsGaussian(a, b, y[p]);
+          }
           for (const [name, a, b] of gauss) acc.addGaussian(name, si, p, a, b, y[p]);
           acc.addEnsemble('raw10', si, p, sortedOf(raw, M, p), M, y[p]);
           acc.addEnsemble('raw5', si, p, sortedOf(raw, k, p), k, y[p]);
           if (perfect && hasPerfect) acc.addEnsemble('perfect50', si, p, sortedOf(perfect, P, p), P, y[p]);
-          const sc: Record<Method, number> = {
+          Object.assign(sc, {
             raw10: ensembleCrpsAt(raw, M, n, p, y[p], buf),
             raw5: ensembleCrpsAt(raw, k, n, p, y[p], buf),
             emos_global: crpsGaussian(mg, sg, y[p]),
@@ -322,11 +460,12 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
             mixed: crpsGaussian(mu, sd, y[p]),
             mixed_fallback: crpsGaussian(muS, sdS, y[p]),
             perfect50: perfect ? ensembleCrpsAt(perfect, P, n, p, y[p], buf) : NaN,
-          };
+          });
           const extreme = y[p] > q99[p] || y[p] < q01[p];
           for (const m of METHODS) {
+            if (sc[m] === undefined) continue;
             all[m].add(sc[m], w);
-            if (extreme) ext[m].add(sc[m], w);
+            if (extreme) obs[m].add(sc[m], w);
             events.forEach((e, ei) => {
               if (activeEvents[ei] && e.inBox(p)) ev[ei][m].add(sc[m], w);
             });
@@ -342,11 +481,15 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
       const skill = acc.result('raw10');
       blocks = skill.blocks;
       const raw5Ref = acc.result('raw5'); // same replicates (same seed): the raw5 yardstick
+      const strongest = EMOS_METHODS.filter((m) => skill.methods[m]).reduce((a, b) =>
+        skill.methods[b].scores.crps.value < skill.methods[a].scores.crps.value ? b : a,
+      );
+      const vsStrongest = acc.result(strongest);
       progress(`bootstrap ${key}`, 1, 1);
       const means = (r: Record<Method, MeanScore>) =>
         Object.fromEntries(METHODS.filter((m) => r[m].n > 0).map((m) => [m, r[m].mean])) as MethodScores;
       const c = means(all);
-      const ce = means(ext);
+      const ce = means(obs);
       const imp = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? 1 - a / b : NaN);
       const best = (m: string) =>
         Math.min(...['crps', 'crps_fair', 'crps_gaussian'].map((e) => skill.methods[m].scores[e].value));
@@ -354,7 +497,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
         target: key,
         crps: c,
         crpsObsConditioned: ce,
-        obsConditionedPoints: ext.mixed.n,
+        obsConditionedPoints: obs.mixed.n,
         events: events.map((e, ei) => ({ name: e.name, points: ev[ei].mixed.n, crps: means(ev[ei]) })),
         improvement: {
           vsRaw10: skill.improvement.mixed.crps.value,
@@ -369,6 +512,16 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
           raw10: `raw10 ${skill.reference.crps.score}`,
           raw5: `raw5 ${raw5Ref.reference.crps.score}`,
         },
+        strongestBaseline: {
+          method: strongest,
+          crps: skill.methods[strongest].scores.crps.value,
+          mixed: vsStrongest.improvement.mixed.crps,
+          served: vsStrongest.improvement.mixed_fallback.crps,
+          servedTwcrpsUpper: vsStrongest.improvement.mixed_fallback.twcrps_upper,
+          closesGap: vsStrongest.improvement.mixed_fallback.crps.lo <= 0,
+        },
+        emosNotFitted: notFitted,
+        emosNotConverged: Object.fromEntries(Object.entries(ext).map(([m, x]) => [m, x.e.notConverged])),
         skill,
         gapClosed: gap(c, c.mixed),
         gapClosedEmosPointwise:

@@ -44,6 +44,14 @@ export function formatEvaluation(r: EvaluationReport): string {
     const i = t.improvement;
     lines.push(
       `  mixed vs ${t.reference.raw5} ${pct(i.vsRaw5)}, vs EMOS point-by-point ${pct(i.vsEmosPointwise)}, vs EMOS global ${pct(i.vsEmosGlobal)}`,
+      `  strongest statistical baseline: ${t.strongestBaseline.method} (CRPS ${f(t.strongestBaseline.crps)}); mixed vs it ${ipct(t.strongestBaseline.mixed)}, served ${ipct(t.strongestBaseline.served)}, served twCRPS>p99 ${ipct(t.strongestBaseline.servedTwcrpsUpper)} — ${t.strongestBaseline.closesGap ? 'it closes the gap: the served network is not better at 95 %' : 'the served network stays better at 95 %'}${
+        Object.values(t.emosNotConverged).some((v) => v > 0)
+          ? `; optimiser cap hit at ${Object.entries(t.emosNotConverged)
+              .map(([m, v]) => `${m} ${v}`)
+              .join(', ')} points`
+          : ''
+      }`,
+      ...(t.emosNotFitted.length ? [`  EMOS variants not fitted: ${t.emosNotFitted.join(', ')}`] : []),
       `  gap raw10 → perfect50 closed (standard CRPS): mixed ${t.gapClosed === null ? '-' : pct(t.gapClosed)}, EMOS point-by-point ${t.gapClosedEmosPointwise ? `${pct(t.gapClosedEmosPointwise.subset)} (${r.members} members), ${pct(t.gapClosedEmosPointwise.all)} (all)` : '-'}; SSR mixed ${f(t.ssr.mixed)}, raw10 ${f(t.ssr.raw10)}, raw5 ${f(t.ssr.raw5)}`,
       `  events (CRPS in the labelled boxes): ${t.events.map((e) => `${e.name} (${e.points} points): mixed ${f(e.crps.mixed)}, raw10 ${f(e.crps.raw10)}`).join('; ')}`,
       `  paper-comparable extra, observation-conditioned (improper: selects on the truth): CRPS over the ${t.obsConditionedPoints} points with truth > p99 or < p1: ${Object.entries(

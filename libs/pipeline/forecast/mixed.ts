@@ -138,7 +138,7 @@ export async function mixedProducts(
     } finally {
       ds.close();
     }
-    const g = await predictGaussian(model, sample);
+    const g = await predictGaussian(model, sample, { threads: o.tfThreads });
     let full = field;
     if (o.stepAxis && Number.isFinite(sample.validTime)) full = { ...field, validTime: sample.validTime };
     if (!req.bbox) return gaussianProducts(full, g.mu[t], g.sigma[t], req);

@@ -14,6 +14,7 @@ import { MismatchError, NotFoundInFileError } from '../../contracts/errors.js';
 import { parseTargetKey, predictorKeys, type ModelConfig } from '../../model/config.js';
 import { buildModelInput, type AnalysisSource } from '../../model/features.js';
 import type { GaussianForecast, MixedModel } from '../../model/mixedModel.js';
+import { predictOnThreads, type ThreadedInference } from '../../model/parallel/inference.js';
 import type { Dataset } from '../../netcdf/types.js';
 import { readGrid, readLevels, readSteps, requireAll, VariableReader } from '../dataset/index.js';
 
@@ -153,12 +154,18 @@ export function readModelSamples(ds: Dataset, model: MixedModel, sel: SampleSele
 
 /**
  * Run the mixed model on one sample: μ = subset mean + BC residual, σ = UQ softplus output (DESIGN §2.3,
- * Grönquist et al. 2021 eqs. 3–5); per target in config order, [ny · nx] each, physical units.
+ * Grönquist et al. 2021 eqs. 3–5); per target in config order, [ny · nx] each, physical units. With
+ * `threads` > 1 (EPP_TF_THREADS) a large grid's tile windows spread over the tensor threads
+ * (libs/model/parallel/inference.ts); a small grid runs in this thread.
  */
-export async function predictGaussian(model: MixedModel, sample: ModelSample): Promise<GaussianForecast> {
+export async function predictGaussian(
+  model: MixedModel,
+  sample: ModelSample,
+  o: ThreadedInference = {},
+): Promise<GaussianForecast> {
   const { raw } = buildModelInput(
     { ny: model.grid.ny, nx: model.grid.nx, ens: sample.ens, analysis: sample.analysis },
     model.config,
   );
-  return (await model.predict([raw]))[0];
+  return (await predictOnThreads(model, [raw], o))[0];
 }

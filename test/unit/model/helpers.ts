@@ -1,5 +1,6 @@
 /** Shared fixtures for the model tests: cpu backend, a small random configuration and random samples. */
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { resolveModelConfig, type ModelConfig } from '../../../libs/model/config.js';
 import { featurize, type RawSample } from '../../../libs/model/features.js';
@@ -66,4 +67,22 @@ export function tinyModel(ny = 7, nx = 12, n = 6, overrides: Partial<ModelConfig
   samples.forEach((s) => fit.add(s));
   const model = MixedModel.create(cfg, fit.finish(), grid(ny, nx));
   return { cfg, samples, model };
+}
+
+/** Replace every weight by a random one (moving variances positive) so that no layer is a no-op. */
+export function randomizeWeights(net: LayersModel, seed: number): void {
+  const r = rng(seed);
+  for (const layer of net.layers) {
+    const ws = layer.getWeights();
+    if (!ws.length) continue;
+    const names = layer.weights.map((w) => w.originalName);
+    const fresh = ws.map((w, i) => {
+      const n = w.size;
+      const positive = /moving_variance|gamma/.test(names[i]);
+      const v = Float32Array.from({ length: n }, () => (positive ? 0.5 + r() : (r() - 0.5) * 0.6));
+      return tf.tensor(v, w.shape);
+    });
+    layer.setWeights(fresh);
+    tf.dispose(fresh);
+  }
 }

@@ -108,6 +108,18 @@ test('evaluate: every method scored on the test split, improvements and gap frac
     expect(total % r.samples).toBe(0);
     expect(t.obsConditionedPoints).toBeGreaterThan(0);
     expect(t.obsConditionedPoints).toBeLessThan(total);
+    // The extended EMOS variants need 4 training samples per coefficient: the tiny archive has too few, and
+    // says so; the strongest baseline is then the best of the three plain variants, gain = 1 − mixed/its CRPS.
+    expect(t.emosNotFitted.map((x) => x.split(' ')[0])).toEqual([
+      'emos_seasonal',
+      'emos_local',
+      'emos_seasonal_local',
+      'emos_seasonal_local_all',
+    ]);
+    const sb = t.strongestBaseline;
+    expect(sb.crps).toBeCloseTo(Math.min(c.emos_global!, c.emos_pointwise!, c.emos_pointwise_all!), 10);
+    expect(sb.served.value).toBeCloseTo(1 - c.mixed_fallback! / sb.crps, 10);
+    expect(sb.closesGap).toBe(sb.served.lo <= 0);
   }
   // `epp evaluate --write`: the scores go into the manifest; the folder still loads (its files are unchanged).
   const modelDir = path.join(dir, 'model');
@@ -121,6 +133,8 @@ test('evaluate: every method scored on the test split, improvements and gap frac
   expect(text).toMatch(/EMOS point-by-point [-\d.]+ % \(5 members\), [-\d.]+ % \(all\)/);
   expect(text).toContain('cos(latitude)-weighted');
   expect(text).toContain('observation-conditioned (improper');
+  expect(text).toContain('strongest statistical baseline: emos_');
+  expect(text).toContain('EMOS variants not fitted: emos_seasonal (');
 }, 300_000);
 
 test('a forecast without the model variables is refused with the list of what is missing', async () => {
