@@ -8,7 +8,8 @@ D=${EPP_REAL_DATA:-../shared/data/real}/sites
 mkdir -p "$OUT"
 epp() { node dist/apps/cli/main.js "$@"; }
 run() { # name dir variable allK halfK trainTo testFrom testTo hasExtras
-  local name=$1 dir=$2 var=$3 all=$4 half=$5 to=$6 from=$7 end=$8 extras=$9
+  local name=$1 dir=$2 var=$3 all=$4 half=$5 to=$6 from=$7 end=$8 extras=$9 precip=no
+  case $var in precipitation*) precip=yes ;; esac
   local F=$D/$dir/forecast.nc O=$D/$dir/observation.nc
   local common=(--forecast "$F" --observations "$O" --variable "$var" --train-to "$to" --json)
   epp sites fit "${common[@]}" --method emos --members "$all" --no-seasonal --no-extras --out "$OUT/$name-emos-basic" >/dev/null
@@ -17,6 +18,10 @@ run() { # name dir variable allK halfK trainTo testFrom testTo hasExtras
   if [ "$extras" = yes ]; then
     epp sites fit "${common[@]}" --method emos --members "$all" --out "$OUT/$name-emos-seasonal-hres" >/dev/null
     models+=(emos-seasonal-hres)
+  fi
+  if [ "$precip" = yes ]; then # the censored shifted gamma (Scheuerer & Hamill 2015) next to the default family
+    epp sites fit "${common[@]}" --method emos --members "$all" --distribution censored-shifted-gamma --out "$OUT/$name-emos-seasonal-csg" >/dev/null
+    models+=(emos-seasonal-csg)
   fi
   epp sites fit "${common[@]}" --method drn --members "$half" --out "$OUT/$name-drn" >/dev/null
   models+=(drn)

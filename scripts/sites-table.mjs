@@ -28,6 +28,17 @@ for (const [archive, rows] of Object.entries(byArchive)) {
     console.log(`| raw ensemble, standard | ${drn.members.model} | ${ci(drn.crps.rawK.standard)} |`);
   }
   for (const [name, e] of rows) console.log(`| ${name} | ${e.members.model} | ${ci(e.crps.model)} |`);
+  // Every model's Brier score and reliability at the first threshold (P > 0.1 mm for precipitation).
+  for (const [name, e] of rows) {
+    const b = e.brier[0];
+    if (!b) continue;
+    console.log(
+      `${name} Brier > ${b.threshold}: ${ci(b.model)}; reliability: ${b.reliability
+        .filter((r) => r.count)
+        .map((r) => `${r.forecast.toFixed(2)}→${r.observed.toFixed(2)} (${r.count})`)
+        .join(', ')}`,
+    );
+  }
   if (drn) {
     console.log(
       `\nDRN skill vs raw all (fair): ${ci(drn.skill.vsRawAllFair)}; vs EMOS seasonal (+extras) all members refitted by evaluate: ${ci(drn.skill.vsEmosAll)}`,

@@ -1,11 +1,19 @@
 /**
- * The predictive families of libs/sites, with closed-form CRPS and analytic gradients:
- * `normal` N(μ, σ²) (Gneiting et al. 2005, MWR 133, eq. 5) and `censored-logistic`, a logistic(μ, σ)
- * left-censored at 0 (Messner, Mayr, Zeileis & Wilks 2014, MWR 142), whose point mass at 0 is Λ(−μ/σ).
+ * The predictive families of libs/sites, with closed-form CRPS and gradients: `normal` N(μ, σ²) (Gneiting et
+ * al. 2005, MWR 133, eq. 5), `censored-logistic`, a logistic(μ, σ) left-censored at 0 (Messner, Mayr, Zeileis &
+ * Wilks 2014, MWR 142), whose point mass at 0 is Λ(−μ/σ), and `censored-shifted-gamma` (Scheuerer & Hamill
+ * 2015, MWR 143): a gamma of mean μ and sd σ shifted left by δ (`shift`) and censored at 0.
+ * Every function takes the family's (μ, σ) and, for the shifted gamma, the shift δ (ignored otherwise).
  */
+import jStat from 'jstat';
 import { normCdf, normalQuantile } from '../ensemble/normal.js';
 import { crpsGaussianAndGrad } from '../scoring/crps.js';
 import type { SiteFamily } from './types.js';
+
+/** Whether the family is left-censored at 0 (a point mass at 0: precipitation). */
+export function isCensored(family: SiteFamily): boolean {
+  return family !== 'normal';
+}
 
 /** log(1 + eˣ) without overflow. */
 export function softplus(x: number): number {
@@ -43,45 +51,52 @@ export function crpsCensoredLogisticAndGrad(
   return below + sigma * h;
 }
 
-/** CRPS of `family`(μ, σ) at y and its gradient (∂/∂μ, ∂/∂σ → grad[0..1]). */
+/** CRPS of `family`(μ, σ[, δ]) at y and its gradient (∂/∂μ, ∂/∂σ → grad[0..1]; CSG also ∂/∂δ → grad[2]). */
 export function crpsAndGrad(
   family: SiteFamily,
   mu: number,
   sigma: number,
   y: number,
   grad: Float64Array,
+  shift = 0,
 ): number {
-  return family === 'normal'
-    ? crpsGaussianAndGrad(mu, sigma, y, grad)
-    : crpsCensoredLogisticAndGrad(mu, sigma, y, grad);
+  if (family === 'normal') return crpsGaussianAndGrad(mu, sigma, y, grad);
+  if (family === 'censored-logistic') return crpsCensoredLogisticAndGrad(mu, sigma, y, grad);
+  return crpsCsgAndGrad(mu, sigma, shift, y, grad);
+}
+
+/** CRPS of `family`(μ, σ[, δ]) at y (units of y). */
+export function crps(family: SiteFamily, mu: number, sigma: number, y: number, shift = 0): number {
+  if (family === 'normal') return crpsGaussianAndGrad(mu, sigma, y, scratch);
+  if (family === 'censored-logistic') return crpsCensoredLogisticAndGrad(mu, sigma, y, scratch);
+  return crpsCsg(mu, sigma, shift, y);
 }
 
 const scratch = new Float64Array(2);
 
-/** CRPS of `family`(μ, σ) at y (units of y). */
-export function crps(family: SiteFamily, mu: number, sigma: number, y: number): number {
-  return crpsAndGrad(family, mu, sigma, y, scratch);
-}
-
 /** P(Y ≤ x). */
-export function cdf(family: SiteFamily, mu: number, sigma: number, x: number): number {
+export function cdf(family: SiteFamily, mu: number, sigma: number, x: number, shift = 0): number {
   if (family === 'normal') return normCdf((x - mu) / sigma);
+  if (family === 'censored-shifted-gamma') return cdfCsg(mu, sigma, shift, x);
   return x < 0 ? 0 : logistic((x - mu) / sigma);
 }
 
-/** The p-quantile (0 < p < 1); the censored family returns 0 for p ≤ P(Y = 0). */
-export function quantile(family: SiteFamily, mu: number, sigma: number, p: number): number {
+/** The p-quantile (0 < p < 1); a censored family returns 0 for p ≤ P(Y = 0). */
+export function quantile(family: SiteFamily, mu: number, sigma: number, p: number, shift = 0): number {
   if (family === 'normal') return normalQuantile(p, mu, sigma);
+  if (family === 'censored-shifted-gamma') return quantileCsg(mu, sigma, shift, p);
   if (p <= logistic(-mu / sigma)) return 0;
   return mu + sigma * Math.log(p / (1 - p));
 }
 
 /**
- * Mean and standard deviation. Normal: (μ, σ). Censored logistic: E[Y] = σ softplus(μ/σ) (∫_0^∞ P(Y > x) dx),
- * E[Y²] = 2σ² ∫_0^∞ u Λ(μ/σ − u) du by composite Simpson (600 intervals up to max(μ/σ, 0) + 40).
+ * Mean and standard deviation. Normal: (μ, σ). CSG: meanStdCsg. Censored logistic: E[Y] = σ softplus(μ/σ)
+ * (∫_0^∞ P(Y > x) dx), E[Y²] = 2σ² ∫_0^∞ u Λ(μ/σ − u) du by composite Simpson (600 intervals up to
+ * max(μ/σ, 0) + 40).
  */
-export function meanStd(family: SiteFamily, mu: number, sigma: number): [number, number] {
+export function meanStd(family: SiteFamily, mu: number, sigma: number, shift = 0): [number, number] {
   if (family === 'normal') return [mu, sigma];
+  if (family === 'censored-shifted-gamma') return meanStdCsg(mu, sigma, shift);
   const m = mu / sigma;
   const mean = sigma * softplus(m);
   const upper = Math.max(m, 0) + 40;
@@ -101,8 +116,106 @@ export function meanStd(family: SiteFamily, mu: number, sigma: number): [number,
  * Probability integral transform of y. At the censoring point (y ≤ 0) the PIT is randomised uniformly on
  * [0, P(Y = 0)] with `u` ∈ [0, 1) (the randomised PIT of Czado, Gneiting & Held 2009, Biometrics 65).
  */
-export function pit(family: SiteFamily, mu: number, sigma: number, y: number, u: number): number {
+export function pit(family: SiteFamily, mu: number, sigma: number, y: number, u: number, shift = 0): number {
   if (family === 'normal') return normCdf((y - mu) / sigma);
-  const F0 = logistic(-mu / sigma);
-  return y <= 0 ? u * F0 : logistic((y - mu) / sigma);
+  const F0 = cdf(family, mu, sigma, 0, shift);
+  return y <= 0 ? u * F0 : cdf(family, mu, sigma, y, shift);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Censored shifted gamma (Scheuerer & Hamill 2015, MWR 143, "CSG"): Y = max(0, X − δ), X ~ Gamma with mean
+// μ and standard deviation σ (shape k = μ²/σ², scale θ = σ²/μ), δ ≥ 0 the shift; P(Y = 0) = G(δ).
+// The regularised lower incomplete gamma P(k, x) is jStat's `lowRegGamma` (jstat, MIT).
+
+/** Regularised lower incomplete gamma P(a, x) (0 for x ≤ 0). */
+export function gammaP(a: number, x: number): number {
+  if (!(x > 0)) return 0;
+  if (x === Infinity) return 1;
+  const v = jStat.lowRegGamma(a, x);
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+function csgShape(mu: number, sigma: number): [number, number] {
+  const k = (mu / sigma) ** 2;
+  return [k, (sigma * sigma) / mu];
+}
+
+/**
+ * CRPS of the CSG at y (Scheuerer & Hamill 2015, eq. 5; as in R ensembleMOS `crps.ensembleMOScsg0`):
+ * θZ(2F_k(Z) − 1) − θC F_k(C)² + θk[1 + 2F_k(C)F_{k+1}(C) − F_k(C)² − 2F_{k+1}(Z)] − θk(1 − F_{2k}(2C)) B(½, k + ½)/π,
+ * Z = (y + δ)/θ, C = δ/θ, F_a the standard gamma CDF of shape a; y < 0 adds −y (scored as 0).
+ */
+export function crpsCsg(mu: number, sigma: number, delta: number, y: number): number {
+  const below = y < 0 ? -y : 0;
+  const yy = y < 0 ? 0 : y;
+  const [k, th] = csgShape(mu, sigma);
+  const Z = (yy + delta) / th;
+  const C = delta / th;
+  const FkZ = gammaP(k, Z);
+  const FkC = gammaP(k, C);
+  const Fk1C = gammaP(k + 1, C);
+  const Fk1Z = gammaP(k + 1, Z);
+  const F2k = gammaP(2 * k, 2 * C);
+  const B = Math.exp(jStat.betaln(0.5, k + 0.5));
+  return (
+    below +
+    th * Z * (2 * FkZ - 1) -
+    th * C * FkC * FkC +
+    th * k * (1 + 2 * FkC * Fk1C - FkC * FkC - 2 * Fk1Z) -
+    (th * k * (1 - F2k) * B) / Math.PI
+  );
+}
+
+/**
+ * CRPS of the CSG and its gradient (∂/∂μ, ∂/∂σ, ∂/∂δ → grad[0..2]). ∂/∂δ is exact: differentiating
+ * ∫_0^∞ (G(x + δ) − 1{x ≥ y})² dx gives 2F_k(Z) − 1 − F_k(C)²; ∂/∂μ and ∂/∂σ by central differences
+ * (relative step 1e-4; the derivative of P(k, x) in the shape k has no closed form).
+ */
+export function crpsCsgAndGrad(
+  mu: number,
+  sigma: number,
+  delta: number,
+  y: number,
+  grad: Float64Array,
+): number {
+  const c = crpsCsg(mu, sigma, delta, y);
+  const hm = 1e-4 * mu;
+  const hs = 1e-4 * sigma;
+  grad[0] = (crpsCsg(mu + hm, sigma, delta, y) - crpsCsg(mu - hm, sigma, delta, y)) / (2 * hm);
+  grad[1] = (crpsCsg(mu, sigma + hs, delta, y) - crpsCsg(mu, sigma - hs, delta, y)) / (2 * hs);
+  if (grad.length > 2) {
+    const [k, th] = csgShape(mu, sigma);
+    const FkC = gammaP(k, delta / th);
+    grad[2] = 2 * gammaP(k, (Math.max(y, 0) + delta) / th) - 1 - FkC * FkC;
+  }
+  return c;
+}
+
+/** CDF of the CSG: 0 below 0, G(x + δ) from 0 on. */
+export function cdfCsg(mu: number, sigma: number, delta: number, x: number): number {
+  if (x < 0) return 0;
+  const [k, th] = csgShape(mu, sigma);
+  return gammaP(k, (x + delta) / th);
+}
+
+/** p-quantile of the CSG: 0 for p ≤ G(δ), else θ P⁻¹(k, p) − δ (jStat `gammapinv`, Newton–Halley). */
+export function quantileCsg(mu: number, sigma: number, delta: number, p: number): number {
+  const [k, th] = csgShape(mu, sigma);
+  if (p <= gammaP(k, delta / th)) return 0;
+  return Math.max(th * jStat.gammapinv(p, k) - delta, 0);
+}
+
+/**
+ * Mean and standard deviation of the CSG from E[X^n 1{X > δ}] = θⁿ Γ(k + n)/Γ(k) (1 − F_{k+n}(δ/θ)):
+ * E[Y] = kθ(1 − F_{k+1}(C)) − δ(1 − F_k(C)), E[Y²] = k(k+1)θ²(1 − F_{k+2}(C)) − 2δkθ(1 − F_{k+1}(C)) + δ²(1 − F_k(C)).
+ */
+export function meanStdCsg(mu: number, sigma: number, delta: number): [number, number] {
+  const [k, th] = csgShape(mu, sigma);
+  const C = delta / th;
+  const t0 = 1 - gammaP(k, C);
+  const t1 = 1 - gammaP(k + 1, C);
+  const t2 = 1 - gammaP(k + 2, C);
+  const m1 = k * th * t1 - delta * t0;
+  const m2 = k * (k + 1) * th * th * t2 - 2 * delta * k * th * t1 + delta * delta * t0;
+  return [Math.max(m1, 0), Math.sqrt(Math.max(m2 - m1 * m1, 0))];
 }

@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError, InvalidArgumentError } from '../contracts/errors.js';
 import { gaussianCrpsElementwise } from '../model/losses.js';
-import { SiteEmos, predictSiteEmos, type SiteEmosParams } from './emos.js';
+import { crpsAndGrad, isCensored } from './distributions.js';
+import { SiteEmos, predictSiteEmos, type SiteEmosParams, type SiteParameters } from './emos.js';
 import { subsetFeatures, type PairFeatures } from './features.js';
 import type { SiteFamily } from './types.js';
 
@@ -74,15 +75,14 @@ export interface SiteDrnParams {
 /** Feature matrix [n, F] (unstandardised): mean, log(sd+ε), sd, frac ≤ 0, member quantiles, extras, sin, cos. */
 function rawInputs(x: PairFeatures, extras: string[], family: SiteFamily, sdEps: number): Float64Array[] {
   // Precipitation amounts are heavy-tailed: the network sees their square roots (and the raw mean).
-  const amount = (c: Float64Array) =>
-    family === 'censored-logistic' ? c.map((v) => Math.sqrt(Math.max(v, 0))) : c;
+  const amount = (c: Float64Array) => (isCensored(family) ? c.map((v) => Math.sqrt(Math.max(v, 0))) : c);
   const cols: Float64Array[] = [
     x.mean,
     x.sd.map((s) => Math.log(s + sdEps)),
     amount(x.sd),
     ...x.quantiles.map(amount),
   ];
-  if (family === 'censored-logistic') cols.push(x.fracZero, amount(x.mean));
+  if (isCensored(family)) cols.push(x.fracZero, amount(x.mean));
   for (const e of extras) cols.push(amount(x.extras[e]));
   cols.push(x.doySin, x.doyCos);
   return cols;
@@ -122,14 +122,53 @@ function censoredLogisticCrps(mu: tf.Tensor, sigma: tf.Tensor, y: tf.Tensor): tf
   return tf.mul(sigma, h);
 }
 
+/**
+ * Element-wise CRPS of the censored shifted gamma (distributions.ts `crpsCsg`, Scheuerer & Hamill 2015) as a
+ * tfjs op with a custom gradient: tfjs has no incomplete gamma function, so values and ∂/∂μ, ∂/∂σ are
+ * computed on the CPU (dataSync) and handed back; y and δ are constants.
+ */
+function csgCrps(mu: tf.Tensor, sigma: tf.Tensor, y: tf.Tensor, delta: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad(((m: tf.Tensor, s: tf.Tensor, save: tf.GradSaveFunc) => {
+    const mv = m.dataSync();
+    const sv = s.dataSync();
+    const yv = y.dataSync();
+    const dv = delta.dataSync();
+    const n = mv.length;
+    const value = new Float32Array(n);
+    const gm = new Float32Array(n);
+    const gs = new Float32Array(n);
+    const g = new Float64Array(2);
+    for (let i = 0; i < n; i++) {
+      value[i] = crpsAndGrad('censored-shifted-gamma', mv[i], sv[i], yv[i], g, dv[i]);
+      gm[i] = g[0];
+      gs[i] = g[1];
+    }
+    const gmT = tf.tensor(gm, m.shape);
+    const gsT = tf.tensor(gs, s.shape);
+    save([gmT, gsT]);
+    return {
+      value: tf.tensor(value, m.shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, saved[0]), tf.mul(dy, saved[1])],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(mu, sigma);
+}
+
 interface DrnData {
   x: Float32Array;
   y: Float32Array;
   s: Int32Array;
-  /** Base EMOS μ and log σ of each pair. */
+  /** Base EMOS location (μ; CSG: softplus⁻¹ μ) and log σ of each pair, and the CSG shift δ. */
   mb: Float32Array;
   lb: Float32Array;
+  db: Float32Array;
   n: number;
+}
+
+/** The base location the network corrects: μ, or softplus⁻¹(μ) for the CSG (whose μ must stay > 0). */
+function baseLocation(family: SiteFamily, mu: Float64Array): Float32Array {
+  if (family !== 'censored-shifted-gamma') return Float32Array.from(mu);
+  return Float32Array.from(mu, (m) => (m > 20 ? m : Math.log(Math.expm1(Math.max(m, 1e-6)))));
 }
 
 interface Vars {
@@ -190,15 +229,27 @@ function forward(
     tf.matMul(input as tf.Tensor2D, v.wl as tf.Tensor2D),
   );
   const [o0, o1] = tf.split(out, 2, 1);
-  // μ = μ_EMOS + s_y·o₀, σ = σ_EMOS·exp(o₁): the network learns a correction of the base EMOS.
-  const mu = tf.add(muBase, tf.mul(tf.reshape(o0, [-1]), p.yScale));
+  // μ = μ_EMOS + s_y·o₀, σ = σ_EMOS·exp(o₁): the network learns a correction of the base EMOS
+  // (CSG: μ = softplus(softplus⁻¹ μ_EMOS + s_y·o₀)).
+  const loc = tf.add(muBase, tf.mul(tf.reshape(o0, [-1]), p.yScale));
+  const mu = p.family === 'censored-shifted-gamma' ? tf.add(tf.softplus(loc), 1e-4 * p.yScale) : loc;
   const sigma = tf.add(tf.exp(tf.add(logSigmaBase, tf.reshape(o1, [-1]))), 1e-3 * p.yScale);
   return [mu, sigma];
 }
 
-function lossOf(p: SiteDrnParams, mu: tf.Tensor, sigma: tf.Tensor, y: tf.Tensor): tf.Scalar {
+function lossOf(
+  p: SiteDrnParams,
+  mu: tf.Tensor,
+  sigma: tf.Tensor,
+  y: tf.Tensor,
+  delta: tf.Tensor,
+): tf.Scalar {
   const c =
-    p.family === 'normal' ? gaussianCrpsElementwise(mu, sigma, y) : censoredLogisticCrps(mu, sigma, y);
+    p.family === 'normal'
+      ? gaussianCrpsElementwise(mu, sigma, y)
+      : p.family === 'censored-logistic'
+        ? censoredLogisticCrps(mu, sigma, y)
+        : csgCrps(mu, sigma, y, delta);
   return tf.mean(c);
 }
 
@@ -303,7 +354,12 @@ export class SiteDrn {
         xs,
         Int32Array.from(rows, (i) => station[i]),
       );
-      return { params, mu: Float32Array.from(b.mu), ls: Float32Array.from(b.sigma, (v) => Math.log(v)) };
+      return {
+        params,
+        mu: baseLocation(o.family, b.mu),
+        ls: Float32Array.from(b.sigma, (v) => Math.log(v)),
+        db: Float32Array.from(b.shift),
+      };
     };
     const X = matrix(cols, centre, scale, x.n);
     const F = cols.length;
@@ -318,6 +374,7 @@ export class SiteDrn {
         s: Int32Array.from(rows.map((i) => station[i])),
         mb: b.mu,
         lb: b.ls,
+        db: b.db,
         n: rows.length,
         params: b.params,
       };
@@ -333,8 +390,9 @@ export class SiteDrn {
       x: Float32Array.from(rowsValid.flatMap((i) => Array.from(X.subarray(i * F, (i + 1) * F)))),
       y: Float32Array.from(rowsValid.map((i) => y[i])),
       s: Int32Array.from(rowsValid.map((i) => station[i])),
-      mb: Float32Array.from(bv.mu),
+      mb: baseLocation(o.family, bv.mu),
       lb: Float32Array.from(bv.sigma, (v) => Math.log(v)),
+      db: Float32Array.from(bv.shift),
       n: rowsValid.length,
     };
     const dAll = take(rowsAll);
@@ -376,6 +434,7 @@ export class SiteDrn {
     const sv = v && vars.emb ? tf.tensor1d(v.s, 'int32') : null;
     const mbv = v ? tf.tensor1d(v.mb) : null;
     const lbv = v ? tf.tensor1d(v.lb) : null;
+    const dbv = v ? tf.tensor1d(v.db) : null;
     let bestLoss = Infinity;
     let bestEpoch = epochs;
     let bestWeights = snapshot(vars);
@@ -395,6 +454,7 @@ export class SiteDrn {
           tf.tidy(() => {
             const xb = tf.tensor2d(bx, [idx.length, F]);
             const yb = tf.tensor1d(Float32Array.from(idx.map((r) => d.y[r])));
+            const db = tf.tensor1d(Float32Array.from(idx.map((r) => d.db[r])));
             const sb = vars.emb ? tf.tensor1d(Int32Array.from(idx.map((r) => d.s[r])), 'int32') : null;
             const cost = opt.minimize(() => {
               const [mu, sigma] = forward(
@@ -405,7 +465,7 @@ export class SiteDrn {
                 tf.tensor1d(Float32Array.from(idx.map((r) => d.mb[r]))),
                 tf.tensor1d(Float32Array.from(idx.map((r) => d.lb[r]))),
               );
-              const loss = lossOf(p, mu, sigma, yb);
+              const loss = lossOf(p, mu, sigma, yb, db);
               return o.l2 > 0 ? tf.add(loss, tf.mul(tf.sum(tf.square(vars.w1)), o.l2)) : loss;
             }, true);
             cost?.dispose();
@@ -414,7 +474,7 @@ export class SiteDrn {
         if (xv && yv) {
           const loss = tf.tidy(() => {
             const [mu, sigma] = forward(p, vars, xv, sv, mbv!, lbv!);
-            return lossOf(p, mu, sigma, yv).dataSync()[0];
+            return lossOf(p, mu, sigma, yv, dbv!).dataSync()[0];
           });
           tick(epoch, loss);
           if (loss < bestLoss - 1e-6) {
@@ -436,23 +496,23 @@ export class SiteDrn {
       sv?.dispose();
       mbv?.dispose();
       lbv?.dispose();
+      dbv?.dispose();
     }
   }
 }
 
-/** Predictive (μ, σ) of every pair: the seeds' parameters averaged. Station indices refer to the training file. */
-export function predictSiteDrn(
-  p: SiteDrnParams,
-  x: PairFeatures,
-  station: Int32Array,
-): { mu: Float64Array; sigma: Float64Array } {
-  if (x.n === 0) return { mu: new Float64Array(0), sigma: new Float64Array(0) };
+/**
+ * Predictive (μ, σ, δ) of every pair: the seeds' parameters averaged (δ is the base EMOS shift). Station
+ * indices refer to the training file.
+ */
+export function predictSiteDrn(p: SiteDrnParams, x: PairFeatures, station: Int32Array): SiteParameters {
+  if (x.n === 0) return { mu: new Float64Array(0), sigma: new Float64Array(0), shift: new Float64Array(0) };
   const cols = rawInputs(x, p.extras, p.family, p.sdEps);
   if (cols.length !== p.inputs)
     throw new DataError(`drn model expects ${p.inputs} inputs, the forecast gives ${cols.length}`);
   const X = matrix(cols, p.centre, p.scale, x.n);
   const base = predictSiteEmos(p.base, x, station);
-  const mb = Float32Array.from(base.mu);
+  const mb = baseLocation(p.family, base.mu);
   const lb = Float32Array.from(base.sigma, (v) => Math.log(v));
   const mu = new Float64Array(x.n);
   const sigma = new Float64Array(x.n);
@@ -483,5 +543,5 @@ export function predictSiteDrn(
       sigma[i] += s[i] / p.nets.length;
     }
   }
-  return { mu, sigma };
+  return { mu, sigma, shift: base.shift };
 }

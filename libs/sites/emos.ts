@@ -1,15 +1,16 @@
 /**
- * Site EMOS by minimum CRPS (Gneiting et al. 2005, MWR 133): NGR for temperature, a logistic left-censored
- * at 0 for precipitation (Messner et al. 2014, MWR 142). Location μ = a·[1, mean, extras…, sin, cos] and
- * log-scale log σ = b·[1, log(sd + ε), (mean), sin, cos] (annual harmonics when seasonal; Lang et al. 2020,
- * QJRMS 146, "standardized anomaly" style), predictors standardised on the training pairs; fitted by BFGS with
- * analytic gradients, pooled or per station (pooled coefficients are the start and the fallback).
+ * Site EMOS by minimum CRPS (Gneiting et al. 2005, MWR 133): NGR for temperature; for precipitation a logistic
+ * left-censored at 0 (Messner et al. 2014, MWR 142) or a censored shifted gamma (Scheuerer & Hamill 2015,
+ * MWR 143). Location μ = a·[1, mean, extras…, sin, cos] (CSG: μ = softplus of it, the gamma mean must be
+ * positive) and log-scale log σ = b·[1, log(sd + ε), (mean), sin, cos] (annual harmonics when seasonal; Lang et
+ * al. 2020, QJRMS 146), CSG shift δ = exp(c); predictors standardised on the training pairs; fitted by BFGS,
+ * pooled or per station (pooled coefficients are the start and the fallback).
  */
 import { DataError, InvalidArgumentError } from '../contracts/errors.js';
 import { bfgs } from '../emos/bfgs.js';
-import { crps, crpsAndGrad } from './distributions.js';
+import { crps, crpsAndGrad, isCensored, logistic, softplus } from './distributions.js';
 import type { PairFeatures } from './features.js';
-import type { SiteFamily } from './types.js';
+import { SITE_FAMILIES, type SiteFamily } from './types.js';
 
 export interface SiteEmosOptions {
   family: SiteFamily;
@@ -50,6 +51,8 @@ interface Design {
   loc: Float64Array[]; // standardised columns, intercept implicit
   scale: Float64Array[];
   n: number;
+  /** CSG: μ = softplus(a·x) and a trailing shift coefficient δ = exp(c). */
+  csg: boolean;
 }
 
 function design(
@@ -59,19 +62,31 @@ function design(
   const raw = locColumns(x, p.extras, p.seasonal);
   const loc = raw.map((c, j) => c.map((v) => (v - p.locCentre[j]) / p.locScale[j]));
   const scale: Float64Array[] = [x.sd.map((s) => Math.log(s + p.sdEps))];
-  if (p.family === 'censored-logistic') scale.push(loc[0]);
+  if (isCensored(p.family)) scale.push(loc[0]);
   if (p.seasonal) scale.push(x.doySin, x.doyCos);
-  return { loc, scale, n: x.n };
+  return { loc, scale, n: x.n, csg: p.family === 'censored-shifted-gamma' };
 }
 
-/** μ and σ of pair i under coefficients θ = [a_0, a…, b_0, b…]. */
-function muSigma(d: Design, theta: ArrayLike<number>, i: number): [number, number] {
+/** Linear location predictor η and σ of pair i under coefficients θ = [a_0, a…, b_0, b…, (c)]. */
+function etaSigma(d: Design, theta: ArrayLike<number>, i: number): [number, number] {
   const pl = d.loc.length + 1;
-  let mu = theta[0];
-  for (let j = 0; j < d.loc.length; j++) mu += theta[1 + j] * d.loc[j][i];
+  let eta = theta[0];
+  for (let j = 0; j < d.loc.length; j++) eta += theta[1 + j] * d.loc[j][i];
   let ls = theta[pl];
   for (let j = 0; j < d.scale.length; j++) ls += theta[pl + 1 + j] * d.scale[j][i];
-  return [mu, Math.exp(ls)];
+  return [eta, Math.exp(ls)];
+}
+
+/** Number of coefficients of a design. */
+function nCoef(d: Design): number {
+  return d.loc.length + 1 + d.scale.length + 1 + (d.csg ? 1 : 0);
+}
+
+/** μ, σ, δ of pair i. */
+function muSigma(d: Design, theta: ArrayLike<number>, i: number): [number, number, number] {
+  const [eta, sigma] = etaSigma(d, theta, i);
+  if (!d.csg) return [eta, sigma, 0];
+  return [softplus(eta), sigma, Math.exp(theta[nCoef(d) - 1])];
 }
 
 function fitSubset(
@@ -83,16 +98,22 @@ function fitSubset(
   maxIt: number,
 ) {
   const pl = d.loc.length + 1;
-  const g2 = new Float64Array(2);
+  const g2 = new Float64Array(3);
+  const last = nCoef(d) - 1;
   const objective = (theta: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let total = 0;
     for (const i of rows) {
-      const [mu, sigma] = muSigma(d, theta, i);
-      if (!Number.isFinite(mu) || !(sigma > 0) || !Number.isFinite(sigma)) return Infinity;
-      total += crpsAndGrad(family, mu, sigma, y[i], g2);
-      const dmu = g2[0];
+      const [eta, sigma] = etaSigma(d, theta, i);
+      const mu = d.csg ? softplus(eta) : eta;
+      const delta = d.csg ? Math.exp(theta[last]) : 0;
+      if (!Number.isFinite(mu) || !(sigma > 0) || !Number.isFinite(sigma) || !Number.isFinite(delta))
+        return Infinity;
+      if (d.csg && !(mu > 1e-9 && sigma > 1e-9)) return Infinity;
+      total += crpsAndGrad(family, mu, sigma, y[i], g2, delta);
+      const dmu = d.csg ? g2[0] * logistic(eta) : g2[0]; // ∂softplus(η)/∂η = Λ(η)
       const dls = g2[1] * sigma; // ∂σ/∂(log σ) = σ
+      if (d.csg) grad[last] += g2[2] * delta; // ∂δ/∂c = δ
       grad[0] += dmu;
       for (let j = 0; j < d.loc.length; j++) grad[1 + j] += dmu * d.loc[j][i];
       grad[pl] += dls;
@@ -102,7 +123,8 @@ function fitSubset(
     for (let j = 0; j < grad.length; j++) grad[j] /= n;
     return total / n;
   };
-  return bfgs(objective, theta0, { gradTol: 1e-7, fTol: 1e-12, maxIterations: maxIt });
+  // The CSG gradient in (μ, σ) is a central difference (≈ 1e-7 relative error): a looser gradient tolerance.
+  return bfgs(objective, theta0, { gradTol: d.csg ? 1e-5 : 1e-7, fTol: 1e-12, maxIterations: maxIt });
 }
 
 /** Configure once (family, seasonality, predictors), then `process(features, obs, station)`. */
@@ -110,8 +132,10 @@ export class SiteEmos {
   readonly options: Required<SiteEmosOptions>;
 
   constructor(o: SiteEmosOptions) {
-    if (o.family !== 'normal' && o.family !== 'censored-logistic')
-      throw new InvalidArgumentError(`family must be normal or censored-logistic, got "${String(o.family)}"`);
+    if (!SITE_FAMILIES.includes(o.family))
+      throw new InvalidArgumentError(
+        `family must be one of ${SITE_FAMILIES.join(', ')}, got "${String(o.family)}"`,
+      );
     const maxIterations = o.maxIterations ?? 500;
     const minStationPairs = o.minStationPairs ?? 60;
     if (!(Number.isInteger(maxIterations) && maxIterations > 0))
@@ -134,10 +158,15 @@ export class SiteEmos {
     const d = design(x, base);
     const yMean = y.reduce((a, b) => a + b, 0) / y.length;
     const ySd = Math.sqrt(y.reduce((a, b) => a + (b - yMean) ** 2, 0) / y.length) || 1;
-    const theta0 = new Float64Array(d.loc.length + 1 + d.scale.length + 1);
+    const theta0 = new Float64Array(nCoef(d));
     theta0[0] = yMean;
     theta0[1] = 0.8 * ySd;
     theta0[d.loc.length + 1] = Math.log(0.5 * ySd);
+    if (d.csg) {
+      theta0[0] = Math.log(Math.expm1(Math.max(yMean, 0.05))); // softplus⁻¹
+      theta0[d.loc.length + 1] = Math.log(ySd);
+      theta0[nCoef(d) - 1] = Math.log(0.1 * ySd);
+    }
     const all = Int32Array.from({ length: x.n }, (_, i) => i);
     const pooled = fitSubset(family, d, y, all, theta0, this.options.maxIterations);
     if (!Number.isFinite(pooled.f)) throw new DataError('EMOS fit diverged (non-finite CRPS)');
@@ -163,26 +192,30 @@ export class SiteEmos {
       trainingCrps: NaN,
       pairs: x.n,
     };
-    const { mu, sigma } = predictSiteEmos(params, x, station);
+    const { mu, sigma, shift } = predictSiteEmos(params, x, station);
     let total = 0;
-    for (let i = 0; i < x.n; i++) total += crps(family, mu[i], sigma[i], y[i]);
+    for (let i = 0; i < x.n; i++) total += crps(family, mu[i], sigma[i], y[i], shift[i]);
     params.trainingCrps = total / x.n;
     return params;
   }
 }
 
-/** Predictive (μ, σ) of every pair under fitted parameters. */
-export function predictSiteEmos(
-  p: SiteEmosParams,
-  x: PairFeatures,
-  station: Int32Array,
-): { mu: Float64Array; sigma: Float64Array } {
+/** Predictive parameters of pairs: μ, σ and the CSG shift δ (0 for the other families). */
+export interface SiteParameters {
+  mu: Float64Array;
+  sigma: Float64Array;
+  shift: Float64Array;
+}
+
+/** Predictive (μ, σ, δ) of every pair under fitted parameters. */
+export function predictSiteEmos(p: SiteEmosParams, x: PairFeatures, station: Int32Array): SiteParameters {
   const d = design(x, p);
   const mu = new Float64Array(x.n);
   const sigma = new Float64Array(x.n);
+  const shift = new Float64Array(x.n);
   for (let i = 0; i < x.n; i++) {
     const theta = p.perStation?.[station[i]] ?? p.pooled;
-    [mu[i], sigma[i]] = muSigma(d, theta, i);
+    [mu[i], sigma[i], shift[i]] = muSigma(d, theta, i);
   }
-  return { mu, sigma };
+  return { mu, sigma, shift };
 }

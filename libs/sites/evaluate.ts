@@ -145,7 +145,7 @@ export function evaluateSiteModel(
     return dayIndex.get(t)!;
   });
   const nDays = dayIndex.size;
-  const { mu, sigma } = modelParameters(m, f, pairs.time, pairs.station);
+  const { mu, sigma, shift } = modelParameters(m, f, pairs.time, pairs.station);
   const S = f.stations.id.length;
   const M = f.members.length;
   const sAll = { standard: new Float64Array(n), fair: new Float64Array(n) };
@@ -172,11 +172,11 @@ export function evaluateSiteModel(
     sAll.fair[i] = a.fair;
     sK.standard[i] = b.crps;
     sK.fair[i] = b.fair;
-    sModel[i] = crps(m.family, mu[i], sigma[i], y);
-    const v = pit(m.family, mu[i], sigma[i], y, u());
+    sModel[i] = crps(m.family, mu[i], sigma[i], y, shift[i]);
+    const v = pit(m.family, mu[i], sigma[i], y, u(), shift[i]);
     pitHist[Math.min(9, Math.floor(v * 10))]++;
     th.forEach((t, j) => {
-      pModel[j][i] = 1 - cdf(m.family, mu[i], sigma[i], t);
+      pModel[j][i] = 1 - cdf(m.family, mu[i], sigma[i], t, shift[i]);
       let above = 0;
       for (let k = 0; k < M; k++) if (bufAll[k] > t) above++;
       pRaw[j][i] = above / M;
@@ -193,7 +193,7 @@ export function evaluateSiteModel(
       seasonal: true,
     });
     const p = modelParameters(e, f, pairs.time, pairs.station);
-    return Float64Array.from(pairs.obs, (y, i) => crps(m.family, p.mu[i], p.sigma[i], y));
+    return Float64Array.from(pairs.obs, (y, i) => crps(m.family, p.mu[i], p.sigma[i], y, p.shift[i]));
   };
   let emosAll: Float64Array | null = null;
   let emosK: Float64Array | null = null;

@@ -6,7 +6,7 @@
  * a case study, never for a skill claim: Lerch et al. 2017, Stat. Sci. 32).
  */
 import { twCrpsEnsembleSorted } from '../scoring/crps.js';
-import { cdf, quantile } from './distributions.js';
+import { cdf, isCensored, quantile } from './distributions.js';
 import type { SiteFamily } from './types.js';
 
 /** Which tail an event lies in: `upper` (y > t, e.g. heavy rain) or `lower` (y < t, e.g. a cold night). */
@@ -37,18 +37,19 @@ export function twCrpsParametric(
   y: number,
   t: number,
   tail: Tail,
+  shift = 0,
 ): number {
   const f = (z: number): number => {
-    const d = cdf(family, mu, sigma, z) - (y <= z ? 1 : 0);
+    const d = cdf(family, mu, sigma, z, shift) - (y <= z ? 1 : 0);
     return d * d;
   };
   // Integrate piecewise between the jumps of the integrand: at y, and at 0 where a censored family has
   // its point mass.
   const [a, b] =
     tail === 'upper'
-      ? [t, Math.max(quantile(family, mu, sigma, 1 - 1e-7), y, t)]
-      : [Math.min(quantile(family, mu, sigma, 1e-7), y, t), t];
-  const cuts = [a, b, ...[y, family === 'censored-logistic' ? 0 : NaN].filter((c) => c > a && c < b)];
+      ? [t, Math.max(quantile(family, mu, sigma, 1 - 1e-7, shift), y, t)]
+      : [Math.min(quantile(family, mu, sigma, 1e-7, shift), y, t), t];
+  const cuts = [a, b, ...[y, isCensored(family) ? 0 : NaN].filter((c) => c > a && c < b)];
   cuts.sort((p, q) => p - q);
   let sum = 0;
   for (let i = 0; i + 1 < cuts.length; i++) sum += simpson(f, cuts[i], cuts[i + 1]);
@@ -77,15 +78,16 @@ export function ensembleEventProbability(members: ArrayLike<number>, t: number, 
   return n ? k / n : NaN;
 }
 
-/** P(event) of `family`(μ, σ). */
+/** P(event) of `family`(μ, σ[, δ]). */
 export function parametricEventProbability(
   family: SiteFamily,
   mu: number,
   sigma: number,
   t: number,
   tail: Tail,
+  shift = 0,
 ): number {
-  const F = cdf(family, mu, sigma, t);
+  const F = cdf(family, mu, sigma, t, shift);
   return tail === 'upper' ? 1 - F : F;
 }
 

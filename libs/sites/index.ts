@@ -19,8 +19,9 @@
  *       over days, skill vs raw-all-fair and vs EMOS, Brier + reliability per threshold, PIT histogram
  *   saveSiteModel / loadSiteModel (model folder with model.json and its SHA-256), writePrediction (CF timeSeries)
  *   fitSiteFiles / predictSiteFiles / evaluateSiteFiles: the same from file paths.
- * Families: 'normal' (temperature) and 'censored-logistic' (precipitation, left-censored at 0), chosen from the
- * standard_name (familyFor) and overridable; closed-form CRPS with analytic gradients in distributions.ts.
+ * Families: 'normal' (temperature), 'censored-logistic' and 'censored-shifted-gamma' (precipitation,
+ * left-censored at 0), chosen from the standard_name (familyFor) and overridable; closed-form CRPS in
+ * distributions.ts.
  */
 export * from './types.js';
 export {
@@ -32,7 +33,7 @@ export {
   readSiteObservationsNetcdf,
 } from './read.js';
 export { pairSites, selectMembers, alignObservations, type Period } from './pairing.js';
-export { crps, crpsAndGrad, cdf, quantile, meanStd, pit } from './distributions.js';
+export { crps, crpsAndGrad, cdf, quantile, meanStd, pit, isCensored } from './distributions.js';
 export { pairFeatures, type PairFeatures } from './features.js';
 export { SiteEmos, predictSiteEmos, type SiteEmosOptions, type SiteEmosParams } from './emos.js';
 export {

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, InvalidArgumentError, MismatchError, ModelError } from '../contracts/errors.js';
-import { meanStd, quantile, cdf } from './distributions.js';
+import { meanStd, quantile, cdf, isCensored } from './distributions.js';
 import { SiteDrn, predictSiteDrn, type DrnProgress, type SiteDrnOptions, type SiteDrnParams } from './drn.js';
-import { SiteEmos, predictSiteEmos, type SiteEmosParams } from './emos.js';
+import { SiteEmos, predictSiteEmos, type SiteEmosParams, type SiteParameters } from './emos.js';
 import { pairFeatures } from './features.js';
 import { inPeriod, pairSites, requirePairs, selectMembers, type Period } from './pairing.js';
 import type { SiteFamily, SiteForecast, SiteObservations, SitePairs } from './types.js';
@@ -130,7 +130,7 @@ export const PERCENTILES = Array.from({ length: 99 }, (_, i) => i + 1);
 
 /** Default exceedance thresholds: precipitation 0.1, 1, 5, 10 kg m-2; temperature the freezing point. */
 export function defaultThresholds(m: SiteModel): number[] {
-  if (m.family === 'censored-logistic') return [0.1, 1, 5, 10];
+  if (isCensored(m.family)) return [0.1, 1, 5, 10];
   return [canonicalUnits(m.units) === 'K' ? 273.15 : 0];
 }
 
@@ -143,9 +143,10 @@ export interface SitePrediction {
   times: Float64Array;
   referenceTimes?: Float64Array;
   forecastPeriod?: number;
-  /** Distribution parameters [time, station] (NaN where the forecast is missing). */
+  /** Distribution parameters [time, station] (NaN where the forecast is missing); shift δ (CSG, else 0). */
   mu: Float64Array;
   sigma: Float64Array;
+  shift: Float64Array;
   mean: Float32Array;
   std: Float32Array;
   percentiles: number[];
@@ -156,13 +157,13 @@ export interface SitePrediction {
   probabilities: Float32Array;
 }
 
-/** (μ, σ) of given (time, station) pairs of a forecast under the model (forecast already in model units). */
+/** (μ, σ, δ) of given (time, station) pairs of a forecast under the model (forecast already in model units). */
 export function modelParameters(
   m: SiteModel,
   f: SiteForecast,
   time: Int32Array,
   station: Int32Array,
-): { mu: Float64Array; sigma: Float64Array } {
+): SiteParameters {
   const members = m.members.map((id) => {
     const i = f.members.indexOf(id);
     if (i < 0)
@@ -228,14 +229,16 @@ export function predictSiteModel(
     }
   });
   if (memberPos.some((p) => p < 0)) modelParameters(m, f, new Int32Array(0), new Int32Array(0)); // throws naming the member
-  const { mu: pm, sigma: ps } = modelParameters(m, f, Int32Array.from(time), Int32Array.from(station));
+  const par = modelParameters(m, f, Int32Array.from(time), Int32Array.from(station));
   const T = tKeep.length;
   const N = T * S;
   const mu = new Float64Array(N).fill(NaN);
   const sigma = new Float64Array(N).fill(NaN);
+  const shift = new Float64Array(N).fill(NaN);
   slot.forEach((k, i) => {
-    mu[k] = pm[i];
-    sigma[k] = ps[i];
+    mu[k] = par.mu[i];
+    sigma[k] = par.sigma[i];
+    shift[k] = par.shift[i];
   });
   const th = thresholds ?? defaultThresholds(m);
   const P = PERCENTILES.length;
@@ -245,10 +248,10 @@ export function predictSiteModel(
   const std = new Float32Array(N).fill(NaN);
   for (let k = 0; k < N; k++) {
     if (!Number.isFinite(mu[k])) continue;
-    [mean[k], std[k]] = meanStd(m.family, mu[k], sigma[k]);
+    [mean[k], std[k]] = meanStd(m.family, mu[k], sigma[k], shift[k]);
     for (let p = 0; p < P; p++)
-      quantiles[p * N + k] = quantile(m.family, mu[k], sigma[k], PERCENTILES[p] / 100);
-    th.forEach((t, j) => (probabilities[j * N + k] = 1 - cdf(m.family, mu[k], sigma[k], t)));
+      quantiles[p * N + k] = quantile(m.family, mu[k], sigma[k], PERCENTILES[p] / 100, shift[k]);
+    th.forEach((t, j) => (probabilities[j * N + k] = 1 - cdf(m.family, mu[k], sigma[k], t, shift[k])));
   }
   return {
     variable: m.variable,
@@ -260,6 +263,7 @@ export function predictSiteModel(
     forecastPeriod: f.forecastPeriod,
     mu,
     sigma,
+    shift,
     mean,
     std,
     percentiles: PERCENTILES,

@@ -56,5 +56,10 @@ export interface SitePairs {
   skipped: { missingForecast: number; missingObservation: number; noObservationTime: number };
 }
 
-/** Predictive distribution families: Gaussian, and logistic left-censored at 0 (Messner et al. 2014). */
-export type SiteFamily = 'normal' | 'censored-logistic';
+/**
+ * Predictive distribution families: Gaussian; logistic left-censored at 0 (Messner et al. 2014); censored
+ * shifted gamma (Scheuerer & Hamill 2015).
+ */
+export type SiteFamily = 'normal' | 'censored-logistic' | 'censored-shifted-gamma';
+
+export const SITE_FAMILIES: readonly SiteFamily[] = ['normal', 'censored-logistic', 'censored-shifted-gamma'];

@@ -4,7 +4,7 @@ import { loadConfig } from '../../../libs/contracts/config.js';
 import { selectBackend } from '../../../libs/model/backend.js';
 import { evaluateSiteFiles, fitSiteFiles, predictSiteFiles } from '../../../libs/sites/files.js';
 import { formatEvaluation } from '../../../libs/sites/format.js';
-import type { SiteFamily } from '../../../libs/sites/types.js';
+import { SITE_FAMILIES, type SiteFamily } from '../../../libs/sites/types.js';
 import { parseNumberList } from './score.js';
 
 const parseIso = (flag: string) => (s: string) => {
@@ -65,7 +65,10 @@ export function registerSites(program: Command): void {
       parseIso('--train-to'),
     )
     .requiredOption('--out <dir>', 'model folder to write')
-    .option('--distribution <name>', 'normal or censored-logistic (default from standard_name)')
+    .option(
+      '--distribution <name>',
+      'normal, censored-logistic or censored-shifted-gamma (default from standard_name)',
+    )
     .option('--no-seasonal', 'emos: no annual harmonics')
     .option('--no-extras', 'do not use extra forecasts (e.g. HRES) as predictors')
     .option(
@@ -96,13 +99,9 @@ export function registerSites(program: Command): void {
       }) => {
         if (o.method !== 'emos' && o.method !== 'drn')
           throw new InvalidArgumentError(`--method must be emos or drn, got "${o.method}"`);
-        if (
-          o.distribution !== undefined &&
-          o.distribution !== 'normal' &&
-          o.distribution !== 'censored-logistic'
-        )
+        if (o.distribution !== undefined && !SITE_FAMILIES.includes(o.distribution))
           throw new InvalidArgumentError(
-            `--distribution must be normal or censored-logistic, got "${String(o.distribution)}"`,
+            `--distribution must be one of ${SITE_FAMILIES.join(', ')}, got "${String(o.distribution)}"`,
           );
         if (o.perStation !== undefined && o.perStation !== 'yes' && o.perStation !== 'no')
           throw new InvalidArgumentError(`--per-station must be yes or no, got "${o.perStation}"`);

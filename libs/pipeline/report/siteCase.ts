@@ -11,6 +11,7 @@ import { ensembleCrpsSorted } from '../../scoring/crps.js';
 import { percentile } from '../../report/scale.js';
 import {
   crps as parametricCrps,
+  isCensored,
   fitSiteModel,
   pairSites,
   predictSiteModel,
@@ -268,6 +269,7 @@ export function siteCaseStudy(
         const k = p.times.indexOf(t) * S + e.station;
         const mu = p.mu[k];
         const sg = p.sigma[k];
+        const dl = p.shift[k];
         const q = window.quantiles[m];
         const at = (pp: number): number => p.quantiles[(pp - 1) * p.times.length * S + k];
         q.p5.push(at(5));
@@ -279,15 +281,15 @@ export function siteCaseStudy(
           perSystem[m] = null;
           continue;
         }
-        const F = parametricEventProbability(p.family, mu, sg, y, 'lower');
+        const F = parametricEventProbability(p.family, mu, sg, y, 'lower', dl);
         // Randomised PIT for the point mass at 0 of a censored distribution: uniform on [0, F(0)].
-        const pitV = p.family === 'censored-logistic' && y <= 0 ? r() * F : F;
-        const c = parametricCrps(p.family, mu, sg, y);
+        const pitV = isCensored(p.family) && y <= 0 ? r() * F : F;
+        const c = parametricCrps(p.family, mu, sg, y, dl);
         perSystem[m] = {
           crps: c,
           fair: c,
-          tw: twCrpsParametric(p.family, mu, sg, y, threshold, tail),
-          p: parametricEventProbability(p.family, mu, sg, threshold, tail),
+          tw: twCrpsParametric(p.family, mu, sg, y, threshold, tail, dl),
+          p: parametricEventProbability(p.family, mu, sg, threshold, tail, dl),
           pit: pitV,
         };
       }

@@ -49,7 +49,7 @@ describe('epp sites: every option validated (one line, exit 2)', () => {
     ],
     [
       [...FIT, '--method', 'emos', '--members', '5', '--train-to', '2013-01-01', '--distribution', 'gamma'],
-      /--distribution must be normal or censored-logistic/,
+      /--distribution must be one of normal, censored-logistic, censored-shifted-gamma/,
     ],
     [
       [...FIT, '--method', 'drn', '--members', '5', '--train-to', '2013-01-01', '--seeds', '-1'],

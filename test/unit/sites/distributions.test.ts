@@ -13,8 +13,8 @@ function simpson(g: (x: number) => number, a: number, b: number, n = 20_000): nu
  * CRPS = ∫ (F(x) − 1{y ≤ x})² dx numerically (the reference the closed form must meet), split at the
  * censoring point 0 and at y so that every piece is smooth.
  */
-function crpsIntegral(family: SiteFamily, mu: number, sigma: number, y: number): number {
-  const F = (x: number) => cdf(family, mu, sigma, x);
+function crpsIntegral(family: SiteFamily, mu: number, sigma: number, y: number, shift = 0): number {
+  const F = (x: number) => cdf(family, mu, sigma, x, shift);
   const lo = family === 'normal' ? Math.min(mu - 14 * sigma, y) : 0;
   const hi = Math.max(mu + 45 * sigma, y + 1);
   return simpson((x) => F(x) ** 2, lo, y) + simpson((x) => (1 - F(x)) ** 2, y, hi);
@@ -83,5 +83,58 @@ describe('censored logistic and normal CRPS', () => {
     const [mean, std] = meanStd('censored-logistic', mu, sigma);
     expect(mean).toBeCloseTo(m1, 3);
     expect(std).toBeCloseTo(Math.sqrt(m2 - m1 * m1), 2);
+  });
+});
+
+describe('censored shifted gamma (Scheuerer & Hamill 2015)', () => {
+  const CSG = 'censored-shifted-gamma';
+  // (μ, σ, δ, y): gamma mean and sd, shift, observation — shapes k = (μ/σ)² from 0.03 to 11.
+  const csgCases: [number, number, number, number][] = [
+    [2, 3, 0.5, 0],
+    [2, 3, 0.5, 4],
+    [5, 2, 1, 3],
+    [0.5, 1.5, 0.1, 0.05],
+    [10, 8, 0, 12],
+    [1, 0.3, 0.2, 0.9],
+    [0.3, 1.7, 0.05, 6],
+  ];
+  test.each(csgCases)('μ=%p σ=%p δ=%p y=%p: closed form = numerical integral', (mu, sigma, delta, y) => {
+    const g = new Float64Array(3);
+    expect(crpsAndGrad(CSG, mu, sigma, y, g, delta)).toBeCloseTo(crpsIntegral(CSG, mu, sigma, y, delta), 6);
+  });
+
+  test.each(csgCases)(
+    'μ=%p σ=%p δ=%p y=%p: gradient = central differences of the integral',
+    (mu, sigma, delta, y) => {
+      const g = new Float64Array(3);
+      crpsAndGrad(CSG, mu, sigma, y, g, delta);
+      const e = 1e-3;
+      const d = (a: [number, number, number], b: [number, number, number]) =>
+        (crpsIntegral(CSG, a[0], a[1], y, a[2]) - crpsIntegral(CSG, b[0], b[1], y, b[2])) / (2 * e);
+      expect(g[0]).toBeCloseTo(d([mu + e, sigma, delta], [mu - e, sigma, delta]), 4);
+      expect(g[1]).toBeCloseTo(d([mu, sigma + e, delta], [mu, sigma - e, delta]), 4);
+      if (delta > e) expect(g[2]).toBeCloseTo(d([mu, sigma, delta + e], [mu, sigma, delta - e]), 4);
+    },
+  );
+
+  test('point mass G(δ) at 0, quantile inverts the CDF, mean/std match the quantile-integral moments', () => {
+    const [mu, sigma, delta] = [1.2, 2.1, 0.4];
+    const p0 = cdf(CSG, mu, sigma, 0, delta);
+    expect(p0).toBeGreaterThan(0.2);
+    expect(cdf(CSG, mu, sigma, -1e-9, delta)).toBe(0);
+    expect(quantile(CSG, mu, sigma, p0 * 0.9, delta)).toBe(0);
+    for (const p of [0.6, 0.8, 0.99])
+      expect(cdf(CSG, mu, sigma, quantile(CSG, mu, sigma, p, delta), delta)).toBeCloseTo(p, 6);
+    let m1 = 0;
+    let m2 = 0;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      const q = quantile(CSG, mu, sigma, (i + 0.5) / n, delta);
+      m1 += q / n;
+      m2 += (q * q) / n;
+    }
+    const [mean, std] = meanStd(CSG, mu, sigma, delta);
+    expect(mean).toBeCloseTo(m1, 2);
+    expect(std).toBeCloseTo(Math.sqrt(m2 - m1 * m1), 1);
   });
 });

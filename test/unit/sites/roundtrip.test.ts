@@ -7,7 +7,7 @@ import { selectBackend } from '../../../libs/model/backend.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
 import { evaluateSiteModel } from '../../../libs/sites/evaluate.js';
 import { fitSiteFiles, predictSiteFiles } from '../../../libs/sites/files.js';
-import { fitSiteModel } from '../../../libs/sites/model.js';
+import { fitSiteModel, predictSiteModel } from '../../../libs/sites/model.js';
 import { readSiteForecast, readSiteObservations } from '../../../libs/sites/read.js';
 import { describeRealData, realSiteFile } from '../../helpers/realData.js';
 
@@ -87,6 +87,39 @@ describeRealData('site models: fit / predict / evaluate on a small slice', () =>
     expect(e.crps.model.lo).toBeLessThanOrEqual(e.crps.model.mean);
     expect(e.crps.rawAll.fair.mean).toBeLessThan(e.crps.rawAll.standard.mean);
     expect(e.pit.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+    expect(e.crps.emosAll!.mean).toBeLessThan(e.crps.rawAll.fair.mean);
+  });
+
+  test('censored shifted gamma on Innsbruck precipitation: emos beats the raw ensemble, drn trains and leaks no tensor', async () => {
+    const f = await readSiteForecast(
+      realSiteFile('gefs-innsbruck-precip/forecast.nc'),
+      'precipitation_amount',
+    );
+    const obs = await readSiteObservations(
+      realSiteFile('gefs-innsbruck-precip/observation.nc'),
+      'precipitation_amount',
+      f.units,
+    );
+    const common = {
+      members: 6,
+      trainFrom: iso('2007-01-01'),
+      trainTo: iso('2011-01-01'),
+      family: 'censored-shifted-gamma' as const,
+    };
+    const test = { from: iso('2011-01-01'), to: iso('2012-01-01') };
+    const emos = fitSiteModel(f, obs, { ...common, method: 'emos' });
+    expect(emos.family).toBe('censored-shifted-gamma');
+    const shift = Math.exp(emos.emos!.pooled.at(-1)!);
+    expect(shift).toBeGreaterThan(0);
+    const pe = predictSiteModel(emos, f, test);
+    // A censored family: some days have a 1 % quantile of exactly 0, every quantile is ≥ 0.
+    expect(pe.quantiles.some((q) => q === 0)).toBe(true);
+    expect(pe.quantiles.every((q) => !(q < 0))).toBe(true);
+    const before = tf.memory().numTensors;
+    const drn = fitSiteModel(f, obs, { ...common, method: 'drn', drn: { seeds: 1, maxEpochs: 2 } });
+    const e = evaluateSiteModel(drn, f, obs, test);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(e.crps.model.mean).toBeLessThan(e.crps.rawAll.fair.mean);
     expect(e.crps.emosAll!.mean).toBeLessThan(e.crps.rawAll.fair.mean);
   });
 
