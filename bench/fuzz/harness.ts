@@ -39,6 +39,8 @@ export interface FuzzOptions {
   reference?: boolean;
   /** Keep the mutated files of every violation here (for reproduction). */
   keepDir?: string;
+  /** Start no case after this many seconds (the report covers the cases run; default: no limit). */
+  maxSeconds?: number;
   /** Called after each case (progress). */
   onCase?: (r: CaseResult, done: number) => void;
 }
@@ -62,6 +64,8 @@ export interface CaseResult {
 
 export interface FuzzReport {
   format: string;
+  /** The reference reader's name (e.g. "netCDF-C (ncdump)"). */
+  referenceName: string;
   seed: number;
   cases: number;
   sources: string[];
@@ -119,6 +123,41 @@ export function mutationFor(
   return format.mutators[0][0](bytes, random, info);
 }
 
+/** The sources of a format that exist, with their report names (relative to the real data or the cwd). */
+function loadSources(
+  format: FuzzFormat,
+  dataDir: string,
+): { source: string; bytes: Buffer; info: unknown }[] {
+  // Sources are relative to the real data, or absolute (fixtures in the repository); reported relative.
+  const sources = format.sources.filter((s) => existsSync(path.resolve(dataDir, s)));
+  if (!sources.length) throw new Error(`no ${format.name} sources under ${dataDir}`);
+  return sources.map((s) => {
+    const bytes = readFileSync(path.resolve(dataDir, s));
+    return {
+      source: path.isAbsolute(s) ? path.relative(process.cwd(), s) : s,
+      bytes,
+      info: format.analyze(bytes),
+    };
+  });
+}
+
+/** Write case `index` of a run (seed, format) to `out` alone: the bytes a run reads for it. */
+export function writeCase(
+  formatName: string,
+  seed: number,
+  index: number,
+  dataDir: string,
+  out: string,
+): { source: string; kind: string; detail: string } {
+  const format = FORMATS[formatName];
+  if (!format) throw new Error(`unknown format ${formatName}`);
+  const loaded = loadSources(format, dataDir);
+  const src = loaded[index % loaded.length];
+  const m = mutationFor(format, src.bytes, src.info, seed, index);
+  writeFileSync(out, m.bytes);
+  return { source: src.source, kind: m.kind, detail: m.detail };
+}
+
 function compareValues(format: FuzzFormat, vars: ReadVariable[], printed: Map<string, string[]>): string {
   for (const v of vars) {
     if (!v.values) continue;
@@ -158,12 +197,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const memoryMiB = options.memoryMiB ?? 1024;
   const useReference = options.reference !== false && format.reference !== undefined;
-  const sources = format.sources.filter((s) => existsSync(path.join(options.dataDir, s)));
-  if (!sources.length) throw new Error(`no ${format.name} sources under ${options.dataDir}`);
-  const loaded = sources.map((s) => {
-    const bytes = readFileSync(path.join(options.dataDir, s));
-    return { source: s, bytes, info: format.analyze(bytes) };
-  });
+  const loaded = loadSources(format, options.dataDir);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'epp-fuzz-'));
   const before = os.loadavg();
   const t0 = performance.now();
@@ -180,6 +214,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   };
   const work = async (runner: CaseRunner) => {
     for (;;) {
+      if (options.maxSeconds !== undefined && performance.now() - t0 > options.maxSeconds * 1000) return;
       const index = next++;
       if (index >= options.cases) return;
       const src = loaded[index % loaded.length];
@@ -213,7 +248,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       // Every accepted case goes to the reference; refused ones only one in ten (how often epp is stricter
       // than netCDF-C is informational, and ncdump costs as much as the case).
       if (useReference && (r.class === 'ok' || (r.class === 'typed' && index % 10 === 0))) {
-        const ref = format.reference!(file, 30_000);
+        const ref = await format.reference!(file, 30_000);
         r.reference = ref.status;
         if (ref.status !== 'accepted') r.referenceMessage = ref.message;
         if (r.class === 'ok' && ref.status === 'accepted')
@@ -254,9 +289,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   );
   return {
     format: format.name,
+    referenceName: format.referenceName ?? 'reference',
     seed: options.seed,
     cases: results.length,
-    sources,
+    sources: loaded.map((l) => l.source),
     timeoutMs,
     memoryMiB,
     counts,

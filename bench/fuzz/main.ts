@@ -2,14 +2,16 @@
  * bench/fuzz: the seeded mutation fuzzer (harness.ts) over the real files, many cases at once.
  *   npm run build && npm run -s bench -- fuzz [--cases 5000] [--seed 1] [--format netcdf] [--jobs 1]
  *     [--timeout 10000] [--memory 1024] [--per-process 50] [--no-reference] [--keep DIR] [--json]
- * Prints JSON (with --json) and tables: cases per class, per mutation kind, the netCDF-C comparison, and the
+ *     [--max-seconds S]   (start no case after S seconds; the report covers the cases run)
+ *   npm run -s bench -- fuzz --seed S [--format F] --write-case INDEX OUT    (one case's mutated file, alone)
+ * Prints JSON (with --json) and tables: cases per class, per mutation kind, the reference's comparison (netCDF-C's ncdump, ecCodes' grib_get_data), and the
  * first violations. Exit status 1 when any case breaks a rule (untyped, hang, memory, crash, a file the
  * reference rejects accepted, a value that disagrees).
  */
 import os from 'node:os';
 import path from 'node:path';
 import { printResults } from '../report.js';
-import { CLASSES, runFuzz } from './harness.js';
+import { CLASSES, runFuzz, writeCase } from './harness.js';
 
 function flag(argv: string[], name: string, fallback: string): string {
   const i = argv.indexOf(name);
@@ -21,6 +23,17 @@ export async function run(argv: string[]): Promise<void> {
   const cases = Number(flag(argv, '--cases', '500'));
   const seed = Number(flag(argv, '--seed', '1'));
   const dataDir = path.resolve(process.env.EPP_REAL_DATA ?? path.join(process.cwd(), '../shared/data/real'));
+  const write = argv.indexOf('--write-case');
+  if (write >= 0) {
+    // Reproduce one case alone: `--write-case <index> <out>` writes the mutated file (the same bytes as in a run
+    // with this seed, format and source list) and prints its source and mutation.
+    const index = Number(argv[write + 1]);
+    const c = writeCase(flag(argv, '--format', 'netcdf'), seed, index, dataDir, argv[write + 2]);
+    process.stdout.write(
+      `case ${index} (seed ${seed}): ${c.source} ${c.kind} (${c.detail}) -> ${argv[write + 2]}\n`,
+    );
+    return;
+  }
   let last = Date.now();
   const report = await runFuzz({
     format: flag(argv, '--format', 'netcdf'),
@@ -32,6 +45,7 @@ export async function run(argv: string[]): Promise<void> {
     timeoutMs: Number(flag(argv, '--timeout', '10000')),
     memoryMiB: Number(flag(argv, '--memory', '1024')),
     reference: !argv.includes('--no-reference'),
+    ...(argv.includes('--max-seconds') ? { maxSeconds: Number(flag(argv, '--max-seconds', '0')) } : {}),
     keepDir: argv.includes('--keep') ? flag(argv, '--keep', '') : undefined,
     onCase: (r, done) => {
       const broken =
@@ -66,13 +80,16 @@ export async function run(argv: string[]): Promise<void> {
   printResults(
     null,
     {
-      header: ['netCDF-C check', 'cases'],
+      header: [`${report.referenceName} check`, 'cases'],
       rows: [
         ['checked by the reference', ref.checked],
-        ['accepted by epp, rejected by netCDF-C', ref.acceptedRejected],
+        [`accepted by epp, rejected by ${report.referenceName}`, ref.acceptedRejected],
         ['both accepted, values agree', ref.agree],
         ['both accepted, values disagree', ref.disagree],
-        [`refused by epp, accepted by netCDF-C (of ${ref.refusedChecked} refused checked)`, ref.eppStricter],
+        [
+          `refused by epp, accepted by ${report.referenceName} (of ${ref.refusedChecked} refused checked)`,
+          ref.eppStricter,
+        ],
         ['reference skipped (timeout/too large)', ref.skipped],
         ['errors of more than one line', report.multiLineErrors],
       ],

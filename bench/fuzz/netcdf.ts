@@ -4,7 +4,6 @@
  * without the checksum recomputed), epp's reader (openDataset, every attribute and variable read whole) and
  * netCDF-C's ncdump as the reference (`ncdump -p 9,17` prints floats and doubles exactly).
  */
-import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
 import { lookup3 } from '../../libs/netcdf/checksums.js';
 import { openDataset } from '../../libs/netcdf/open.js';
@@ -19,6 +18,7 @@ import {
   shift,
   truncate,
 } from './mutators.js';
+import { runTool } from './tool.js';
 import type { FuzzFormat, Mutator, ReadVariable, Reference } from './types.js';
 
 /** 4 netCDF-3 and 9 netCDF-4 files: ensembles, truths, coefficients, site series, dense attributes. */
@@ -307,17 +307,11 @@ const DEFAULT_FILL: Record<string, number> = {
 };
 
 /** ncdump's verdict and printed data values per variable (strings and char data are skipped). */
-function reference(file: string, timeoutMs: number): Reference {
-  const r = spawnSync('ncdump', ['-p', '9,17', file], {
-    encoding: 'latin1',
-    timeout: timeoutMs,
-    maxBuffer: 256 << 20,
-  });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT')
-    return { status: 'skipped', message: 'ncdump not installed' };
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOBUFS')
-    return { status: 'skipped', message: 'ncdump printed more than 256 MiB' };
-  if (r.signal === 'SIGTERM') return { status: 'skipped', message: `ncdump ran over ${timeoutMs} ms` };
+async function reference(file: string, timeoutMs: number): Promise<Reference> {
+  const r = await runTool('ncdump', ['-p', '9,17', file], timeoutMs, 256 << 20);
+  if (r.failure === 'ENOENT') return { status: 'skipped', message: 'ncdump not installed' };
+  if (r.failure === 'overflow') return { status: 'skipped', message: 'ncdump printed more than 256 MiB' };
+  if (r.failure === 'timeout') return { status: 'skipped', message: `ncdump ran over ${timeoutMs} ms` };
   if (r.status !== 0)
     return {
       status: 'rejected',
@@ -383,6 +377,7 @@ function same(printed: string, ours: number, v: ReadVariable): boolean {
 
 export const netcdfFormat: FuzzFormat = {
   name: 'netcdf',
+  referenceName: 'netCDF-C (ncdump)',
   sources: NETCDF_SOURCES,
   analyze,
   mutators: [[mutate, 1]],

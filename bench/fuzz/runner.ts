@@ -114,11 +114,18 @@ export class CaseRunner {
           child.kill('SIGKILL');
         }
       }, 20);
-      const timer = setTimeout(() => {
-        ended = 'hang';
-        child.kill('SIGKILL');
-      }, timeoutMs);
-      this.waiting = (line) => {
+      // At the limit, output already in the pipe is read first (setImmediate runs after the poll phase): a
+      // parent that was itself held up (a loaded machine) must not call a case that has answered a hang.
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (this.waiting !== waiter) return;
+            ended = 'hang';
+            child.kill('SIGKILL');
+          }),
+        timeoutMs,
+      );
+      const waiter = (line: string | null) => {
         clearInterval(watch);
         clearTimeout(timer);
         const ms = performance.now() - t0;
@@ -140,6 +147,7 @@ export class CaseRunner {
           ms,
         });
       };
+      this.waiting = waiter;
       child.stdin.write(JSON.stringify({ format, file, valuesOut }) + '\n');
     });
   }

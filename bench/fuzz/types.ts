@@ -41,8 +41,10 @@ export interface FuzzFormat {
   mutators: [Mutator, number][];
   /** Read everything in `file` with epp's reader (in the child process); throw what the reader throws. */
   read(file: string): Promise<ReadVariable[]>;
-  /** The reference reader (e.g. netCDF-C's ncdump), or absent. */
-  reference?(file: string, timeoutMs: number): Reference;
+  /** The reference reader's name in reports, e.g. "netCDF-C (ncdump)". */
+  referenceName?: string;
+  /** The reference reader (e.g. netCDF-C's ncdump), run in its own process, asynchronously; or absent. */
+  reference?(file: string, timeoutMs: number): Promise<Reference>;
   /** Does a value the reference printed equal epp's (`fill`: the variable's fill value)? */
   same?(printed: string, ours: number, v: ReadVariable): boolean;
 }

@@ -25,8 +25,18 @@ export interface ForecastRequest {
   variable: string;
   /** Pressure level (hPa) when the variable has a level axis. */
   level?: number;
-  /** Index on the file's time/step axis; default: the last (longest lead). */
+  /**
+   * Which times to post-process; default every time in the file. `time`: one index on the file's time/step
+   * axis (−1 = the last); `validTime`: one ISO valid time; `from`/`to`: an inclusive ISO range of valid
+   * times; `leadHours`: only these lead times. Combined, a time must satisfy all of them.
+   */
   time?: number;
+  validTime?: string;
+  from?: string;
+  to?: string;
+  leadHours?: number[];
+  /** Product file shape: `cf` (a time dimension, default) or `improver` (one time, scalar coordinates). */
+  layout?: ProductLayoutName;
   method: Method;
   model: string;
   /** 1-based positions on the member axis, sorted; undefined = every member. */
@@ -66,9 +76,13 @@ export interface TrainJobPayload {
   options: Record<string, string | number | boolean | string[]>;
 }
 
+export const LAYOUTS = ['cf', 'improver'] as const;
+export type ProductLayoutName = (typeof LAYOUTS)[number];
+
 export interface ProductInfo {
   name: string;
-  kind: Product;
+  /** `probabilities` = P(x > threshold), `probabilities_below` = P(x < threshold). */
+  kind: Product | 'probabilities_below';
   dims: string[];
   shape: number[];
   units: string;
@@ -81,7 +95,9 @@ export interface ForecastSummary {
   method: Method;
   model?: string;
   members: number[];
+  /** The last valid time written (ISO); every one is in `validTimes`. */
   validTime: string;
+  validTimes: string[];
   units: string;
   grid: { ny: number; nx: number; latitude: [number, number]; longitude: [number, number] };
   mean: { min: number; max: number; avg: number };
@@ -94,6 +110,8 @@ export interface ForecastJobResult {
   outputs: { nc: string; json: string };
   summary: ForecastSummary;
   products: ProductInfo[];
+  /** What made the product (the `epp_*` global attributes of result.nc): method, members, model, checksums. */
+  provenance?: Record<string, string | number>;
 }
 
 export interface TrainJobResult {
@@ -171,8 +189,10 @@ export function normaliseForecastRequest(input: Record<string, unknown>): Foreca
   const src = input.source as { path?: unknown } | undefined;
   if (!src || typeof src.path !== 'string' || !src.path.trim())
     throw new InvalidArgumentError('source.path must be a file path relative to the data root');
-  if (typeof input.variable !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(input.variable))
-    throw new InvalidArgumentError('variable must be a NetCDF variable name');
+  if (typeof input.variable !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(input.variable))
+    throw new InvalidArgumentError(
+      'variable must be a NetCDF variable name, a standard_name or an alias like 2t',
+    );
   const method = (input.method ?? 'raw') as Method;
   if (!METHODS.includes(method))
     throw new InvalidArgumentError(`method must be one of ${METHODS.join(', ')}`);
@@ -183,8 +203,27 @@ export function normaliseForecastRequest(input: Record<string, unknown>): Foreca
   if (level !== undefined && !Number.isFinite(level))
     throw new InvalidArgumentError('level must be a number');
   const time = input.time === undefined || input.time === null ? undefined : asNumber(input.time);
-  if (time !== undefined && (!Number.isInteger(time) || time < 0))
-    throw new InvalidArgumentError('time must be a non-negative index on the time axis');
+  if (time !== undefined && (!Number.isInteger(time) || time < -1))
+    throw new InvalidArgumentError('time must be an index on the time axis (0, 1, …; -1 = the last)');
+  const isoField = (k: 'validTime' | 'from' | 'to'): string | undefined => {
+    const v = input[k];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string' || !ISO_TIME.test(v.trim()) || !Number.isFinite(Date.parse(isoUtc(v.trim()))))
+      throw new InvalidArgumentError(`${k} must be an ISO date or time like 2017-06-05T15:00Z`);
+    return new Date(Date.parse(isoUtc(v.trim()))).toISOString();
+  };
+  const validTime = isoField('validTime');
+  const from = isoField('from');
+  const to = isoField('to');
+  if (from && to && from > to) throw new InvalidArgumentError('from must not be after to');
+  if (validTime && (from || to)) throw new InvalidArgumentError('give either validTime or from/to, not both');
+  const leadHours =
+    input.leadHours === undefined || input.leadHours === null
+      ? undefined
+      : numberList('leadHours', input.leadHours, 0, 1e6);
+  const layout = input.layout ?? 'cf';
+  if (!LAYOUTS.includes(layout as ProductLayoutName))
+    throw new InvalidArgumentError(`layout must be one of ${LAYOUTS.join(', ')}`);
   const members =
     input.members === undefined || input.members === null
       ? method === 'mixed'
@@ -221,6 +260,11 @@ export function normaliseForecastRequest(input: Record<string, unknown>): Foreca
     variable: input.variable,
     ...(level !== undefined ? { level } : {}),
     ...(time !== undefined ? { time } : {}),
+    ...(validTime ? { validTime } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    ...(leadHours ? { leadHours } : {}),
+    ...(layout !== 'cf' ? { layout: layout as ProductLayoutName } : {}),
     method,
     model,
     ...(members ? { members } : {}),
@@ -345,6 +389,11 @@ const REPORT_FIELDS = new Set([
   'pdf',
   'title',
 ]);
+/** An ISO time without a zone is UTC (Date.parse would read a date-time without one as local time). */
+function isoUtc(s: string): string {
+  s = s.replace(/T(\d{2})(?=$|Z|[+-])/, 'T$1:00');
+  return /T/.test(s) && !/(Z|[+-]\d{2}:?\d{2})$/.test(s) ? `${s}Z` : s;
+}
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** Apply defaults and check a report request; errors name the field. Paths are checked against the root later. */

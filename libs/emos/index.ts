@@ -2,6 +2,5 @@
 export * from './apply.js';
 export * from './coefficientsFile.js';
 export * from './estimate.js';
-export * from './outputFile.js';
 export * from './types.js';
 export * from './evaluate.js';

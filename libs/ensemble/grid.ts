@@ -7,7 +7,7 @@
  */
 import { NotFoundInFileError } from '../contracts/errors.js';
 import type { Dataset, VariableInfo } from '../netcdf/types.js';
-import { laeaInverse } from './laea.js';
+import { laeaInverse, laeaParamsFromAttrs } from './laea.js';
 import type { Grid } from './types.js';
 
 const Y_NAMES = ['latitude', 'lat', 'projection_y_coordinate', 'y', 'rlat'];
@@ -32,11 +32,6 @@ function findDim(
   );
 }
 
-function num(v: unknown, fallback: number): number {
-  const x = Array.isArray(v) ? Number(v[0]) : Number(v);
-  return Number.isFinite(x) ? x : fallback;
-}
-
 /** Grid of variable `v`; throws NotFoundInFileError when it has no recognisable y/x dimensions. */
 export function detectGrid(ds: Dataset, v: VariableInfo): Grid {
   const yName = findDim(ds, v, Y_NAMES, Y_STD, 'Y');
@@ -57,13 +52,18 @@ export function detectGrid(ds: Dataset, v: VariableInfo): Grid {
   const latlon = ['latitude', 'lat'].includes(yName) || yStd === 'latitude';
   const latitude = new Float64Array(ny * nx);
   const longitude = new Float64Array(ny * nx);
+  const gmName = v.attrs.grid_mapping;
+  const gmAttrs =
+    typeof gmName === 'string' && ds.hasVariable(gmName) ? ds.variable(gmName).attrs : undefined;
+  const gridMapping = gmAttrs ? { name: gmName as string, attrs: { ...gmAttrs } } : undefined;
+  const withMapping = (g: Grid): Grid => (gridMapping ? { ...g, gridMapping } : g);
   if (latlon) {
     for (let i = 0; i < ny; i++)
       for (let j = 0; j < nx; j++) {
         latitude[i * nx + j] = y[i];
         longitude[i * nx + j] = x[j];
       }
-    return { kind: 'latlon', yName, xName, y, x, latitude, longitude };
+    return withMapping({ kind: 'latlon', yName, xName, y, x, latitude, longitude });
   }
   const aux2d = (name: string) =>
     ds.hasVariable(name) &&
@@ -71,19 +71,10 @@ export function detectGrid(ds: Dataset, v: VariableInfo): Grid {
     Float64Array.from(ds.readVariable(name).data);
   const auxLat = aux2d('latitude') || aux2d('lat');
   const auxLon = aux2d('longitude') || aux2d('lon');
-  if (auxLat && auxLon) return { kind: 'projected', yName, xName, y, x, latitude: auxLat, longitude: auxLon };
-  const gmName = v.attrs.grid_mapping;
-  const gm = typeof gmName === 'string' && ds.hasVariable(gmName) ? ds.variable(gmName).attrs : undefined;
-  if (gm?.grid_mapping_name === 'lambert_azimuthal_equal_area') {
-    const semiMajor = num(gm.semi_major_axis ?? gm.earth_radius, 6371229);
-    const inv = laeaInverse({
-      latitudeOfOrigin: num(gm.latitude_of_projection_origin, 0),
-      longitudeOfOrigin: num(gm.longitude_of_projection_origin, 0),
-      semiMajor,
-      semiMinor: num(gm.semi_minor_axis, semiMajor),
-      falseEasting: num(gm.false_easting, 0),
-      falseNorthing: num(gm.false_northing, 0),
-    });
+  if (auxLat && auxLon)
+    return withMapping({ kind: 'projected', yName, xName, y, x, latitude: auxLat, longitude: auxLon });
+  if (gmAttrs?.grid_mapping_name === 'lambert_azimuthal_equal_area') {
+    const inv = laeaInverse(laeaParamsFromAttrs(gmAttrs));
     for (let i = 0; i < ny; i++)
       for (let j = 0; j < nx; j++) {
         const [lat, lon] = inv(x[j], y[i]);
@@ -94,5 +85,5 @@ export function detectGrid(ds: Dataset, v: VariableInfo): Grid {
     latitude.fill(NaN);
     longitude.fill(NaN);
   }
-  return { kind: 'projected', yName, xName, y, x, latitude, longitude };
+  return withMapping({ kind: 'projected', yName, xName, y, x, latitude, longitude });
 }

@@ -1,7 +1,8 @@
 /**
- * Inverse Lambert azimuthal equal-area projection on the ellipsoid (Snyder 1987, "Map Projections — A Working
- * Manual", USGS PP 1395, eqs. 3-11..3-18, 24-10..24-30): projected metres (x, y) → geodetic degrees (lat, lon).
- * Used for MOGREPS-UK's grid (CF grid_mapping `lambert_azimuthal_equal_area`).
+ * Lambert azimuthal equal-area projection on the ellipsoid (Snyder 1987, "Map Projections — A Working
+ * Manual", USGS PP 1395, eqs. 3-11..3-18, 24-10..24-30): forward (lat, lon → x, y) and inverse (x, y → lat,
+ * lon) in projected metres and geodetic degrees. Used for MOGREPS-UK's grid (CF grid_mapping
+ * `lambert_azimuthal_equal_area`).
  */
 export interface LaeaParams {
   latitudeOfOrigin: number;
@@ -14,8 +15,26 @@ export interface LaeaParams {
 
 const RAD = Math.PI / 180;
 
-/** Returns a function (x, y) → [lat, lon] in degrees. */
-export function laeaInverse(p: LaeaParams): (x: number, y: number) => [number, number] {
+function attrNum(v: unknown, fallback: number): number {
+  const x = Array.isArray(v) ? Number(v[0]) : Number(v);
+  return Number.isFinite(x) ? x : fallback;
+}
+
+/** Parameters from CF grid-mapping attributes (CF-1.8 Appendix F; earth_radius for a sphere). */
+export function laeaParamsFromAttrs(gm: Record<string, unknown>): LaeaParams {
+  const semiMajor = attrNum(gm.semi_major_axis ?? gm.earth_radius, 6371229);
+  return {
+    latitudeOfOrigin: attrNum(gm.latitude_of_projection_origin, 0),
+    longitudeOfOrigin: attrNum(gm.longitude_of_projection_origin, 0),
+    semiMajor,
+    semiMinor: attrNum(gm.semi_minor_axis, semiMajor),
+    falseEasting: attrNum(gm.false_easting, 0),
+    falseNorthing: attrNum(gm.false_northing, 0),
+  };
+}
+
+/** Constants shared by the forward and inverse projection. */
+function constants(p: LaeaParams) {
   const a = p.semiMajor;
   const e2 = 1 - (p.semiMinor * p.semiMinor) / (a * a);
   const e = Math.sqrt(e2);
@@ -31,6 +50,28 @@ export function laeaInverse(p: LaeaParams): (x: number, y: number) => [number, n
   const beta1 = Math.asin(q(phi1) / qp); // 3-11
   const m1 = Math.cos(phi1) / Math.sqrt(1 - e2 * Math.sin(phi1) ** 2); // 14-15
   const d = (a * m1) / (rq * Math.cos(beta1)); // 24-20
+  return { e2, q, qp, rq, beta1, d };
+}
+
+/** Returns a function (lat, lon) in degrees → [x, y] in projected metres (Snyder 24-17..24-20). */
+export function laeaForward(p: LaeaParams): (lat: number, lon: number) => [number, number] {
+  const { q, qp, rq, beta1, d } = constants(p);
+  return (lat: number, lon: number) => {
+    const beta = Math.asin(Math.max(-1, Math.min(1, q(lat * RAD) / qp))); // 3-11
+    let dl = (lon - p.longitudeOfOrigin) * RAD;
+    dl = Math.atan2(Math.sin(dl), Math.cos(dl));
+    const b =
+      rq *
+      Math.sqrt(2 / (1 + Math.sin(beta1) * Math.sin(beta) + Math.cos(beta1) * Math.cos(beta) * Math.cos(dl))); // 24-19
+    const x = b * d * Math.cos(beta) * Math.sin(dl); // 24-17
+    const y = (b / d) * (Math.cos(beta1) * Math.sin(beta) - Math.sin(beta1) * Math.cos(beta) * Math.cos(dl)); // 24-18
+    return [x + p.falseEasting, y + p.falseNorthing];
+  };
+}
+
+/** Returns a function (x, y) → [lat, lon] in degrees. */
+export function laeaInverse(p: LaeaParams): (x: number, y: number) => [number, number] {
+  const { e2, rq, beta1, d } = constants(p);
   // Authalic → geodetic latitude, Snyder 3-18.
   const e4 = e2 * e2;
   const e6 = e4 * e2;

@@ -8,10 +8,10 @@
  */
 import { NotFoundInFileError } from '../contracts/errors.js';
 import { openDataset } from '../netcdf/open.js';
-import { durationSeconds } from '../netcdf/time.js';
+import { durationSeconds, parseTimeUnits, toEpochSeconds } from '../netcdf/time.js';
 import type { Dataset, VariableInfo } from '../netcdf/types.js';
 import { detectGrid } from './grid.js';
-import type { EnsembleField, Field2D, Grid } from './types.js';
+import type { EnsembleField, Field2D, FieldMeta, Grid } from './types.js';
 
 export interface ReadEnsembleOptions {
   variable: string;
@@ -49,6 +49,10 @@ interface Layout {
   init?: Coord;
   lead?: Coord;
   valid?: Coord;
+  /** Bounds of the valid time ([..., 2], epoch seconds) when the time coordinate has `bounds`. */
+  validBounds?: Coord;
+  /** Height (m) of a scalar `height` coordinate. */
+  height?: number;
   units: string;
 }
 
@@ -69,6 +73,25 @@ function leadCoord(ds: Dataset, v: VariableInfo | undefined): Coord | undefined 
   const scale = durationSeconds(String(v.attrs.units ?? 'hours')) ?? 3600;
   const raw = ds.readVariable(v.name).data;
   return { values: Float64Array.from(raw, (x) => (x * scale) / 3600), dims: v.dims };
+}
+
+/** Bounds of a CF time coordinate in epoch seconds (bounds inherit the coordinate's units, CF-1.8 §7.1). */
+function boundsCoord(ds: Dataset, v: VariableInfo | undefined): Coord | undefined {
+  const name = v?.attrs.bounds;
+  if (!v || typeof name !== 'string' || !ds.hasVariable(name)) return undefined;
+  const b = ds.variable(name);
+  if (b.dims.length !== v.dims.length + 1 || b.shape[b.shape.length - 1] !== 2) return undefined;
+  const u = parseTimeUnits(String(v.attrs.units ?? ''), v.attrs.calendar as string | undefined, name);
+  return { values: toEpochSeconds(ds.readRaw(name).data as ArrayLike<number>, u), dims: v.dims };
+}
+
+/** Value of a scalar `height` coordinate (standard_name height) in metres, when the file has one. */
+export function scalarHeight(ds: Dataset): number | undefined {
+  const h = ds.variables.find((x) => x.dims.length === 0 && x.attrs.standard_name === 'height');
+  if (!h) return undefined;
+  const value = ds.readVariable(h.name).data[0];
+  const units = String(h.attrs.units ?? 'm');
+  return Number.isFinite(value) ? (units === 'km' ? value * 1000 : value) : undefined;
 }
 
 function levelInHpa(ds: Dataset, name: string): number[] {
@@ -154,8 +177,65 @@ function plan(ds: Dataset, opts: ReadEnsembleOptions, wantMembers: boolean): Lay
     init: timeCoord(ds, initVar),
     lead: leadCoord(ds, leadVar),
     valid: timeCoord(ds, validVar),
+    validBounds: boundsCoord(ds, validVar),
+    height: scalarHeight(ds),
     units: String(v.attrs.units ?? ''),
   };
+}
+
+/** Times of one combination of the iterated dimensions (no data read). */
+export interface FieldTimes {
+  /** Index on each iterated dimension (time, step, …). */
+  index: Record<string, number>;
+  /** Valid time (epoch seconds), NaN when the file gives none. */
+  validTime: number;
+  initTime?: number;
+  leadHours?: number;
+  timeBounds?: [number, number];
+}
+
+/** Valid/initialisation/lead times and time bounds of every iterated combination, in file order. */
+export function fieldTimes(ds: Dataset, opts: Pick<ReadEnsembleOptions, 'variable' | 'level'>): FieldTimes[] {
+  const l = plan(ds, opts, true);
+  const sizes = Object.fromEntries(l.v.dims.map((d, i) => [d, l.v.shape[i]]));
+  return [...combinations(l.iterDims, sizes)].map((iter) => {
+    const t = timesAt(l, iter, sizes);
+    return {
+      index: iter,
+      validTime: t.valid ?? NaN,
+      ...(t.init !== undefined ? { initTime: t.init } : {}),
+      ...(t.lead !== undefined ? { leadHours: t.lead } : {}),
+      ...(t.timeBounds ? { timeBounds: t.timeBounds } : {}),
+    };
+  });
+}
+
+function* combinations(iterDims: string[], sizes: Record<string, number>): Generator<Record<string, number>> {
+  const combos = iterDims.reduce((n, d) => n * sizes[d], 1);
+  for (let c = 0; c < combos; c++) {
+    const iter: Record<string, number> = {};
+    let rest = c;
+    for (let i = iterDims.length - 1; i >= 0; i--) {
+      iter[iterDims[i]] = rest % sizes[iterDims[i]];
+      rest = Math.floor(rest / sizes[iterDims[i]]);
+    }
+    yield iter;
+  }
+}
+
+/** Initialisation, lead and valid time (valid = init + lead without a valid-time coordinate) and bounds. */
+function timesAt(l: Layout, iter: Record<string, number>, sizes: Record<string, number>) {
+  const init = at(l.init, iter, sizes);
+  const lead = at(l.lead, iter, sizes);
+  const valid =
+    at(l.valid, iter, sizes) ?? (init !== undefined && lead !== undefined ? init + lead * 3600 : init);
+  let timeBounds: [number, number] | undefined;
+  if (l.validBounds) {
+    let off = 0;
+    for (const d of l.validBounds.dims) off = off * sizes[d] + iter[d];
+    timeBounds = [l.validBounds.values[2 * off], l.validBounds.values[2 * off + 1]];
+  }
+  return { init, lead, valid, timeBounds };
 }
 
 /** Value of a per-combination coordinate at the iterated indices. */
@@ -172,6 +252,7 @@ function at(
 
 interface Raw {
   data: Float32Array;
+  timeBounds?: [number, number];
   members: number[];
   validTime: number;
   initTime?: number;
@@ -184,19 +265,9 @@ function* fields(l: Layout, opts: ReadEnsembleOptions): Generator<Raw> {
   const sizes = Object.fromEntries(v.dims.map((d, i) => [d, v.shape[i]]));
   const ny = sizes[grid.yName];
   const nx = sizes[grid.xName];
-  const combos = l.iterDims.reduce((n, d) => n * sizes[d], 1);
   const levelChoices = l.levelDim ? l.levelIdx : [-1];
-  for (let c = 0; c < combos; c++) {
-    const iter: Record<string, number> = {};
-    let rest = c;
-    for (let i = l.iterDims.length - 1; i >= 0; i--) {
-      iter[l.iterDims[i]] = rest % sizes[l.iterDims[i]];
-      rest = Math.floor(rest / sizes[l.iterDims[i]]);
-    }
-    const init = at(l.init, iter, sizes);
-    const lead = at(l.lead, iter, sizes);
-    const valid =
-      at(l.valid, iter, sizes) ?? (init !== undefined && lead !== undefined ? init + lead * 3600 : init);
+  for (const iter of combinations(l.iterDims, sizes)) {
+    const { init, lead, valid, timeBounds } = timesAt(l, iter, sizes);
     if (opts.leadHours !== undefined && (lead === undefined || Math.abs(lead - opts.leadHours) > 1e-9))
       continue;
     if (opts.time !== undefined && valid !== opts.time) continue;
@@ -244,6 +315,7 @@ function* fields(l: Layout, opts: ReadEnsembleOptions): Generator<Raw> {
         initTime: init,
         leadHours: lead,
         level,
+        ...(timeBounds ? { timeBounds } : {}),
       };
     }
   }
@@ -285,7 +357,14 @@ export async function readField(src: string | Dataset, opts: ReadFieldOptions): 
 
 /** What an ensemble field and a deterministic field share: variable, units, data, grid, valid time, level. */
 function fieldBase(l: Layout, f: Raw, source: string): Field2D {
+  const std = l.v.attrs.standard_name;
+  const meta: FieldMeta = {
+    ...(typeof std === 'string' && std ? { standardName: std } : {}),
+    ...(l.height !== undefined ? { height: l.height } : {}),
+    ...(f.timeBounds ? { timeBounds: f.timeBounds } : {}),
+  };
   return {
+    ...meta,
     variable: l.v.name,
     units: l.units,
     data: f.data,

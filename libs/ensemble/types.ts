@@ -17,10 +17,22 @@ export interface Grid {
   latitude: Float64Array;
   /** Longitude of every grid point ([y, x], degrees east). */
   longitude: Float64Array;
+  /** The CF grid-mapping variable of a projected grid (name and attributes, e.g. lambert_azimuthal_equal_area). */
+  gridMapping?: { name: string; attrs: Record<string, string | number | number[]> };
+}
+
+/** CF metadata of a field that products carry on (scalar coordinates, standard name, time bounds). */
+export interface FieldMeta {
+  /** CF standard_name of the variable in its file, when it has one. */
+  standardName?: string;
+  /** Height above ground (m) of a scalar `height` coordinate (e.g. 1.5 m screen temperature). */
+  height?: number;
+  /** Bounds of the valid time (epoch seconds), for accumulations and period diagnostics. */
+  timeBounds?: [number, number];
 }
 
 /** One ensemble forecast of one variable at one level and valid time: data[member, y, x]. */
-export interface EnsembleField {
+export interface EnsembleField extends FieldMeta {
   variable: string;
   units: string;
   /** Member-major values, length members.length * ny * nx; NaN where missing. */
@@ -43,7 +55,7 @@ export interface EnsembleField {
 }
 
 /** A single deterministic field (truth / analysis / a statistic): data[y, x]. */
-export interface Field2D {
+export interface Field2D extends FieldMeta {
   variable: string;
   units: string;
   data: Float32Array;

@@ -42,6 +42,12 @@ export function decodeField(src: FileSource, f: GribField): Float32Array {
   const n = bitmap ? popcount(bitmap, npts) : npts;
   if (f.edition === 2 && n !== d.numberOfValues)
     throw where.bad(5, `${d.numberOfValues} values but the bitmap marks ${n} points`, t);
+  // GRIB1: the data section holds exactly as many values as the bitmap marks (ecCodes counts them from the
+  // section's length and refuses a difference).
+  if (f.edition === 1 && bitmap && d.bitsPerValue > 0) {
+    const coded = Math.floor((d.dataLength * 8 - d.unusedBits) / d.bitsPerValue);
+    if (coded !== n) throw where.bad(4, `section holds ${coded} values but the bitmap marks ${n} points`, t);
+  }
   const packed = new Float32Array(n);
   try {
     unpack(data, n, f, packed, where, t);
@@ -49,6 +55,14 @@ export function decodeField(src: FileSource, f: GribField): Float32Array {
     if (err instanceof RangeError) throw where.bad(sec, err.message, t);
     throw err;
   }
+  // Finite packed values that do not fit a float32 (scale factors out of range) would be served as ±Infinity.
+  for (let i = 0; i < n; i++)
+    if (packed[i] === Infinity || packed[i] === -Infinity)
+      throw where.bad(
+        sec,
+        `value ${i + 1} overflows a float (reference ${d.reference}, binary scale ${d.binaryScale}, decimal scale ${d.decimalScale})`,
+        t,
+      );
   if (!bitmap) return packed;
   const out = new Float32Array(npts);
   let k = 0;
@@ -72,7 +86,8 @@ function unpack(data: Uint8Array, n: number, f: GribField, out: Float32Array, wh
     case 2:
     case 3: {
       const p = readComplexParams(d.section5!, d.template);
-      if (p.ngroups === 0 || bits === 0) return void constant();
+      // With 0 bits per value the group descriptors are still read and checked (ecCodes decodes them too).
+      if (p.ngroups === 0) return void constant();
       const ints = unpackComplex(data, p, n);
       applyScale(ints, n, d, out); // NaN (missing) stays NaN
       return;
@@ -87,7 +102,7 @@ function unpack(data: Uint8Array, n: number, f: GribField, out: Float32Array, wh
     case 40:
     case 41: {
       if (bits === 0 || data.length === 0) return void constant();
-      const ints = d.template === 40 ? jpeg2000Decode(data, n) : pngDecode(data, n);
+      const ints = d.template === 40 ? jpeg2000Decode(data, n) : pngDecode(data, n, bits);
       applyScale(ints, n, d, out);
       return;
     }

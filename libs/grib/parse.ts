@@ -5,6 +5,7 @@
  */
 import { InvalidGribError, UnsupportedGribError } from '../contracts/errors.js';
 import { allOnes, ibm32, ieee32, sint, uint } from './bits.js';
+import { gaussianLatitudes } from './gaussian.js';
 import { GRIB1_LEVELS, GRIB2_LEVELS, grib1Param, grib2Param } from './params.js';
 import type { FileSource } from './source.js';
 import type { DataDescriptor, GribField, GribGrid } from './types.js';
@@ -18,7 +19,7 @@ export class Where {
     readonly edition: number,
   ) {}
   at(section: number | string, template?: string): string {
-    return `${this.path}: GRIB${this.edition} message ${this.message} (byte ${this.offset}) section ${section}${template ? ` (template ${template})` : ''}`;
+    return `${this.path}: GRIB${this.edition || ''} message ${this.message} (byte ${this.offset}) section ${section}${template ? ` (template ${template})` : ''}`;
   }
   bad(section: number | string, what: string, template?: string): InvalidGribError {
     return new InvalidGribError(`${this.at(section, template)}: ${what}`);
@@ -42,7 +43,11 @@ export function scanFile(src: FileSource): GribField[] {
     message++;
     const head = src.read(pos, 16);
     const where = new Where(src.path, message, pos, head.length >= 8 ? head[7] : 0);
-    if (head.length < 8 || head[0] !== 0x47 || head[1] !== 0x52 || head[2] !== 0x49 || head[3] !== 0x42) {
+    const magic =
+      head.length >= 4 && head[0] === 0x47 && head[1] === 0x52 && head[2] === 0x49 && head[3] === 0x42;
+    if (magic && head.length < 8)
+      throw where.bad(0, `truncated indicator section (${head.length} bytes at byte ${pos})`);
+    if (!magic) {
       // Bytes between messages (padding to 8 or 120 bytes, as MARS writes, or junk) are skipped up to the
       // next 'GRIB', as ecCodes does; nothing but padding may follow the last message.
       const next = findGrib(src, pos);
@@ -156,6 +161,11 @@ const MARS_TYPES: Record<number, string> = {
 };
 /** ECMWF GRIB1 local definitions whose octet 50 is the ensemble member number (octet 51 the ensemble size). */
 const LOCAL_WITH_NUMBER = new Set([1, 15, 16, 26, 30, 36]);
+/** ECMWF GRIB1 local definitions ecCodes defines (definitions/grib1/local.98.<n>.def, ecCodes 2.28). */
+const ECMWF_LOCAL_DEFINITIONS = new Set([
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 23, 24, 25, 26, 27, 28, 29, 30,
+  31, 32, 33, 35, 36, 37, 38, 39, 40, 49, 50, 190, 191, 192, 218, 244, 245,
+]);
 
 function epoch(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
   const t = new Date(0);
@@ -199,11 +209,17 @@ function parseGrib1(first: Uint8Array, full: () => Uint8Array, where: Where, len
     stepType = tri === 4 ? 'accum' : tri === 3 ? 'avg' : tri === 5 ? 'diff' : 'max';
   } else throw where.unsupported(1, `time range indicator ${tri}`);
   const decimalScale = sint(b, p + 26, 2);
+  if (allOnes(b, p + 26, 2)) throw where.bad(1, 'decimal scale factor is missing (all bits set)');
   let number: number | undefined;
   let totalNumber: number | undefined;
   let dataType: string | undefined;
-  if (s1 > 40 && centre === 98) {
+  if (s1 > 40) {
+    // A local section (octets 41 on): read for ECMWF (centre or sub-centre 98) with a local definition that
+    // ecCodes knows; any other centre's local section (its ensemble member, say) is not read here.
     const local = b[p + 40];
+    if (centre !== 98 && b[p + 25] !== 98)
+      throw where.unsupported(1, `the local section of centre ${centre} (member numbers would be lost)`);
+    if (!ECMWF_LOCAL_DEFINITIONS.has(local)) throw where.unsupported(1, `ECMWF local definition ${local}`);
     dataType = MARS_TYPES[b[p + 42]];
     if (LOCAL_WITH_NUMBER.has(local) && s1 >= 51) {
       number = b[p + 49];
@@ -241,6 +257,7 @@ function parseGrib1(first: Uint8Array, full: () => Uint8Array, where: Where, len
   const s4 = uint(b, q, 3);
   checkSection(where, 4, q, s4, length, 11);
   const bflags = b[q + 3];
+  if (allOnes(b, q + 4, 2)) throw where.bad(4, 'binary scale factor is missing (all bits set)');
   if (bflags & 0x80) throw where.unsupported(4, 'spherical harmonic coefficients');
   if (bflags & 0x40) throw where.unsupported(4, 'GRIB1 complex (second-order) packing');
   if (bflags & 0x10) throw where.unsupported(4, 'GRIB1 additional flags (octet 14)');
@@ -262,10 +279,11 @@ function parseGrib1(first: Uint8Array, full: () => Uint8Array, where: Where, len
   if (!bitmapOffset) {
     data.numberOfValues = grid.numberOfPoints;
     const bits = data.dataLength * 8 - data.unusedBits;
-    if (data.bitsPerValue > 0 && bits < data.numberOfValues * data.bitsPerValue)
+    // ecCodes counts the values from the section's length; they must be the grid's points exactly.
+    if (data.bitsPerValue > 0 && Math.floor(bits / data.bitsPerValue) !== data.numberOfValues)
       throw where.bad(
         4,
-        `${bits} data bits hold fewer than ${data.numberOfValues} values of ${data.bitsPerValue} bits`,
+        `${bits} data bits hold ${Math.floor(bits / data.bitsPerValue)} values of ${data.bitsPerValue} bits, not the grid's ${data.numberOfValues}`,
       );
   }
   return {
@@ -305,6 +323,15 @@ function grib1Grid(g: Uint8Array, where: Where): GribGrid {
     jPointsAreConsecutive: (scan & 0x20) !== 0,
     alternativeRowScanning: false,
   };
+  // PV/PL location (octet 5): 255 when neither list is present, else the octet where the lists start; the
+  // NV vertical coordinates (4 octets each) must fit the section (ecCodes: "Invalid size found for section_2").
+  const pvAt = pvpl === 255 ? 32 : pvpl - 1;
+  if (pvpl === 0 || pvAt < 32 || pvAt + 4 * nv > g.length)
+    throw where.bad(
+      2,
+      `PV/PL location octet ${pvpl} with ${nv} vertical coordinates does not fit the ${g.length}-byte section`,
+      t,
+    );
   if (type === 0 || type === 4) {
     const ni = uint(g, 6, 2);
     const nj = uint(g, 8, 2);
@@ -334,7 +361,7 @@ function grib1Grid(g: Uint8Array, where: Where): GribGrid {
       ...(pl ? { pl } : {}),
       ...base,
     };
-    return grid;
+    return checkGrid(grid, where, 2, t);
   }
   if (type === 3 || type === 5) {
     if (g.length < (type === 3 ? 40 : 32)) throw where.bad(2, `section length ${g.length} is too short`, t);
@@ -362,6 +389,54 @@ function grib1Grid(g: Uint8Array, where: Where): GribGrid {
     };
   }
   throw where.unsupported(2, 'this grid', t);
+}
+
+/** Largest Gaussian N accepted (ECMWF's finest grids are N1280/O1280; TCo7999 experiments use N8000). */
+const MAX_GAUSSIAN_N = 8000;
+/** How far a stored row latitude may be from its Gaussian latitude (GRIB1 stores millidegrees). */
+const GAUSSIAN_LAT_TOLERANCE = 2e-3;
+
+/** Checks shared by both editions: the Gaussian N fits the rows, pl entries are positive, latitudes follow
+ * the scanning direction (ecCodes refuses the same: grib_iterator_class_latlon, grib_gaussian_reduced). */
+function checkGrid(g: GribGrid, where: Where, section: number, t: string): GribGrid {
+  if (
+    g.gaussianN !== undefined &&
+    (g.gaussianN < 1 || g.gaussianN > MAX_GAUSSIAN_N || 2 * g.gaussianN < g.ny)
+  )
+    throw where.bad(
+      section,
+      `Gaussian N ${g.gaussianN} does not fit ${g.ny} rows (1 ≤ N ≤ ${MAX_GAUSSIAN_N}, 2N ≥ rows)`,
+      t,
+    );
+  if (g.gaussianN !== undefined) {
+    // The first and last rows must be Gaussian latitudes of N, ny rows apart (ecCodes' Gaussian iterators
+    // look lat1 up in the same table and crash on some that are not there).
+    const lats = gaussianLatitudes(g.gaussianN);
+    const row = (lat: number) => {
+      let k = 0;
+      for (let i = 1; i < lats.length; i++) if (Math.abs(lats[i] - lat) < Math.abs(lats[k] - lat)) k = i;
+      return Math.abs(lats[k] - lat) <= GAUSSIAN_LAT_TOLERANCE ? k : -1;
+    };
+    const first = row(g.lat1);
+    const last = row(g.lat2);
+    if (first < 0 || last < 0 || Math.abs(last - first) + 1 !== g.ny)
+      throw where.bad(
+        section,
+        `latitudes ${g.lat1} to ${g.lat2} are not ${g.ny} rows of the N${g.gaussianN} Gaussian grid`,
+        t,
+      );
+  }
+  if (g.pl) {
+    const zero = g.pl.indexOf(0);
+    if (zero >= 0) throw where.bad(section, `pl list: row ${zero + 1} has no points`, t);
+  }
+  if (g.type === 'regular_ll' && (g.jScansPositively ? g.lat2 < g.lat1 : g.lat1 < g.lat2))
+    throw where.bad(
+      section,
+      `first and last latitudes ${g.lat1}, ${g.lat2} contradict the scanning direction (j ${g.jScansPositively ? '+' : '−'})`,
+      t,
+    );
+  return g;
 }
 
 /** Earth radius of GRIB2 Code table 3.2 shapes 0 (6 367 470 m), 1 (given), 6 (6 371 229 m); others rejected. */
@@ -397,6 +472,8 @@ function grib2Grid(s: Uint8Array, where: Where): GribGrid {
   if (s.length < minLen)
     throw where.bad(3, `section length ${s.length} is shorter than template ${t} (${minLen})`, t);
   const scan = s[scanAt];
+  // Flag table 3.4 bits 5-8: rows or columns offset (staggered grids); their geometry is not read here.
+  if (scan & 0x0f) throw where.unsupported(3, `scanning mode ${scan} (offset rows or columns)`, t);
   const scanning = {
     iScansNegatively: (scan & 0x80) !== 0,
     jScansPositively: (scan & 0x40) !== 0,
@@ -407,6 +484,9 @@ function grib2Grid(s: Uint8Array, where: Where): GribGrid {
   if (tn === 0 || tn === 40) {
     if (uint(s, 38, 4) !== 0 && !allOnes(s, 38, 4))
       throw where.unsupported(3, 'a basic angle other than 0', t);
+    // Subdivisions of a basic angle of 0 mean nothing (ecCodes crashes on some): 0 or missing only.
+    if (uint(s, 42, 4) !== 0 && !allOnes(s, 42, 4))
+      throw where.bad(3, `subdivisions of the basic angle ${uint(s, 42, 4)} with a basic angle of 0`, t);
     const reduced = allOnes(s, 30, 4);
     const nj = uint(s, 34, 4);
     let pl: number[] | undefined;
@@ -417,30 +497,40 @@ function grib2Grid(s: Uint8Array, where: Where): GribGrid {
       if (at < minLen) throw where.bad(3, `pl list of ${nj} rows does not fit the section`, t);
       pl = Array.from({ length: nj }, (_, j) => uint(s, at + j * nOpt, nOpt));
     }
+    // An optional list of numbers (octet 11 > 0) on a regular grid: it must fit after the template.
+    if (!reduced && nOpt > 0 && minLen + nOpt * nj > s.length)
+      throw where.bad(3, `optional list of ${nj} numbers of ${nOpt} octets does not fit the section`, t);
     const ni = reduced ? 0 : uint(s, 30, 4);
     const numberOfPoints = reduced ? pl!.reduce((a, c) => a + c, 0) : ni * nj;
     if (numberOfPoints !== npts)
       throw where.bad(3, `number of data points ${npts} differs from the grid's ${numberOfPoints}`, t);
     const incr = (s[54] & 0x20) !== 0;
-    return {
-      type: tn === 0 ? 'regular_ll' : reduced ? 'reduced_gg' : 'regular_gg',
-      nx: ni,
-      ny: nj,
-      numberOfPoints,
-      lat1: micro(46),
-      lon1: micro(50),
-      lat2: micro(55),
-      lon2: micro(59),
-      di: incr && !reduced && !allOnes(s, 63, 4) ? uint(s, 63, 4) / 1e6 : NaN,
-      dj: tn === 0 && incr && !allOnes(s, 67, 4) ? uint(s, 67, 4) / 1e6 : NaN,
-      ...scanning,
-      ...(tn === 40 ? { gaussianN: uint(s, 67, 4) } : {}),
-      ...(pl ? { pl } : {}),
-      ...base,
-    };
+    return checkGrid(
+      {
+        type: tn === 0 ? 'regular_ll' : reduced ? 'reduced_gg' : 'regular_gg',
+        nx: ni,
+        ny: nj,
+        numberOfPoints,
+        lat1: micro(46),
+        lon1: micro(50),
+        lat2: micro(55),
+        lon2: micro(59),
+        di: incr && !reduced && !allOnes(s, 63, 4) ? uint(s, 63, 4) / 1e6 : NaN,
+        dj: tn === 0 && incr && !allOnes(s, 67, 4) ? uint(s, 67, 4) / 1e6 : NaN,
+        ...scanning,
+        ...(tn === 40 ? { gaussianN: uint(s, 67, 4) } : {}),
+        ...(pl ? { pl } : {}),
+        ...base,
+      },
+      where,
+      3,
+      t,
+    );
   }
   const nx = uint(s, 30, 4);
   const ny = uint(s, 34, 4);
+  if (nOpt > 0 && minLen + nOpt * ny > s.length)
+    throw where.bad(3, `optional list of ${ny} numbers of ${nOpt} octets does not fit the section`, t);
   if (nx * ny !== npts)
     throw where.bad(3, `number of data points ${npts} differs from Nx·Ny = ${nx * ny}`, t);
   const south = (s[63] & 0x80) !== 0;
@@ -484,6 +574,17 @@ function grib2Product(s: Uint8Array, where: Where, discipline: number): Product 
   const minLen = { 0: 34, 1: 37, 8: 58, 11: 61 }[tn]!;
   if (s.length < minLen)
     throw where.bad(4, `section length ${s.length} is shorter than template ${t} (${minLen})`, t);
+  // The template (4.8/4.11 with n time-range specifications of 12 octets) and NV vertical coordinates of
+  // 4 octets after it must fit the section (ecCodes: "Invalid size found for section_4").
+  const nv = uint(s, 5, 2);
+  const full = tn === 8 ? 46 + 12 * s[41] : tn === 11 ? 49 + 12 * s[44] : minLen;
+  if ((tn === 8 || tn === 11) && full < minLen) throw where.bad(4, 'no time-range specification', t);
+  if (full + 4 * nv > s.length)
+    throw where.bad(
+      4,
+      `template ${t} of ${full} octets and ${nv} vertical coordinates do not fit the ${s.length}-octet section`,
+      t,
+    );
   const category = s[9];
   const number = s[10];
   const unit = GRIB2_UNITS[s[17]];
@@ -547,6 +648,8 @@ function grib2Data(
     };
   const bits = s[19];
   if (bits > 32) throw where.bad(5, `${bits} bits per value`, t);
+  if (allOnes(s, 15, 2) || allOnes(s, 17, 2))
+    throw where.bad(5, 'binary or decimal scale factor is missing (all bits set)', t);
   if (s[20] !== 0 && s[20] !== 1) throw where.unsupported(5, `type of original field values ${s[20]}`, t);
   return {
     template: tn,

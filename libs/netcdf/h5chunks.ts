@@ -35,6 +35,8 @@ const MSG_LINK = 0x06;
 const MSG_DATATYPE = 0x03;
 const MSG_ATTRIBUTE = 0x0c;
 const MSG_ATTR_INFO = 0x15;
+/** Messages of a group's object header: link info, link, group info, symbol table (IV.A.2.c, g, f, r). */
+const GROUP_MESSAGES = new Set([0x02, 0x06, 0x0a, 0x11]);
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
 const H5T_STRING = 3;
@@ -88,6 +90,8 @@ export interface DatasetEntry {
   /** Every attribute's encoded type, space and data, for `attributeValue`. */
   raw: Map<string, Uint8Array>;
   dimRefs: (number | null)[] | null;
+  /** Every reference of the DIMENSION_LIST (all scales attached to every dimension), empty without one. */
+  allDimRefs: number[];
 }
 
 interface Filter {
@@ -136,7 +140,9 @@ export class H5ChunkReader {
   private rootAddress = 0;
   private lengthSize = 0;
   private base = 0;
-  private readonly size: number;
+  /** Where reads must end: the file's size, then the end-of-file address its superblock records. */
+  private size: number;
+  private readonly fileSize: number;
   /** The structure being parsed, named in CorruptNetcdfErrors raised by field reads (`uint`, `slice`). */
   private where = { structure: 'HDF5 superblock', offset: 0 };
   /** Why the last `null` was returned ("not handled here"), for UnsupportedNetcdfError in strict mode. */
@@ -146,7 +152,7 @@ export class H5ChunkReader {
     private readonly fd: number,
     private readonly path: string,
   ) {
-    this.size = fstatSync(fd).size;
+    this.size = this.fileSize = fstatSync(fd).size;
   }
 
   /** Record why a structure is not handled here and return null. */
@@ -264,7 +270,7 @@ export class H5ChunkReader {
   private within(at: number, len: number, structure: string): void {
     if (!(at >= 0 && len >= 0 && Number.isSafeInteger(at + len)) || at + len > this.size)
       throw this.corrupt(
-        `${len} bytes from byte ${at} run past the end of the file (${this.size} bytes)`,
+        `${len} bytes from byte ${at} run past the end of the file (${this.size} bytes${this.size < this.fileSize ? ', as its superblock records' : ''})`,
         structure,
         at,
       );
@@ -295,6 +301,20 @@ export class H5ChunkReader {
     const dtype = messages.find((m) => m.type === MSG_DATATYPE);
     const layout = messages.find((m) => m.type === MSG_LAYOUT);
     if (!space || !dtype || !layout) {
+      // A dataset missing one of its three messages is damaged (netCDF-C fails on it), and an object that is
+      // neither a dataset, a group nor a committed datatype is nothing netCDF writes.
+      if (space || layout)
+        throw this.corrupt(
+          `a dataset object header without its ${!space ? 'dataspace' : !dtype ? 'datatype' : 'data layout'} message`,
+          'object header',
+          address,
+        );
+      if (!dtype && !messages.some((m) => GROUP_MESSAGES.has(m.type)))
+        throw this.corrupt(
+          `an object header with neither dataset, group nor datatype messages (types ${[...new Set(messages.map((m) => m.type))].join(', ')})`,
+          'object header',
+          address,
+        );
       this.declined = 'not a dataset';
       return null;
     }
@@ -311,10 +331,11 @@ export class H5ChunkReader {
     const attrs = new Map<string, unknown>();
     const raw = new Map<string, Uint8Array>();
     let dimRefs: (number | null)[] | null = null;
+    const allDimRefs: number[] = [];
     for (const a of list) {
       raw.set(a.name, a.raw);
       if (a.name === 'DIMENSION_LIST' && want.has(a.name)) {
-        dimRefs = this.dimensionList(a.raw);
+        dimRefs = this.dimensionList(a.raw, allDimRefs);
         if (!dimRefs) return this.no('a DIMENSION_LIST attribute of another type');
       } else if (want.has(a.name)) {
         const value = this.attributeValue(a.raw);
@@ -337,6 +358,7 @@ export class H5ChunkReader {
       attrs,
       raw,
       dimRefs,
+      allDimRefs,
     };
   }
 
@@ -503,8 +525,11 @@ export class H5ChunkReader {
     return scalar ? out[0] : out;
   }
 
-  /** DIMENSION_LIST: per dimension a variable-length list of object references in the global heap. */
-  private dimensionList(raw: Uint8Array): (number | null)[] | null {
+  /**
+   * DIMENSION_LIST: per dimension a variable-length list of object references in the global heap. Returns the
+   * first reference of each dimension; `all` receives every reference (netCDF-C follows each one).
+   */
+  private dimensionList(raw: Uint8Array, all: number[]): (number | null)[] | null {
     const O = this.offsetSize;
     const typeSize = raw[0] | (raw[1] << 8);
     const spaceSize = raw[2] | (raw[3] << 8);
@@ -533,8 +558,9 @@ export class H5ChunkReader {
         this.base + this.uint(data, at + 4, O),
         this.uint(data, at + 4 + O, 4),
       );
-      if (!obj || obj.length < O) return null;
+      if (!obj || obj.length < O * length) return null;
       out.push(this.base + this.uint(obj, 0, O));
+      for (let k = 0; k < length; k++) all.push(this.base + this.uint(obj, k * O, O));
     }
     return out;
   }
@@ -764,6 +790,8 @@ export class H5ChunkReader {
         0,
       );
     }
+    // HDF5 reads nothing past the end-of-allocation address it records (H5FD "addr overflow"): neither do we.
+    this.size = this.base + eof;
     // Root group object header: in the root symbol table entry (versions 0/1) or directly (2/3).
     this.rootAddress = this.uint(b2, version <= 1 ? 5 * O : 3 * O, O);
     return true;

@@ -118,7 +118,7 @@ export class Nc4Store implements RawStore {
         entries.filter((e) => e.attrs.get('CLASS')?.value === 'DIMENSION_SCALE').map((e) => e.name),
       );
       const byPath = new Map(this.dimensions.map((d) => [`/${d.name}`, d]));
-      for (const { name, ds, meta, names, attrs: a, dimRefs, raw } of entries) {
+      for (const { name, ds, meta, names, attrs: a, dimRefs, allDimRefs, raw } of entries) {
         const label = a.get('NAME')?.value;
         if (typeof label === 'string' && label.startsWith(PHONY_DIM)) continue;
         const dtype = ncType(meta);
@@ -135,6 +135,18 @@ export class Nc4Store implements RawStore {
             `_Netcdf4Coordinates of variable '${name}'`,
             this.addresses.get(name) ?? -1,
             `dimension ids [${ids.join(', ')}] for ${shape.length} dimensions of ids [${[...dimIds.keys()].join(', ')}]`,
+          );
+        // netCDF-C follows every DIMENSION_LIST reference, also of variables whose dimensions it takes from
+        // _Netcdf4Coordinates, and fails on one that does not lead to a dimension scale.
+        const stray = strict
+          ? (allDimRefs ?? []).find((r) => !scaleNames.has(byAddress.get(r) ?? ''))
+          : undefined;
+        if (stray !== undefined)
+          throw new CorruptNetcdfError(
+            path,
+            `DIMENSION_LIST of variable '${name}'`,
+            this.addresses.get(name) ?? -1,
+            `a reference to byte ${stray}, which holds no dimension scale of the root group`,
           );
         const dims = shape.map((_, i) => {
           const fromIds = ids && ids.length === shape.length ? dimIds.get(ids[i]) : undefined;
@@ -309,6 +321,7 @@ export class Nc4Store implements RawStore {
       attrs,
       address,
       dimRefs: e.names.includes('DIMENSION_LIST') ? e.dimRefs : null,
+      allDimRefs: e.allDimRefs,
       raw: e.raw,
     };
   }
@@ -447,6 +460,8 @@ interface Entry {
   address?: number;
   /** First dimension scale address per dimension (null: no DIMENSION_LIST; undefined: ask h5wasm). */
   dimRefs?: (number | null)[] | null;
+  /** Every DIMENSION_LIST reference (each dimension may have several scales attached), when parsed directly. */
+  allDimRefs?: number[];
   /** Encoded attributes from the object header (h5chunks.ts attributeValue decodes them). */
   raw?: Map<string, Uint8Array>;
 }

@@ -6,6 +6,7 @@ import { InvalidArgumentError, MismatchError } from '../contracts/errors.js';
 import { readEnsemble, readField } from '../ensemble/read.js';
 import type { Field2D } from '../ensemble/types.js';
 import { openDataset } from '../netcdf/open.js';
+import type { Dataset } from '../netcdf/types.js';
 import { pairByValidTime } from './pairing.js';
 import { ScoreSet, type ScoreOptions } from './scoreSet.js';
 import type { Forecast, GaussianForecast, Scores } from './types.js';
@@ -19,13 +20,25 @@ export interface ScoreFilesOptions extends ScoreOptions {
   members?: number[];
 }
 
-/** True when the file holds `<var>_mean` and `<var>_std` and no ensemble member axis. */
+/**
+ * The `<name>` of a Gaussian product file's `<name>_mean`/`<name>_std` for `variable`: the variable itself,
+ * else the file's only mean/std pair (product files name the diagnostic by its standard_name, libs/products:
+ * `t850` post-processed is `air_temperature_mean` with a scalar pressure of 850 hPa). Null when none.
+ */
+export function gaussianName(ds: Dataset, variable: string): string | null {
+  if (ds.memberAxis() !== null) return null;
+  if (ds.hasVariable(`${variable}_mean`) && ds.hasVariable(`${variable}_std`)) return variable;
+  const pairs = ds.variables
+    .filter((v) => v.name.endsWith('_mean') && ds.hasVariable(`${v.name.slice(0, -5)}_std`))
+    .map((v) => v.name.slice(0, -5));
+  return pairs.length === 1 ? pairs[0] : null;
+}
+
+/** True when the file holds `<name>_mean` and `<name>_std` (see gaussianName) and no ensemble member axis. */
 export async function isGaussianFile(path: string, variable: string): Promise<boolean> {
   const ds = await openDataset(path);
   try {
-    return (
-      ds.memberAxis() === null && ds.hasVariable(`${variable}_mean`) && ds.hasVariable(`${variable}_std`)
-    );
+    return gaussianName(ds, variable) !== null;
   } finally {
     ds.close();
   }
@@ -38,15 +51,22 @@ export async function readForecasts(
   level?: number,
   members?: number[],
 ): Promise<Forecast[]> {
-  if (await isGaussianFile(path, variable)) {
+  const ds = await openDataset(path);
+  let name: string | null;
+  try {
+    name = gaussianName(ds, variable);
+  } finally {
+    ds.close();
+  }
+  if (name !== null) {
     if (members)
       throw new InvalidArgumentError(`${path} is a Gaussian (mean/std) forecast: --members does not apply`);
-    const means = await readField(path, { variable: `${variable}_mean`, level });
-    const stds = await readField(path, { variable: `${variable}_std`, level });
+    const means = await readField(path, { variable: `${name}_mean`, level });
+    const stds = await readField(path, { variable: `${name}_std`, level });
     return means.map((mf, i): GaussianForecast => {
       const sf = stds[i];
       if (!sf || sf.validTime !== mf.validTime)
-        throw new MismatchError(`${path}: ${variable}_mean and ${variable}_std have different times`);
+        throw new MismatchError(`${path}: ${name}_mean and ${name}_std have different times`);
       return {
         kind: 'gaussian',
         variable,

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { EppError, InvalidNetcdfError } from '../contracts/errors.js';
-import { preflightForecast } from '../pipeline/forecast/index.js';
+import { preflightForecast, resolveForecastVariable } from '../pipeline/forecast/index.js';
 import { describeDataset } from './catalog.js';
 import { resolveForecastInputs } from './job-paths.js';
 import type { GuardTask } from './file-guard.js';
@@ -15,6 +15,8 @@ async function handle(task: GuardTask): Promise<unknown> {
     case 'preflight':
       await preflightForecast(task.request, resolveForecastInputs(task.dataDir, task.request));
       return null;
+    case 'resolve':
+      return resolveForecastVariable(task.request, resolveForecastInputs(task.dataDir, task.request).source);
     case 'describe':
       return describeDataset(task.dataDir, task.path);
   }
@@ -28,7 +30,7 @@ function asReply(err: unknown, task: GuardTask): { code: string; message: string
   if (err instanceof EppError)
     return { code: err.code, message: oneLine(err.message), permanent: err.permanent };
   // An untyped failure while reading an untrusted file: the file is refused (fail closed), naming it.
-  const file = task.kind === 'preflight' ? task.request.source.path : task.path;
+  const file = task.kind === 'describe' ? task.path : task.request.source.path;
   const e = new InvalidNetcdfError(
     `${file}: the reader failed (${oneLine(err instanceof Error ? err.message : String(err))})`,
   );
@@ -74,7 +76,7 @@ function hdf5Failure(task: GuardTask): InvalidNetcdfError | null {
   if (!/HDF5-DIAG/.test(text)) return null;
   // The innermost message says what failed ("... in H5Z_pipeline(): filter returned failure during read").
   const lines = [...text.matchAll(/#\d+: .*? in (\S+\(\)): (.*)/g)].map((m) => `${m[1]}: ${m[2]}`);
-  const file = task.kind === 'preflight' ? task.request.source.path : task.path;
+  const file = task.kind === 'describe' ? task.path : task.request.source.path;
   return new InvalidNetcdfError(
     `${file}: the HDF5 library reported errors while reading it (${lines.at(-1) ?? 'HDF5-DIAG'}); the file is corrupt`,
   );

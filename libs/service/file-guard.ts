@@ -17,6 +17,7 @@ import type { ForecastRequest } from '../contracts/jobs.js';
 /** What a child can be asked to do (file-guard-child.ts). Paths are relative to `dataDir`. */
 export type GuardTask =
   | { kind: 'preflight'; dataDir: string; request: ForecastRequest }
+  | { kind: 'resolve'; dataDir: string; request: ForecastRequest }
   | { kind: 'describe'; dataDir: string; path: string };
 
 export interface FileGuardOptions {
@@ -61,7 +62,7 @@ function residentBytes(pid: number): number | null {
 }
 
 function describeTask(task: GuardTask): string {
-  if (task.kind === 'preflight') return task.request.source.path;
+  if (task.kind === 'preflight' || task.kind === 'resolve') return task.request.source.path;
   return task.path;
 }
 
@@ -256,6 +257,14 @@ export class FileGuard {
   /** Check a forecast request against its file (metadata, the requested field, the model) in a child. */
   preflight(dataDir: string, request: ForecastRequest): Promise<void> {
     return this.run<void>({ kind: 'preflight', dataDir, request });
+  }
+
+  /**
+   * The NetCDF name of the request's variable in its file (name, standard_name or alias; libs/ensemble/
+   * variables.ts), read in a child: the API resolves it before computing the job id.
+   */
+  resolveVariable(dataDir: string, request: ForecastRequest): Promise<string> {
+    return this.run<string>({ kind: 'resolve', dataDir, request });
   }
 
   /** The inspect metadata of one file (catalog.ts `describeDataset`), read in a child. */

@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { applyEmosFiles, fitEmosFiles } from '../../libs/emos/files.js';
+import { fitEmosFiles } from '../../libs/emos/files.js';
+import { applyEmosFile as applyEmosFiles } from '../../libs/pipeline/forecast/index.js';
 import { scoreFiles } from '../../libs/scoring/files.js';
 import { describeRealData, realFile } from '../helpers/realData.js';
 

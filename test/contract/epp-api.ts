@@ -61,7 +61,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every product at the grid point nearest to (lat, lon) */
+        /**
+         * Time series of every product at (lat, lon)
+         * @description Nearest grid point or bilinear interpolation (on projected grids through the grid mapping), every valid time of the result; JSON or CSV.
+         */
         get: operations["Forecasts_point"];
         put?: never;
         post?: never;
@@ -78,7 +81,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Min, max and area-weighted mean of every product inside a bbox */
+        /**
+         * Statistics of every product inside a bbox, or its subgrid as NetCDF
+         * @description format=json: min, max and area-weighted mean per time; format=nc: result.nc cut to the rows and columns of the bbox.
+         */
         get: operations["Forecasts_area"];
         put?: never;
         post?: never;
@@ -344,15 +350,40 @@ export interface components {
         ForecastRequestDto: {
             /** @description a file under the data root (or upload `file` as multipart) */
             source?: components["schemas"]["SourceDto"];
-            /** @example t */
+            /**
+             * @description NetCDF variable name, CF standard_name (air_temperature) or an alias (2t, t2m, 10si, tp, …)
+             * @example t
+             */
             variable: string;
             /**
              * @description pressure level, hPa
              * @example 850
              */
             level?: number;
-            /** @description index on the time/step axis (default: the last) */
+            /** @description one index on the time/step axis (-1 = the last); default: every time in the file */
             time?: number;
+            /**
+             * @description one valid time (ISO, UTC)
+             * @example 2017-06-05T15:00:00Z
+             */
+            validTime?: string;
+            /** @description first valid time of a range (ISO, inclusive) */
+            from?: string;
+            /** @description last valid time of a range (ISO, inclusive) */
+            to?: string;
+            /**
+             * @description only these lead times (hours)
+             * @example [
+             *       12
+             *     ]
+             */
+            leadHours?: number[];
+            /**
+             * @description cf: a time dimension; improver: one time with scalar time coordinates
+             * @default cf
+             * @enum {string}
+             */
+            layout?: "cf" | "improver";
             /**
              * @default raw
              * @enum {string}
@@ -415,6 +446,21 @@ export interface components {
             thresholds?: string;
             /** @example -30,30,40,75 */
             bbox?: string;
+        };
+        PointSeriesDto: {
+            /**
+             * @example mean
+             * @enum {string}
+             */
+            kind: "mean" | "std" | "percentiles" | "probabilities" | "realizations" | "probabilities_below";
+            /** @example K */
+            units: string;
+            /** @description one value per time */
+            values?: number[] | null;
+            /** @description per percentile/threshold/member: one value per time */
+            byCoordinate?: {
+                [key: string]: (number | null)[];
+            };
         };
         JobLinksDto: {
             /** @example /v1/jobs/fc-0123456789abcdef */
@@ -509,8 +555,18 @@ export interface components {
              *     ]
              */
             members: number[];
-            /** @example 2017-01-01T12:00:00.000Z */
+            /**
+             * @description the last valid time written
+             * @example 2017-01-01T12:00:00.000Z
+             */
             validTime: string;
+            /**
+             * @description every valid time
+             * @example [
+             *       "2017-01-01T12:00:00.000Z"
+             *     ]
+             */
+            validTimes: string[];
             /** @example K */
             units: string;
             grid: components["schemas"]["GridSummaryDto"];
@@ -520,13 +576,13 @@ export interface components {
             durationMs: number;
         };
         ProductInfoDto: {
-            /** @example t_mean */
+            /** @example air_temperature_mean */
             name: string;
             /**
              * @example mean
              * @enum {string}
              */
-            kind: "mean" | "std" | "percentiles" | "probabilities" | "realizations";
+            kind: "mean" | "std" | "percentiles" | "probabilities" | "realizations" | "probabilities_below";
             /**
              * @example [
              *       "latitude",
@@ -551,6 +607,18 @@ export interface components {
             outputs: components["schemas"]["ForecastOutputsDto"];
             summary: components["schemas"]["ForecastSummaryDto"];
             products: components["schemas"]["ProductInfoDto"][];
+            /**
+             * @description what made the product (the epp_* attributes of result.nc)
+             * @example {
+             *       "method": "emos",
+             *       "members": "0,1,2",
+             *       "model": "default",
+             *       "input_file": "era5.nc"
+             *     }
+             */
+            provenance?: {
+                [key: string]: string | number;
+            };
         };
         LatLonDto: {
             /** @example 51.5 */
@@ -570,6 +638,22 @@ export interface components {
             requested: components["schemas"]["LatLonDto"];
             /** @description the nearest grid point */
             gridPoint: components["schemas"]["LatLonDto"];
+            /**
+             * @example bilinear
+             * @enum {string}
+             */
+            interp: "nearest" | "bilinear";
+            /**
+             * @description valid times of the series
+             * @example [
+             *       "2017-01-01T12:00:00.000Z"
+             *     ]
+             */
+            times: string[];
+            /** @description per product variable: its values per time (or per percentile/threshold per time) */
+            series: {
+                [key: string]: components["schemas"]["PointSeriesDto"];
+            };
             /** @example 281.2 */
             mean?: number | null;
             /** @example 1.3 */
@@ -592,6 +676,15 @@ export interface components {
              *     }
              */
             probabilities?: {
+                [key: string]: number | null;
+            };
+            /**
+             * @description probability of falling below each threshold
+             * @example {
+             *       "273.15": 0.02
+             *     }
+             */
+            probabilitiesBelow?: {
                 [key: string]: number | null;
             };
             /** @description value per reconstructed member */
@@ -628,6 +721,21 @@ export interface components {
             bbox: number[];
             /** @example 1200 */
             points: number;
+            /**
+             * @description area weights of the mean
+             * @example cos(latitude)
+             */
+            weights: string;
+            /**
+             * @example [
+             *       "2017-01-01T12:00:00.000Z"
+             *     ]
+             */
+            times: string[];
+            /** @description per product variable: statistics per time (or per percentile/threshold per time) */
+            series: {
+                [key: string]: unknown;
+            };
             mean?: components["schemas"]["AreaStatDto"];
             std?: components["schemas"]["AreaStatDto"];
             /** @description statistics per percentile */
@@ -636,6 +744,10 @@ export interface components {
             };
             /** @description statistics per threshold */
             probabilities?: {
+                [key: string]: components["schemas"]["AreaStatDto"];
+            };
+            /** @description statistics of P(below) per threshold */
+            probabilitiesBelow?: {
                 [key: string]: components["schemas"]["AreaStatDto"];
             };
         };
@@ -1199,6 +1311,8 @@ export interface operations {
             query: {
                 lat: number;
                 lon: number;
+                interp?: "nearest" | "bilinear";
+                format?: "json" | "csv";
             };
             header?: never;
             path: {
@@ -1214,6 +1328,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PointResultDto"];
+                    "text/csv": components["schemas"]["PointResultDto"];
                 };
             };
             /** @description invalid request (the message names the field) */
@@ -1223,6 +1338,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorDto"];
+                    "text/csv": components["schemas"]["ErrorDto"];
                 };
             };
             /** @description missing or invalid API key */
@@ -1241,6 +1357,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorDto"];
+                    "text/csv": components["schemas"]["ErrorDto"];
                 };
             };
         };
@@ -1250,6 +1367,7 @@ export interface operations {
             query: {
                 /** @description west,south,east,north (degrees) */
                 bbox: string;
+                format?: "json" | "nc";
             };
             header?: never;
             path: {
@@ -1265,6 +1383,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AreaResultDto"];
+                    "application/x-netcdf": components["schemas"]["AreaResultDto"];
                 };
             };
             /** @description invalid request (the message names the field) */
@@ -1274,6 +1393,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorDto"];
+                    "application/x-netcdf": components["schemas"]["ErrorDto"];
                 };
             };
             /** @description missing or invalid API key */
@@ -1292,6 +1412,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorDto"];
+                    "application/x-netcdf": components["schemas"]["ErrorDto"];
                 };
             };
         };

@@ -82,7 +82,7 @@ describeRealData('e2e: GRIB input', () => {
       };
       const fromGrib = await run({ ...req, source: { path: 'inbox/era5.grib' } });
       const fromNc = await run({ ...req, source: { path: 'inbox/era5.nc' } });
-      expect(fromGrib.has('t_mean')).toBe(true);
+      expect(fromGrib.has('air_temperature_mean')).toBe(true);
       expectSame(fromGrib, fromNc);
     },
     240000,

@@ -1,7 +1,8 @@
 /**
- * Issue 13's attack files through the running API, embedded and on Redis: each upload is answered with a
- * 4xx within 10 s while /health keeps answering, the API's peak RSS stays under 1 GiB, nothing is left in
- * quarantine or the inbox, and a good job completes right after. The files are generated here (tmp dir).
+ * Issue 13's attack files (and two GRIB files that hung the GRIB reader before session 4) through the running
+ * API, embedded and on Redis: each upload is answered with a 4xx within 10 s while /health keeps answering,
+ * the API's peak RSS stays under 1 GiB, nothing is left in quarantine or the inbox, and a good job completes
+ * right after. The files are generated here (tmp dir).
  */
 import {
   copyFileSync,
@@ -20,6 +21,8 @@ import { describeRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 import { describeRealData, realDataAvailable, realFile } from '../helpers/realData.js';
 import {
   corruptChunk,
+  gribCutMagic,
+  gribGaussianN,
   h5wasmLoop,
   nc3NameBomb,
   WIND_FILE,
@@ -196,6 +199,8 @@ beforeAll(() => {
     nc3NameBomb(attackDir, 190),
     zlibBomb(attackDir),
     corruptChunk(attackDir),
+    gribCutMagic(attackDir),
+    gribGaussianN(attackDir),
   ];
 });
 afterAll(() => {

@@ -40,9 +40,10 @@ async function meanT850(dataDir: string, members: number): Promise<Float64Array>
 
 async function resultMean(dataDir: string, id: string): Promise<Float32Array> {
   const ds = await openDataset(path.join(dataDir, 'outputs', id, 'result.nc'));
-  const d = Float32Array.from(ds.readVariable('t_mean').data);
+  // [time, latitude, longitude] over every time of the file: the last time is what meanT850 reads.
+  const d = Float32Array.from(ds.readVariable('air_temperature_mean').data);
   ds.close();
-  return d;
+  return d.subarray(d.length - 61 * 120);
 }
 
 /** Pids whose parent is `pid` (Linux /proc). */

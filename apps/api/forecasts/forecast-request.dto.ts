@@ -21,7 +21,9 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { METHODS, PRODUCTS, parseDecimal } from '../../../libs/contracts/jobs.js';
+import { LAYOUTS, METHODS, PRODUCTS, parseDecimal } from '../../../libs/contracts/jobs.js';
+
+const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 const num = ({ value }: { value: unknown }) =>
   typeof value === 'string' && !Number.isNaN(parseDecimal(value.trim())) ? parseDecimal(value.trim()) : value;
@@ -82,9 +84,15 @@ export class ForecastRequestDto {
   @Type(() => SourceDto)
   source?: SourceDto;
 
-  @ApiProperty({ example: 't' })
+  @ApiProperty({
+    example: 't',
+    description:
+      'NetCDF variable name, CF standard_name (air_temperature) or an alias (2t, t2m, 10si, tp, …)',
+  })
   @IsString()
-  @Matches(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, { message: 'variable must be a NetCDF variable name' })
+  @Matches(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, {
+    message: 'variable must be a NetCDF variable name, a standard_name or an alias like 2t',
+  })
   variable!: string;
 
   @ApiPropertyOptional({ example: 850, description: 'pressure level, hPa' })
@@ -93,12 +101,49 @@ export class ForecastRequestDto {
   @IsNumber()
   level?: number;
 
-  @ApiPropertyOptional({ description: 'index on the time/step axis (default: the last)' })
+  @ApiPropertyOptional({
+    description: 'one index on the time/step axis (-1 = the last); default: every time in the file',
+  })
   @IsOptional()
   @Transform(num)
   @IsInt()
-  @Min(0)
+  @Min(-1)
   time?: number;
+
+  @ApiPropertyOptional({ description: 'one valid time (ISO, UTC)', example: '2017-06-05T15:00:00Z' })
+  @IsOptional()
+  @IsString()
+  @Matches(ISO)
+  validTime?: string;
+
+  @ApiPropertyOptional({ description: 'first valid time of a range (ISO, inclusive)' })
+  @IsOptional()
+  @IsString()
+  @Matches(ISO)
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'last valid time of a range (ISO, inclusive)' })
+  @IsOptional()
+  @IsString()
+  @Matches(ISO)
+  to?: string;
+
+  @ApiPropertyOptional({ type: [Number], description: 'only these lead times (hours)', example: [12] })
+  @IsOptional()
+  @Transform(numList)
+  @IsArray()
+  @IsNumber({}, { each: true })
+  @Min(0, { each: true })
+  leadHours?: number[];
+
+  @ApiPropertyOptional({
+    enum: LAYOUTS,
+    default: 'cf',
+    description: 'cf: a time dimension; improver: one time with scalar time coordinates',
+  })
+  @IsOptional()
+  @IsIn(LAYOUTS)
+  layout?: string;
 
   @ApiPropertyOptional({ enum: METHODS, default: 'raw' })
   @IsOptional()

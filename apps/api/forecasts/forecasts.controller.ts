@@ -26,10 +26,20 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Response } from 'express';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { parseBbox, parseDecimal, queueOfJobId, type JobView } from '../../../libs/contracts/jobs.js';
-import { areaStats, pointQuery } from '../../../libs/pipeline/forecast/index.js';
+import { writeNetcdf } from '../../../libs/netcdf/index.js';
+import {
+  areaStats,
+  areaSubgrid,
+  pointSeries,
+  pointSeriesCsv,
+  type Interp,
+} from '../../../libs/pipeline/forecast/index.js';
 import { RequireRole } from '../auth.guard.js';
 import { ApiErrors, MULTIPART_SCHEMA } from '../openapi/decorators.js';
 import {
@@ -38,6 +48,7 @@ import {
   ForecastUploadDto,
   JobAcceptedDto,
   PointResultDto,
+  PointSeriesDto,
 } from '../openapi/schemas.js';
 import { ForecastRequestDto } from './forecast-request.dto.js';
 import { ForecastsService } from './forecasts.service.js';
@@ -50,7 +61,7 @@ export function jobLinks(id: string): Record<string, string> {
     Object.assign(links, {
       nc: `/v1/forecasts/${id}/result.nc`,
       json: `/v1/forecasts/${id}/result.json`,
-      point: `/v1/forecasts/${id}/point?lat={lat}&lon={lon}`,
+      point: `/v1/forecasts/${id}/point?lat={lat}&lon={lon}&interp=bilinear&format=json`,
       area: `/v1/forecasts/${id}/area?bbox={west},{south},{east},{north}`,
     });
   return links;
@@ -58,6 +69,13 @@ export function jobLinks(id: string): Record<string, string> {
 
 export function accepted(view: JobView, created: boolean) {
   return { id: view.id, state: view.state, created, links: jobLinks(view.id) };
+}
+
+function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[], def: T): T {
+  if (v === undefined || v === '') return def;
+  if (!allowed.includes(v as T))
+    throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')}`);
+  return v as T;
 }
 
 function coord(name: string, v: string | undefined): number {
@@ -76,7 +94,7 @@ function forecastId(id: string): string {
 @ApiTags('forecasts')
 @ApiBearerAuth()
 @ApiErrors(401)
-@ApiExtraModels(ForecastRequestDto, ForecastUploadDto)
+@ApiExtraModels(ForecastRequestDto, ForecastUploadDto, PointSeriesDto)
 @Controller('v1/forecasts')
 export class ForecastsController {
   constructor(
@@ -148,26 +166,73 @@ export class ForecastsController {
   }
 
   @Get(':id/point')
-  @ApiOperation({ summary: 'Every product at the grid point nearest to (lat, lon)' })
+  @ApiOperation({
+    summary: 'Time series of every product at (lat, lon)',
+    description:
+      'Nearest grid point or bilinear interpolation (on projected grids through the grid mapping), every valid time of the result; JSON or CSV.',
+  })
   @ApiQuery({ name: 'lat', type: Number, example: 51.5 })
   @ApiQuery({ name: 'lon', type: Number, example: 0 })
+  @ApiQuery({ name: 'interp', required: false, enum: ['nearest', 'bilinear'] })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ type: PointResultDto })
   @ApiErrors(400, 404)
-  async point(@Param('id') raw: string, @Query('lat') lat?: string, @Query('lon') lon?: string) {
+  async point(
+    @Param('id') raw: string,
+    @Res() res: Response,
+    @Query('lat') lat?: string,
+    @Query('lon') lon?: string,
+    @Query('interp') interp?: string,
+    @Query('format') format?: string,
+  ): Promise<void> {
     const id = forecastId(raw);
     const la = coord('lat', lat);
     const lo = coord('lon', lon);
-    return pointQuery(await this.results.load(id), la, lo);
+    const how = oneOf<Interp>('interp', interp, ['nearest', 'bilinear'], 'nearest');
+    const fmt = oneOf('format', format, ['json', 'csv'] as const, 'json');
+    const series = pointSeries(await this.results.load(id), la, lo, how);
+    if (fmt === 'csv') {
+      res.type('text/csv');
+      res.send(pointSeriesCsv(series));
+    } else res.json(series);
   }
 
   @Get(':id/area')
-  @ApiOperation({ summary: 'Min, max and area-weighted mean of every product inside a bbox' })
+  @ApiOperation({
+    summary: 'Statistics of every product inside a bbox, or its subgrid as NetCDF',
+    description:
+      'format=json: min, max and area-weighted mean per time; format=nc: result.nc cut to the rows and columns of the bbox.',
+  })
   @ApiQuery({ name: 'bbox', description: 'west,south,east,north (degrees)', example: '-10,40,10,60' })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'nc'] })
+  @ApiProduces('application/json', 'application/x-netcdf')
   @ApiOkResponse({ type: AreaResultDto })
   @ApiErrors(400, 404)
-  async area(@Param('id') raw: string, @Query('bbox') bbox?: string) {
+  async area(
+    @Param('id') raw: string,
+    @Res() res: Response,
+    @Query('bbox') bbox?: string,
+    @Query('format') format?: string,
+  ): Promise<void> {
     const id = forecastId(raw);
     const box = parseBbox(bbox ?? '', 'bbox');
-    return areaStats(await this.results.load(id), box);
+    const fmt = oneOf('format', format, ['json', 'nc'] as const, 'json');
+    const loaded = await this.results.load(id);
+    if (fmt === 'json') {
+      res.json(areaStats(loaded, box));
+      return;
+    }
+    const spec = await areaSubgrid(loaded, box);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'epp-area-'));
+    try {
+      const file = path.join(dir, 'area.nc');
+      await writeNetcdf(file, spec);
+      res.type('application/x-netcdf');
+      res.setHeader('Content-Disposition', `attachment; filename="${id}-area.nc"`);
+      res.send(readFileSync(file));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }

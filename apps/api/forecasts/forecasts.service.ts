@@ -112,6 +112,8 @@ export class ForecastsService {
     try {
       req = normaliseForecastRequest(body);
       const file = resolveInRoot(this.config.dataDir, req.source.path, { mustExist: true });
+      // `2t`, `air_temperature` and the NetCDF name are one request: resolved (in a child) before the id.
+      req = { ...req, variable: await this.guard.resolveVariable(this.config.dataDir, req) };
       const stamp = fileStamp(file);
       const id = jobIdFor('forecast', req, stamp);
       const existing = await this.queues.get(id);

@@ -88,8 +88,10 @@ export class ForecastSummaryDto {
   model?: string;
   @ApiProperty({ type: [Number], example: [1, 2, 3, 4, 5] })
   members!: number[];
-  @ApiProperty({ example: '2017-01-01T12:00:00.000Z' })
+  @ApiProperty({ example: '2017-01-01T12:00:00.000Z', description: 'the last valid time written' })
   validTime!: string;
+  @ApiProperty({ type: [String], example: ['2017-01-01T12:00:00.000Z'], description: 'every valid time' })
+  validTimes!: string[];
   @ApiProperty({ example: 'K' })
   units!: string;
   @ApiProperty({ type: GridSummaryDto })
@@ -103,9 +105,9 @@ export class ForecastSummaryDto {
 }
 
 export class ProductInfoDto {
-  @ApiProperty({ example: 't_mean' })
+  @ApiProperty({ example: 'air_temperature_mean' })
   name!: string;
-  @ApiProperty({ enum: PRODUCTS, example: 'mean' })
+  @ApiProperty({ enum: [...PRODUCTS, 'probabilities_below'], example: 'mean' })
   kind!: string;
   @ApiProperty({ type: [String], example: ['latitude', 'longitude'] })
   dims!: string[];
@@ -132,6 +134,13 @@ export class ForecastResultDto {
   summary!: ForecastSummaryDto;
   @ApiProperty({ type: [ProductInfoDto] })
   products!: ProductInfoDto[];
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+    description: 'what made the product (the epp_* attributes of result.nc)',
+    example: { method: 'emos', members: '0,1,2', model: 'default', input_file: 'era5.nc' },
+  })
+  provenance?: Record<string, string | number>;
 }
 
 export class JobErrorDto {
@@ -197,6 +206,21 @@ class LatLonDto {
   lon!: number;
 }
 
+export class PointSeriesDto {
+  @ApiProperty({ enum: [...PRODUCTS, 'probabilities_below'], example: 'mean' })
+  kind!: string;
+  @ApiProperty({ example: 'K' })
+  units!: string;
+  @ApiPropertyOptional({ type: [Number], nullable: true, description: 'one value per time' })
+  values?: (number | null)[];
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'array', items: { type: 'number', nullable: true } },
+    description: 'per percentile/threshold/member: one value per time',
+  })
+  byCoordinate?: Record<string, (number | null)[]>;
+}
+
 export class PointResultDto {
   @ApiProperty({ example: 'fc-0123456789abcdef' })
   id!: string;
@@ -210,6 +234,20 @@ export class PointResultDto {
   requested!: LatLonDto;
   @ApiProperty({ type: LatLonDto, description: 'the nearest grid point' })
   gridPoint!: LatLonDto;
+  @ApiProperty({ enum: ['nearest', 'bilinear'], example: 'bilinear' })
+  interp!: string;
+  @ApiProperty({
+    type: [String],
+    description: 'valid times of the series',
+    example: ['2017-01-01T12:00:00.000Z'],
+  })
+  times!: string[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/PointSeriesDto' },
+    description: 'per product variable: its values per time (or per percentile/threshold per time)',
+  })
+  series!: Record<string, PointSeriesDto>;
   @ApiPropertyOptional({ type: Number, nullable: true, example: 281.2 })
   mean?: number | null;
   @ApiPropertyOptional({ type: Number, nullable: true, example: 1.3 })
@@ -228,6 +266,13 @@ export class PointResultDto {
     example: { '273.15': 0.98 },
   })
   probabilities?: Record<string, number | null>;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'number', nullable: true },
+    description: 'probability of falling below each threshold',
+    example: { '273.15': 0.02 },
+  })
+  probabilitiesBelow?: Record<string, number | null>;
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'number', nullable: true },
@@ -256,6 +301,16 @@ export class AreaResultDto {
   bbox!: number[];
   @ApiProperty({ example: 1200 })
   points!: number;
+  @ApiProperty({ example: 'cos(latitude)', description: 'area weights of the mean' })
+  weights!: string;
+  @ApiProperty({ type: [String], example: ['2017-01-01T12:00:00.000Z'] })
+  times!: string[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'per product variable: statistics per time (or per percentile/threshold per time)',
+  })
+  series!: Record<string, unknown>;
   @ApiPropertyOptional({ type: AreaStatDto })
   mean?: AreaStatDto;
   @ApiPropertyOptional({ type: AreaStatDto })
@@ -272,6 +327,12 @@ export class AreaResultDto {
     description: 'statistics per threshold',
   })
   probabilities?: Record<string, AreaStatDto>;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/AreaStatDto' },
+    description: 'statistics of P(below) per threshold',
+  })
+  probabilitiesBelow?: Record<string, AreaStatDto>;
 }
 
 export class ModelVersionDto {

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { applyEmosFiles, fitEmosFiles } from '../../../libs/emos/files.js';
+import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
+import { LAYOUTS, type ProductLayoutName } from '../../../libs/contracts/jobs.js';
+import { fitEmosFiles } from '../../../libs/emos/files.js';
+import { applyEmosFile } from '../../../libs/pipeline/forecast/index.js';
 import type { EmosDistribution, EmosPredictor } from '../../../libs/emos/types.js';
 import { parseNumberList } from './score.js';
 
@@ -81,6 +84,10 @@ export function registerEmos(program: Command): void {
     .option('--percentiles <list>', 'e.g. 10,50,90', parseNumberList('--percentiles'))
     .option('--thresholds <list>', 'exceedance thresholds', parseNumberList('--thresholds'))
     .option('--realizations', 'also write ECC members to <out>_realizations.nc')
+    .option('--layout <name>', `product layout: ${LAYOUTS.join(' or ')} (improver: one time)`, 'improver')
+    .option('--model-id <id>', 'epp_model provenance label (default: the coefficients file name)')
+    .option('--time <index>', 'one time index (-1 = the last); default every time', Number)
+    .option('--valid-time <iso>', 'one valid time, e.g. 2017-06-05T15:00Z')
     .option('--json', 'print the files written as JSON')
     .exitOverride()
     .action(
@@ -92,9 +99,15 @@ export function registerEmos(program: Command): void {
         percentiles?: number[];
         thresholds?: number[];
         realizations?: boolean;
+        layout: string;
+        modelId?: string;
+        time?: number;
+        validTime?: string;
         json?: boolean;
       }) => {
-        const written = await applyEmosFiles(o);
+        if (!LAYOUTS.includes(o.layout as ProductLayoutName))
+          throw new InvalidArgumentError(`--layout must be one of ${LAYOUTS.join(', ')}`);
+        const written = await applyEmosFile({ ...o, layout: o.layout as ProductLayoutName });
         process.stdout.write(o.json ? JSON.stringify({ written }) + '\n' : `wrote ${written.join(', ')}\n`);
       },
     );

@@ -110,6 +110,11 @@ export function aecDecode(
     }
     if (flags & AEC_PAD_RSI) r.alignByte();
   }
+  // A sample outside 0..2^bits−1 cannot come from a valid stream (libaec would wrap it to the sample width):
+  // a damaged stream, refused rather than passed on.
+  for (let i = 0; i < n; i++)
+    if (!(w[i] >= 0 && w[i] <= xmax))
+      throw new RangeError(`sample ${i + 1} decodes to ${w[i]}, outside 0..${xmax}: the stream is damaged`);
   out.set(w.subarray(0, n));
   return out;
 }

@@ -7,7 +7,11 @@ import { inflateSync } from 'node:zlib';
 
 const SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-export function pngDecode(data: Uint8Array, n: number): Float64Array {
+/**
+ * The `n` packed integers of `bits` bits each. The image's bits per pixel must be `bits` rounded up to whole
+ * bytes, as ecCodes requires (grib_accessor_class_data_png_packing.c: depth == bits8), grey or RGB/RGBA.
+ */
+export function pngDecode(data: Uint8Array, n: number, bits: number): Float64Array {
   for (let i = 0; i < 8; i++) if (data[i] !== SIG[i]) throw new RangeError('not a PNG image (bad signature)');
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let pos = 8;
@@ -31,13 +35,24 @@ export function pngDecode(data: Uint8Array, n: number): Float64Array {
     else if (type === 'IEND') break;
     pos += 12 + len;
   }
-  const channels = colour === 0 ? 1 : colour === 2 ? 3 : colour === 6 ? 4 : colour === 4 ? 2 : 0;
+  const channels = colour === 0 ? 1 : colour === 2 ? 3 : colour === 6 ? 4 : 0;
   if (!channels || (channels > 1 && depth !== 8) || ![1, 2, 4, 8, 16].includes(depth))
     throw new RangeError(`PNG colour type ${colour} with bit depth ${depth}`);
+  const bits8 = Math.ceil(bits / 8) * 8;
+  if (depth * channels !== bits8)
+    throw new RangeError(
+      `PNG of ${depth * channels} bits per pixel for ${bits}-bit values (${bits8} expected)`,
+    );
   if (width * height < n) throw new RangeError(`PNG of ${width}×${height} holds fewer than ${n} values`);
   const bitsPerPixel = depth * channels;
   const rowBytes = Math.ceil((width * bitsPerPixel) / 8);
-  const raw = inflateSync(Buffer.concat(idat), { maxOutputLength: (rowBytes + 1) * height + 1 });
+  let raw: Buffer;
+  try {
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: (rowBytes + 1) * height + 1 });
+  } catch (err) {
+    // zlib's own message ("incorrect data check", "unexpected end of file", buffer too large) goes to cause.
+    throw new RangeError(`PNG image data does not inflate (${(err as Error).message})`, { cause: err });
+  }
   if (raw.length < (rowBytes + 1) * height) throw new RangeError('PNG image data is short');
   const bpp = Math.max(1, bitsPerPixel >> 3);
   const img = new Uint8Array(rowBytes * height);

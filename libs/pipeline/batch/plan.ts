@@ -29,6 +29,8 @@ function requestFor(file: string, t: BatchTarget, method: Method) {
     source: { path: file },
     variable: t.variable,
     ...(t.level !== undefined ? { level: t.level } : {}),
+    // One forecast per file and target: the last time (the longest lead), as the batch always did.
+    time: -1,
     method,
     model: BATCH_MODEL,
     products: ['mean', 'std'],

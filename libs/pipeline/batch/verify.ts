@@ -53,7 +53,7 @@ export async function batchValidTime(dataDir: string, file: string, target: Batc
 }
 
 /**
- * The job's output `<var>_mean`/`<var>_std` (one field on the source grid, no bbox in batch requests) as a
+ * The job's output `<name>_mean`/`<name>_std` (libs/products names) (one field on the source grid, no bbox in batch requests) as a
  * Gaussian forecast valid with the raw field; read directly because the output's time coordinate may be
  * unknown (see batchValidTime), which the CF reader refuses.
  */
@@ -76,8 +76,9 @@ async function readPostprocessed(
       kind: 'gaussian',
       variable: target.variable,
       units: raw.units,
-      mean: read(`${target.variable}_mean`),
-      std: read(`${target.variable}_std`),
+      // The product writer names the diagnostic by its standard_name when the input has one.
+      mean: read(`${raw.standardName ?? target.variable}_mean`),
+      std: read(`${raw.standardName ?? target.variable}_std`),
       ny: raw.ny,
       nx: raw.nx,
       grid: raw.grid,

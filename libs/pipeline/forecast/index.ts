@@ -6,6 +6,7 @@
 export {
   outputDir,
   preflightForecast,
+  resolveForecastVariable,
   runForecastJob,
   type ForecastContext,
   type ForecastPaths,
@@ -19,8 +20,26 @@ export {
 } from './methods.js';
 export { checkMixedRequest, clearModelCache, mixedProducts, type MixedOptions } from './mixed.js';
 export { gaussianProducts, rawProducts, type ProductSet } from './products.js';
-export { areaStats, loadForecastResult, pointQuery, type LoadedResult } from './query.js';
-export { planField, readField, type FieldLayout } from './read.js';
+export {
+  areaStats,
+  areaSubgrid,
+  loadForecastResult,
+  pointSeries,
+  pointSeriesCsv,
+  pointWeights,
+  type Interp,
+  type LoadedResult,
+  type PointSeries,
+} from './query.js';
+export { planField, readField, type FieldLayout, type SelectedTime } from './read.js';
+export {
+  assembleForecast,
+  productHistory,
+  sha256File,
+  type AssembledForecast,
+  type AssembleOptions,
+} from './assemble.js';
+export { applyEmosFile, realizationsPath, type ApplyEmosFileOptions } from './emosApply.js';
 export { ModelTargetError } from './predictGaussian.js';
 export {
   ALL_PRODUCTS,

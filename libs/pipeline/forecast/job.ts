@@ -1,7 +1,7 @@
 /**
- * One forecast post-processing job, start to finish: read the requested ensemble field, crop, run the
- * method, and write `outputs/<id>/result.nc` + `result.json` atomically (a temporary folder renamed into
- * place), reporting progress on the way. Every path arrives absolute and already confined to the data root
+ * One forecast post-processing job, start to finish: read every selected time of the requested ensemble
+ * field, crop, run the method (assemble.ts), and write `outputs/<id>/result.nc` (the one product writer,
+ * libs/products) + `result.json` atomically (a temporary folder renamed into place), reporting progress. Every path arrives absolute and already confined to the data root
  * (libs/service/job-paths.ts): the pipeline does not resolve client-named paths itself.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,11 +16,12 @@ import {
 } from '../../contracts/jobs.js';
 import type { TfBackendName } from '../../contracts/config.js';
 import { InvalidArgumentError } from '../../contracts/errors.js';
+import { resolveVariable } from '../../ensemble/variables.js';
 import { openDataset } from '../../netcdf/index.js';
 import { writeNetcdf } from '../../netcdf/index.js';
-import { computeProducts, checkModelAvailable, type ForecastInputs } from './methods.js';
+import { assembleForecast, productHistory, type AssembledForecast } from './assemble.js';
+import { checkModelAvailable, type ForecastInputs } from './methods.js';
 import { planField, readField } from './read.js';
-import { buildResultSpec } from './write.js';
 
 export interface ForecastContext {
   /** Tensor backend for the `mixed` method (EPP_TF_BACKEND / EPP_TF_THREADS), selected once per process. */
@@ -56,11 +57,37 @@ export function outputDir(id: string): string {
 export async function preflightForecast(req: ForecastRequest, inputs: ForecastInputs): Promise<void> {
   const ds = await openDataset(inputs.source);
   try {
-    readField(ds, req, planField(ds, req));
+    req = { ...req, variable: resolveVariable(ds, req.variable) };
+    // Every selected time is read: a corrupt chunk anywhere in the request is refused before enqueueing.
+    const plan = planField(ds, req);
+    for (const t of plan.times) readField(ds, req, plan, t);
   } finally {
     ds.close();
   }
   checkModelAvailable(req, inputs);
+}
+
+const isoTime = (t: number) => (Number.isFinite(t) ? new Date(t * 1000).toISOString() : 'unknown');
+
+function concat(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** The NetCDF name of the request's variable in its file (name, standard_name or alias). */
+export async function resolveForecastVariable(req: ForecastRequest, source: string): Promise<string> {
+  const ds = await openDataset(source);
+  try {
+    return resolveVariable(ds, req.variable);
+  } finally {
+    ds.close();
+  }
 }
 
 function stats(a: Float32Array): { min: number; max: number; avg: number } {
@@ -90,23 +117,14 @@ export async function runForecastJob(
   };
   const req = normaliseForecastRequest(payload.request as unknown as Record<string, unknown>);
   await progress(0.05, 'reading');
-  const ds = await openDataset(paths.source);
-  let field;
-  let plan;
-  try {
-    plan = planField(ds, req);
-    field = readField(ds, req, plan);
-  } finally {
-    ds.close();
-  }
-  await progress(0.3, req.method);
-  const set = await computeProducts(field, req, paths, {
-    timeIndex: plan.timeIndex,
-    stepAxis: plan.timeDim === 'step',
+  const built: AssembledForecast = await assembleForecast(req, paths, {
     tfBackend: ctx.tfBackend,
     tfThreads: ctx.tfThreads,
+    history: productHistory(req.method),
+    onTime: (done, total) => progress(0.1 + (0.7 * done) / total, req.method),
   });
-  field = set.field;
+  const { spec, products, sets, provenance } = built;
+  const field = sets[sets.length - 1].field;
   await progress(0.8, 'writing');
 
   const rel = paths.outRel;
@@ -114,11 +132,6 @@ export async function runForecastJob(
   const tmpDir = paths.tmpDir;
   mkdirSync(tmpDir, { recursive: true });
   try {
-    const { spec, products } = buildResultSpec(set, req, {
-      id: payload.id,
-      source: `${req.source.path} (${req.method}${req.method === 'raw' ? '' : `, model ${req.model}`})`,
-      history: `${new Date().toISOString()} epp forecast job ${payload.id}`,
-    });
     await writeNetcdf(path.join(tmpDir, 'result.nc'), spec);
     const summary: ForecastSummary = {
       variable: req.variable,
@@ -126,9 +139,8 @@ export async function runForecastJob(
       method: req.method,
       ...(req.method !== 'raw' ? { model: req.model } : {}),
       members: field.members,
-      validTime: Number.isFinite(field.validTime)
-        ? new Date(field.validTime * 1000).toISOString()
-        : 'unknown',
+      validTime: isoTime(field.validTime),
+      validTimes: sets.map((x) => isoTime(x.field.validTime)),
       units: field.units,
       grid: {
         ny: field.ny,
@@ -136,14 +148,15 @@ export async function runForecastJob(
         latitude: [field.grid.y[0], field.grid.y[field.ny - 1]],
         longitude: [field.grid.x[0], field.grid.x[field.nx - 1]],
       },
-      mean: stats(set.mean),
-      std: stats(set.std),
+      mean: stats(concat(sets.map((x) => x.mean))),
+      std: stats(concat(sets.map((x) => x.std))),
       durationMs: Date.now() - t0,
     };
     const result: ForecastJobResult = {
       outputs: { nc: `${rel}/result.nc`, json: `${rel}/result.json` },
       summary,
       products,
+      provenance,
     };
     writeFileSync(
       path.join(tmpDir, 'result.json'),

@@ -48,8 +48,9 @@ export interface ForecastInputs {
 /** Check that the model a request needs exists (404 at the API when it does not). */
 export function checkModelAvailable(req: ForecastRequest, inputs: Omit<ForecastInputs, 'source'>): void {
   if (req.method === 'raw') return;
-  const folder = required(inputs.model, 'model folder');
-  if (!existsSync(folder))
+  // `epp emos apply` names a coefficients file directly: there is no model folder to check.
+  const folder = req.method === 'emos' && !inputs.model ? undefined : required(inputs.model, 'model folder');
+  if (folder !== undefined && !existsSync(folder))
     throw new ModelNotFoundError(
       `model '${req.model}' does not exist (no folder models/${req.model} under the data root)`,
     );
@@ -61,11 +62,11 @@ export function checkModelAvailable(req: ForecastRequest, inputs: Omit<ForecastI
       );
     emosPlugin(req); // validates percentiles/thresholds for the calibrated distribution
   }
-  if (req.method === 'mixed' && !existsSync(path.join(folder, 'manifest.json')))
+  if (req.method === 'mixed' && !existsSync(path.join(folder!, 'manifest.json')))
     throw new ModelNotFoundError(
       `model '${req.model}' has no manifest.json: it is not a trained mixed model`,
     );
-  if (req.method === 'mixed') checkMixedRequest(req, folder);
+  if (req.method === 'mixed') checkMixedRequest(req, folder!);
 }
 
 function required(p: string | undefined, what: string): string {
@@ -97,10 +98,19 @@ async function emosProducts(
   const cal = emosPlugin(req).process(field, coeffs);
   return {
     field,
+    distribution: coeffs.distribution,
     mean: cal.mean,
     std: cal.std,
     ...(cal.percentiles ? { percentiles: cal.percentiles } : {}),
-    ...(cal.probabilities ? { probabilities: cal.probabilities } : {}),
+    // A continuous distribution: P(x < t) = 1 − P(x > t).
+    ...(cal.probabilities
+      ? {
+          probabilities: {
+            ...cal.probabilities,
+            below: Float32Array.from(cal.probabilities.data, (p) => 1 - p),
+          },
+        }
+      : {}),
     ...(cal.realizations
       ? { realizations: { ids: cal.realizations.members, data: cal.realizations.data } }
       : {}),

@@ -141,9 +141,12 @@ export async function mixedProducts(
     const g = await predictGaussian(model, sample, { threads: o.tfThreads });
     let full = field;
     if (o.stepAxis && Number.isFinite(sample.validTime)) full = { ...field, validTime: sample.validTime };
-    if (!req.bbox) return gaussianProducts(full, g.mu[t], g.sigma[t], req);
+    if (!req.bbox) return { ...gaussianProducts(full, g.mu[t], g.sigma[t], req), distribution: 'norm' };
     const crop = (data: Float32Array) => cropToBbox({ ...full, data, members: [0] }, req.bbox!).data;
-    return gaussianProducts(cropToBbox(full, req.bbox), crop(g.mu[t]), crop(g.sigma[t]), req);
+    return {
+      ...gaussianProducts(cropToBbox(full, req.bbox), crop(g.mu[t]), crop(g.sigma[t]), req),
+      distribution: 'norm',
+    };
   } finally {
     release();
   }

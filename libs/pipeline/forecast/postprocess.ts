@@ -1,18 +1,27 @@
 /**
- * `epp postprocess` / service method `mixed`: run the mixed model on a forecast file and write calibrated
- * products (DESIGN §3, IMPROVER-style names): `<target>_mean`, `<target>_std`, `<target>(percentile)`,
- * `probability_of_<target>_above_threshold(threshold)`, and ECC members `<target>(realization)` in a sibling
- * `_realizations.nc` file. How a file becomes model inputs and μ, σ: predictGaussian.ts (shared with the
+ * `epp postprocess`: run the mixed model on a forecast file and write calibrated products through the one
+ * product writer (libs/products: `<name>_mean`, `<name>_std`, `<name>(percentile)`,
+ * `probability_of_<name>_above/_below_threshold(threshold)`, `<name>` = the standard name, e.g.
+ * air_temperature with a scalar `pressure`), one diagnostic per file (`<out>_<target>.nc` when the model has
+ * several targets), ECC members `<name>(realization)` in a sibling `_realizations.nc` file. How a file becomes model inputs and μ, σ: predictGaussian.ts (shared with the
  * service's `mixed` method).
  */
+import path from 'node:path';
 import { InvalidArgumentError } from '../../contracts/errors.js';
 import { eccLevels, eccReorder } from '../../ensemble/ecc.js';
 import { normCdf, normalQuantile } from '../../ensemble/normal.js';
 import { parseTargetKey, predictorKeys } from '../../model/config.js';
 import { loadModelFolder } from '../../model/folder.js';
 import { openDataset } from '../../netcdf/open.js';
-import type { FileSpec, VariableSpec } from '../../netcdf/types.js';
 import { writeNetcdf } from '../../netcdf/write.js';
+import type { Grid } from '../../ensemble/types.js';
+import {
+  productFileSpec,
+  type ProductInput,
+  type ProductKind,
+  type ProductTime,
+} from '../../products/index.js';
+import { productHistory, sha256File } from './assemble.js';
 import { buildModelInput, ANALYSIS_SOURCE_TEXT, type AnalysisSource } from '../../model/features.js';
 import {
   checkDomain,
@@ -20,7 +29,7 @@ import {
   type DomainCheck,
   type ModelProvenance,
 } from '../../model/provenance.js';
-import { predictGaussian, readModelSamples, type ModelSample } from './predictGaussian.js';
+import { predictGaussian, readModelSamples } from './predictGaussian.js';
 
 export type Product = 'mean' | 'std' | 'percentiles' | 'probabilities' | 'realizations';
 export const ALL_PRODUCTS: Product[] = ['mean', 'std', 'percentiles', 'probabilities', 'realizations'];
@@ -130,37 +139,99 @@ export async function postprocessWithModel(o: PostprocessOptions): Promise<Postp
     );
     const domain = checkDomain(firstRaw, cfg, model.stats, provenance);
     const analysisSource = first.analysisSource;
-    const extraAttrs = provenanceAttributes(provenance, analysisSource, domain);
+    const extra = provenanceAttributes(provenance, analysisSource, domain);
     const keys = predictorKeys(cfg);
     const last = cfg.leads.length - 1;
-    const spec = productSpec(o, products, model.grid, samples, results, tIdx, cfg.targets, false, () => null);
-    Object.assign(spec.attrs!, extraAttrs);
-    const files = [o.outPath];
-    await writeNetcdf(o.outPath, spec);
-    if (products.includes('realizations')) {
-      const rpath = o.outPath.replace(/(\.nc)?$/, '_realizations.nc');
-      const rspec = productSpec(
-        o,
-        products,
-        model.grid,
-        samples,
-        results,
-        tIdx,
-        cfg.targets,
-        true,
-        (s, t) => {
-          const raw = samples[s].ens[last][keys.indexOf(cfg.targets[t])];
-          const q = new Float32Array(k * n);
-          eccLevels(k).forEach((lv, m) => {
+    const grid = latLonGrid(model.grid.latitudes, model.grid.longitudes);
+    const inputSha = sha256File(o.forecastPath);
+    const manifestSha = sha256File(path.join(o.modelDir, 'manifest.json'));
+    const history = productHistory('mixed');
+    const files: string[] = [];
+    for (const t of tIdx) {
+      const key = cfg.targets[t];
+      const { variable, level } = parseTargetKey(key);
+      const v = ds.hasVariable(variable) ? ds.variable(variable) : undefined;
+      const std = typeof v?.attrs.standard_name === 'string' ? v.attrs.standard_name : STANDARD[variable];
+      const units = typeof v?.attrs.units === 'string' ? v.attrs.units : (UNITS[variable] ?? '1');
+      const members = (s: number) => {
+        const raw = samples[s].ens[last][keys.indexOf(key)];
+        const q = new Float32Array(k * n);
+        eccLevels(k).forEach((lv, m) => {
+          for (let p = 0; p < n; p++)
+            q[m * n + p] = normalQuantile(lv, results[s].mu[t][p], results[s].sigma[t][p]);
+        });
+        return eccReorder({ data: raw, members: k, points: n }, q);
+      };
+      const pcs = o.percentiles ?? [];
+      const ths = o.thresholds ?? [];
+      const times: ProductTime[] = samples.map((sample, s) => {
+        const mu = results[s].mu[t];
+        const sigma = results[s].sigma[t];
+        const out: ProductTime = { validTime: sample.validTime, mean: mu, std: sigma };
+        if (products.includes('percentiles')) {
+          out.percentiles = new Float32Array(pcs.length * n);
+          pcs.forEach((pc, j) => {
             for (let p = 0; p < n; p++)
-              q[m * n + p] = normalQuantile(lv, results[s].mu[t][p], results[s].sigma[t][p]);
+              out.percentiles![j * n + p] = normalQuantile(pc / 100, mu[p], sigma[p]);
           });
-          return eccReorder({ data: raw, members: k, points: n }, q);
+        }
+        if (products.includes('probabilities')) {
+          out.above = new Float32Array(ths.length * n);
+          out.below = new Float32Array(ths.length * n);
+          ths.forEach((th, j) => {
+            for (let p = 0; p < n; p++) {
+              const c = normCdf((th - mu[p]) / sigma[p]); // P(x < t) = Φ((t − μ)/σ)
+              out.below![j * n + p] = c;
+              out.above![j * n + p] = 1 - c;
+            }
+          });
+        }
+        if (products.includes('realizations')) out.realizations = members(s);
+        return out;
+      });
+      const input = (kinds: ProductKind[]): ProductInput => ({
+        variable,
+        ...(std ? { standardName: std } : {}),
+        units,
+        level,
+        grid,
+        method: 'mixed',
+        distribution: 'norm',
+        products: kinds,
+        percentiles: pcs,
+        thresholds: ths,
+        realizationIds: Array.from({ length: k }, (_, i) => i),
+        times,
+        layout: 'cf',
+        inputName: path.basename(o.forecastPath),
+        history,
+        provenance: {
+          method: 'mixed',
+          members: provenance.members,
+          model: provenance.model_id,
+          model_sha256: manifestSha,
+          input_file: path.basename(o.forecastPath),
+          input_sha256: inputSha,
+          input_variable: variable,
+          ...Object.fromEntries(
+            Object.entries(extra)
+              .filter(([a]) => a !== 'epp_method' && a !== 'epp_members')
+              .map(([a, b]) => [a.replace(/^epp_/, ''), b]),
+          ),
         },
-      );
-      Object.assign(rspec.attrs!, extraAttrs);
-      await writeNetcdf(rpath, rspec);
-      files.push(rpath);
+      });
+      // One diagnostic per file (IMPROVER): several targets go to `<out>_<target>.nc`.
+      const out = tIdx.length === 1 ? o.outPath : o.outPath.replace(/(\.nc)?$/, `_${key}.nc`);
+      const main = products.filter((p) => p !== 'realizations');
+      if (main.length) {
+        await writeNetcdf(out, productFileSpec(input(main)).spec);
+        files.push(out);
+      }
+      if (products.includes('realizations')) {
+        const rpath = out.replace(/(\.nc)?$/, '_realizations.nc');
+        await writeNetcdf(rpath, productFileSpec(input(['realizations'])).spec);
+        files.push(rpath);
+      }
     }
     let sigmaMin = Infinity;
     for (const r of results)
@@ -191,163 +262,24 @@ const STANDARD: Record<string, string> = {
 };
 const UNITS: Record<string, string> = { t: 'K', z: 'm2 s-2', u: 'm s-1', v: 'm s-1', q: 'kg kg-1' };
 
-function productSpec(
-  o: PostprocessOptions,
-  products: Product[],
-  grid: { ny: number; nx: number; latitudes: number[]; longitudes: number[] },
-  samples: ModelSample[],
-  results: { mu: Float32Array[]; sigma: Float32Array[] }[],
-  tIdx: number[],
-  targets: string[],
-  realizations: boolean,
-  members: (s: number, t: number) => Float32Array | null,
-): FileSpec {
-  const n = grid.ny * grid.nx;
-  const T = samples.length;
-  const pcs = o.percentiles ?? [];
-  const ths = o.thresholds ?? [];
-  const wantP = !realizations && products.includes('percentiles');
-  const wantQ = !realizations && products.includes('probabilities');
-  const k = realizations ? members(0, tIdx[0])!.length / n : 0;
-  const dimensions = [
-    { name: 'time', size: T },
-    ...(wantP ? [{ name: 'percentile', size: pcs.length }] : []),
-    ...(wantQ ? [{ name: 'threshold', size: ths.length }] : []),
-    ...(realizations ? [{ name: 'realization', size: k }] : []),
-    { name: 'latitude', size: grid.ny },
-    { name: 'longitude', size: grid.nx },
-  ];
-  const variables: VariableSpec[] = [
-    {
-      name: 'time',
-      dtype: 'double',
-      dims: ['time'],
-      data: samples.map((s) => s.validTime),
-      attrs: {
-        units: 'seconds since 1970-01-01 00:00:00',
-        standard_name: 'time',
-        calendar: 'standard',
-        axis: 'T',
-      },
-    },
-    {
-      name: 'latitude',
-      dtype: 'double',
-      dims: ['latitude'],
-      data: grid.latitudes,
-      attrs: { units: 'degrees_north', standard_name: 'latitude', axis: 'Y' },
-    },
-    {
-      name: 'longitude',
-      dtype: 'double',
-      dims: ['longitude'],
-      data: grid.longitudes,
-      attrs: { units: 'degrees_east', standard_name: 'longitude', axis: 'X' },
-    },
-  ];
-  if (wantP)
-    variables.push({
-      name: 'percentile',
-      dtype: 'float',
-      dims: ['percentile'],
-      data: pcs,
-      attrs: { units: '%', long_name: 'percentile' },
-    });
-  if (realizations)
-    variables.push({
-      name: 'realization',
-      dtype: 'int',
-      dims: ['realization'],
-      data: Array.from({ length: k }, (_, i) => i),
-      attrs: { units: '1', standard_name: 'realization' },
-    });
-  for (const t of tIdx) {
-    const key = targets[t];
-    const { variable, level } = parseTargetKey(key);
-    const attrs = (what: string) => ({
-      long_name: `${what} of the post-processed ${STANDARD[variable] ?? variable} at ${level} hPa (mixed model, Gaussian)`,
-      units: UNITS[variable] ?? '1',
-      pressure_level_hPa: level,
-    });
-    const stack = (f: (s: number) => Float32Array) => {
-      const out = new Float32Array(T * f(0).length);
-      for (let s = 0; s < T; s++) out.set(f(s), s * f(0).length);
-      return out;
-    };
-    if (realizations) {
-      variables.push({
-        name: key,
-        dtype: 'float',
-        dims: ['time', 'realization', 'latitude', 'longitude'],
-        data: stack((s) => members(s, t)!),
-        attrs: { ...attrs('ECC members'), standard_name: STANDARD[variable] ?? variable },
-      });
-      continue;
+/** The model's regular latitude–longitude grid as an ensemble Grid. */
+function latLonGrid(latitudes: number[], longitudes: number[]): Grid {
+  const ny = latitudes.length;
+  const nx = longitudes.length;
+  const latitude = new Float64Array(ny * nx);
+  const longitude = new Float64Array(ny * nx);
+  for (let j = 0; j < ny; j++)
+    for (let i = 0; i < nx; i++) {
+      latitude[j * nx + i] = latitudes[j];
+      longitude[j * nx + i] = longitudes[i];
     }
-    if (products.includes('mean'))
-      variables.push({
-        name: `${key}_mean`,
-        dtype: 'float',
-        dims: ['time', 'latitude', 'longitude'],
-        data: stack((s) => results[s].mu[t]),
-        attrs: attrs('mean'),
-      });
-    if (products.includes('std'))
-      variables.push({
-        name: `${key}_std`,
-        dtype: 'float',
-        dims: ['time', 'latitude', 'longitude'],
-        data: stack((s) => results[s].sigma[t]),
-        attrs: attrs('standard deviation'),
-      });
-    if (wantP)
-      variables.push({
-        name: key,
-        dtype: 'float',
-        dims: ['time', 'percentile', 'latitude', 'longitude'],
-        data: stack((s) => {
-          const out = new Float32Array(pcs.length * n);
-          pcs.forEach((pc, j) => {
-            for (let p = 0; p < n; p++)
-              out[j * n + p] = normalQuantile(pc / 100, results[s].mu[t][p], results[s].sigma[t][p]);
-          });
-          return out;
-        }),
-        attrs: { ...attrs('percentiles'), standard_name: STANDARD[variable] ?? variable },
-      });
-    if (wantQ) {
-      variables.push({
-        name: 'threshold',
-        dtype: 'float',
-        dims: ['threshold'],
-        data: ths,
-        attrs: { units: UNITS[variable] ?? '1', long_name: key, spp__relative_to_threshold: 'greater_than' },
-      });
-      variables.push({
-        name: `probability_of_${key}_above_threshold`,
-        dtype: 'float',
-        dims: ['time', 'threshold', 'latitude', 'longitude'],
-        data: stack((s) => {
-          const out = new Float32Array(ths.length * n);
-          ths.forEach((th, j) => {
-            for (let p = 0; p < n; p++)
-              out[j * n + p] = 1 - normCdf((th - results[s].mu[t][p]) / results[s].sigma[t][p]);
-          });
-          return out;
-        }),
-        attrs: { long_name: `probability_of_${key}_above_threshold`, units: '1' },
-      });
-    }
-  }
   return {
-    dimensions,
-    variables,
-    attrs: {
-      title: `Post-processed ${tIdx.map((t) => targets[t]).join(', ')} (mixed prediction and post-processing model)`,
-      source: `epp mixed model ${o.modelDir} applied to ${o.forecastPath}`,
-      institution: 'epp',
-      history: `${new Date().toISOString()} epp postprocess`,
-      Conventions: 'CF-1.8',
-    },
+    kind: 'latlon',
+    yName: 'latitude',
+    xName: 'longitude',
+    y: Float64Array.from(latitudes),
+    x: Float64Array.from(longitudes),
+    latitude,
+    longitude,
   };
 }

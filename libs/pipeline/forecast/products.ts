@@ -14,16 +14,19 @@ import type { EnsembleField, Grid } from '../../ensemble/types.js';
 export interface ProductSet {
   /** The (subset, cropped) ensemble the products describe: grid, units, member ids, valid time. */
   field: EnsembleField;
+  /** The forecast distribution (`norm`, `truncnorm`) of a calibrated method; none for the raw ensemble. */
+  distribution?: string;
   mean: Float32Array;
   std: Float32Array;
   percentiles?: { levels: number[]; data: Float32Array };
-  probabilities?: { thresholds: number[]; data: Float32Array };
+  /** P(x > t) in `data` and P(x < t) in `below`, [threshold, y, x]. */
+  probabilities?: { thresholds: number[]; data: Float32Array; below: Float32Array };
   realizations?: { ids: number[]; data: Float32Array };
 }
 
 /**
  * Raw-ensemble products (DESIGN §2 definitions): mean over members; std with ddof 1; empirical percentiles
- * (numpy 'linear', type 7); P(x > t) = fraction of members above t. Each removes the member dim and adds
+ * (numpy 'linear', type 7); P(x > t) = fraction of members above t, P(x < t) = fraction below. Each removes the member dim and adds
  * a percentile / threshold dim where relevant. Units: those of the field; probabilities are 1.
  */
 export function rawProducts(field: EnsembleField, req: ForecastRequest): ProductSet {
@@ -47,19 +50,23 @@ export function rawProducts(field: EnsembleField, req: ForecastRequest): Product
     };
   if (req.products.includes('probabilities')) {
     const data = new Float32Array(req.thresholds.length * n);
+    const below = new Float32Array(req.thresholds.length * n);
     req.thresholds.forEach((t, k) => {
       for (let p = 0; p < n; p++) {
         let above = 0;
+        let under = 0;
         let nan = false;
         for (let i = 0; i < m; i++) {
           const x = field.data[i * n + p];
           if (Number.isNaN(x)) nan = true;
           else if (x > t) above++;
+          else if (x < t) under++;
         }
         data[k * n + p] = nan ? NaN : above / m;
+        below[k * n + p] = nan ? NaN : under / m;
       }
     });
-    out.probabilities = { thresholds: req.thresholds, data };
+    out.probabilities = { thresholds: req.thresholds, data, below };
   }
   if (req.products.includes('realizations')) out.realizations = { ids: field.members, data: field.data };
   return out;
@@ -67,7 +74,7 @@ export function rawProducts(field: EnsembleField, req: ForecastRequest): Product
 
 /**
  * Products of a Gaussian forecast N(μ, σ²) per grid point (the mixed model, DESIGN §2.3): percentile p =
- * μ + σ·Φ⁻¹(p) (adds a percentile dim), P(x > t) = 1 − Φ((t − μ)/σ) (adds a threshold dim, units 1) and
+ * μ + σ·Φ⁻¹(p) (adds a percentile dim), P(x > t) = 1 − Φ((t − μ)/σ) and P(x < t) = Φ((t − μ)/σ) (add a threshold dim, units 1) and
  * realizations by ECC (Schefzik et al. 2013: Gaussian quantiles at levels i/(m+1) in the raw members' rank
  * order; keeps the member dim). Units: those of the field.
  */
@@ -89,10 +96,15 @@ export function gaussianProducts(
   }
   if (req.products.includes('probabilities')) {
     const data = new Float32Array(req.thresholds.length * n);
+    const below = new Float32Array(req.thresholds.length * n);
     req.thresholds.forEach((t, k) => {
-      for (let p = 0; p < n; p++) data[k * n + p] = 1 - normCdf((t - mean[p]) / std[p]);
+      for (let p = 0; p < n; p++) {
+        const c = normCdf((t - mean[p]) / std[p]);
+        data[k * n + p] = 1 - c;
+        below[k * n + p] = c;
+      }
     });
-    out.probabilities = { thresholds: req.thresholds, data };
+    out.probabilities = { thresholds: req.thresholds, data, below };
   }
   if (req.products.includes('realizations')) {
     const q = new Float32Array(m * n);

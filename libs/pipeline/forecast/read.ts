@@ -1,10 +1,13 @@
 /**
- * Read the one ensemble field a forecast request names — variable, pressure level, time index and member
- * subset — from an open Dataset, as an EnsembleField [member, y, x]. Also the cheap "preflight" that the
- * API runs before enqueueing, so bad requests are answered at once (422) instead of failing later.
+ * Read the ensemble fields a forecast request names — variable, pressure level, the selected times and the
+ * member subset — from an open Dataset, one EnsembleField [member, y, x] per time. Also the cheap "preflight"
+ * that the API runs before enqueueing, so bad requests are answered at once (422) instead of failing later.
+ * Times are selected by index (−1 = the last), ISO valid time, an ISO range and lead hours; default all.
  */
 import { InvalidArgumentError, MismatchError, NotFoundInFileError } from '../../contracts/errors.js';
 import type { ForecastRequest } from '../../contracts/jobs.js';
+import { detectGrid } from '../../ensemble/grid.js';
+import { fieldTimes, scalarHeight, type FieldTimes } from '../../ensemble/read.js';
 import type { EnsembleField, Grid } from '../../ensemble/types.js';
 import type { Dataset } from '../../netcdf/types.js';
 import { readSteps } from '../dataset/index.js';
@@ -12,6 +15,15 @@ import { readSteps } from '../dataset/index.js';
 const LEVEL_DIMS = ['level', 'isobaricInhPa', 'pressure', 'plev', 'pressure_level', 'lev'];
 const LAT_NAMES = ['latitude', 'lat', 'y', 'projection_y_coordinate', 'grid_latitude'];
 const LON_NAMES = ['longitude', 'lon', 'x', 'projection_x_coordinate', 'grid_longitude'];
+
+/** One selected time: its index on the time axis and its CF times. */
+export interface SelectedTime {
+  index: number;
+  validTime: number;
+  initTime?: number;
+  leadHours?: number;
+  timeBounds?: [number, number];
+}
 
 /** How a request maps onto the variable's dimensions: the hyperslab to read and what each axis means. */
 export interface FieldLayout {
@@ -23,10 +35,23 @@ export interface FieldLayout {
   memberIndex: number[];
   memberIds: number[];
   timeDim?: string;
-  timeIndex: number;
+  /** Size of the time axis (1 without one). */
+  timeSize: number;
+  /** The selected entries on the time axis, in file order (at least one). */
+  times: SelectedTime[];
   level?: number;
   yName: string;
   xName: string;
+}
+
+/** A `percentile` dimension of the variable (IMPROVER percentile form), as a member axis. */
+function percentileAxis(ds: Dataset, dims: string[], shape: number[]): { name: string; size: number } | null {
+  const i = dims.findIndex(
+    (d) =>
+      d === 'percentile' ||
+      (ds.hasVariable(d) && String(ds.variable(d).attrs.long_name ?? '') === 'percentile'),
+  );
+  return i >= 0 ? { name: dims[i], size: shape[i] } : null;
 }
 
 function coordValues(ds: Dataset, dim: string): number[] | null {
@@ -44,7 +69,9 @@ export function planField(ds: Dataset, req: ForecastRequest): FieldLayout {
         .join(', ')})`,
     );
   const v = ds.variable(req.variable);
-  const member = ds.memberAxis();
+  // IMPROVER percentile-form input (a `percentile` coordinate, no members): the percentiles are taken as an
+  // ensemble of quantiles (equally weighted members), as IMPROVER's EMOS does with percentile input.
+  const member = ds.memberAxis() ?? percentileAxis(ds, v.dims, v.shape);
   if (!member || !v.dims.includes(member.name))
     throw new NotFoundInFileError(
       `${req.source.path}: variable '${req.variable}' has no ensemble member axis`,
@@ -71,7 +98,7 @@ export function planField(ds: Dataset, req: ForecastRequest): FieldLayout {
 
   let level: number | undefined;
   let timeDim: string | undefined;
-  let timeIndex = 0;
+  let timeSize = 1;
   for (let d = 0; d < v.dims.length - 2; d++) {
     if (d === mDim) continue;
     const name = v.dims[d];
@@ -99,17 +126,12 @@ export function planField(ds: Dataset, req: ForecastRequest): FieldLayout {
           `${req.source.path}: '${req.variable}' has more than one non-spatial axis besides members and level`,
         );
       timeDim = name;
-      timeIndex = req.time ?? size - 1;
-      if (timeIndex >= size)
-        throw new InvalidArgumentError(
-          `time index ${timeIndex} is out of range: '${name}' has ${size} entries`,
-        );
-      start[d] = timeIndex;
+      timeSize = size;
     }
   }
   if (req.level !== undefined && level === undefined)
     throw new InvalidArgumentError(`level ${req.level} was given but '${req.variable}' has no level axis`);
-  return {
+  const layout: FieldLayout = {
     dims: v.dims,
     start,
     count,
@@ -117,11 +139,80 @@ export function planField(ds: Dataset, req: ForecastRequest): FieldLayout {
     memberIndex,
     memberIds: memberIndex.map((i) => ids[i]),
     timeDim,
-    timeIndex,
+    timeSize,
+    times: [],
     level,
     yName,
     xName,
   };
+  layout.times = selectTimes(ds, req, layout);
+  return layout;
+}
+
+const iso = (t: number) => (Number.isFinite(t) ? new Date(t * 1000).toISOString() : 'unknown');
+
+/** CF times of every entry on the time axis (from libs/ensemble; NaN valid time when none can be derived). */
+function allTimes(ds: Dataset, req: ForecastRequest, plan: FieldLayout): SelectedTime[] {
+  let cf: FieldTimes[] | undefined;
+  try {
+    cf = fieldTimes(ds, { variable: req.variable, level: plan.level });
+  } catch {
+    cf = undefined; // no recognisable grid or time coordinates: fall back to the valid time alone
+  }
+  return Array.from({ length: plan.timeSize }, (_, index) => {
+    const t = cf?.find((x) => (plan.timeDim ? x.index[plan.timeDim] === index : true));
+    const validTime = readValidTime(ds, plan, index);
+    return {
+      index,
+      validTime,
+      ...(t?.initTime !== undefined && Number.isFinite(t.initTime) ? { initTime: t.initTime } : {}),
+      ...(t?.leadHours !== undefined && Number.isFinite(t.leadHours) ? { leadHours: t.leadHours } : {}),
+      ...(t?.timeBounds ? { timeBounds: t.timeBounds } : {}),
+    };
+  });
+}
+
+/** Apply the request's time selection (index, validTime, from/to, leadHours); errors list what the file has. */
+function selectTimes(ds: Dataset, req: ForecastRequest, plan: FieldLayout): SelectedTime[] {
+  const all = allTimes(ds, req, plan);
+  const where = `'${req.variable}' in ${req.source.path}`;
+  let sel = all;
+  if (req.time !== undefined) {
+    const i = req.time === -1 ? plan.timeSize - 1 : req.time;
+    if (i >= plan.timeSize)
+      throw new InvalidArgumentError(
+        `time index ${req.time} is out of range: ${where} has ${plan.timeSize} time(s)${plan.timeDim ? ` on '${plan.timeDim}'` : ''}`,
+      );
+    sel = sel.filter((t) => t.index === i);
+  }
+  const ms = (s: string) => Date.parse(s) / 1000;
+  const list = () => all.map((t) => iso(t.validTime)).join(', ');
+  if (req.validTime !== undefined) {
+    sel = sel.filter((t) => t.validTime === ms(req.validTime!));
+    if (!sel.length)
+      throw new InvalidArgumentError(`validTime ${req.validTime}: ${where} has valid times ${list()}`);
+  }
+  if (req.from !== undefined || req.to !== undefined) {
+    const lo = req.from !== undefined ? ms(req.from) : -Infinity;
+    const hi = req.to !== undefined ? ms(req.to) : Infinity;
+    sel = sel.filter((t) => t.validTime >= lo && t.validTime <= hi);
+    if (!sel.length)
+      throw new InvalidArgumentError(
+        `from/to ${req.from ?? '…'}–${req.to ?? '…'} contains no valid time of ${where} (${list()})`,
+      );
+  }
+  if (req.leadHours !== undefined) {
+    const leads = req.leadHours;
+    sel = sel.filter(
+      (t) => t.leadHours !== undefined && leads.some((h) => Math.abs(h - t.leadHours!) < 1e-9),
+    );
+    if (!sel.length)
+      throw new InvalidArgumentError(
+        `leadHours ${leads.join(',')}: ${where} has lead times ${all.map((t) => t.leadHours ?? '?').join(', ')} h`,
+      );
+  }
+  if (!sel.length) throw new InvalidArgumentError(`no time of ${where} is selected`);
+  return sel;
 }
 
 function buildGrid(ds: Dataset, yName: string, xName: string, ny: number, nx: number): Grid {
@@ -150,24 +241,46 @@ function firstTime(ds: Dataset, name: string, index = 0): number {
  * Valid time (s since 1970) of the planned slice: the time coordinate at the time index; for a lead (`step`)
  * axis, initialisation (`time` / `forecast_reference_time`, first entry) + step; NaN when neither is known.
  */
-function readValidTime(ds: Dataset, plan: FieldLayout): number {
+function readValidTime(ds: Dataset, plan: FieldLayout, timeIndex: number): number {
   if (plan.timeDim === 'step' || (plan.timeDim === undefined && ds.hasVariable('step'))) {
     const steps = readSteps(ds);
     const init = ['time', 'forecast_reference_time']
       .filter((t) => ds.hasVariable(t))
       .map((t) => firstTime(ds, t))
       .find(Number.isFinite);
-    if (steps && init !== undefined) return init + steps[plan.timeDim ? plan.timeIndex : 0] * 3600;
+    if (steps && init !== undefined) return init + steps[plan.timeDim ? timeIndex : 0] * 3600;
     return NaN;
   }
-  if (plan.timeDim && ds.hasVariable(plan.timeDim)) return firstTime(ds, plan.timeDim, plan.timeIndex);
+  if (plan.timeDim && ds.hasVariable(plan.timeDim)) return firstTime(ds, plan.timeDim, timeIndex);
   return ds.hasVariable('time') ? firstTime(ds, 'time') : NaN;
 }
 
-/** Read the planned hyperslab and keep the requested members: data[member, y, x] float32. */
-export function readField(ds: Dataset, req: ForecastRequest, plan: FieldLayout): EnsembleField {
+/** The grid of the variable: libs/ensemble's detectGrid (real lat/lon, grid mapping), else plain indices. */
+function gridOf(ds: Dataset, req: ForecastRequest, plan: FieldLayout, ny: number, nx: number): Grid {
   const v = ds.variable(req.variable);
-  const dec = ds.readVariable(req.variable, { start: plan.start, count: plan.count });
+  try {
+    const g = detectGrid(ds, v);
+    if (g.yName === plan.yName && g.xName === plan.xName) return g;
+  } catch {
+    // not a recognised grid: the axes' own values, no latitude/longitude
+  }
+  return buildGrid(ds, plan.yName, plan.xName, ny, nx);
+}
+
+/**
+ * Read the planned hyperslab at one selected time (default the first selected) and keep the requested
+ * members: data[member, y, x] float32, with the time's CF times, height and standard_name.
+ */
+export function readField(
+  ds: Dataset,
+  req: ForecastRequest,
+  plan: FieldLayout,
+  time: SelectedTime = plan.times[0],
+): EnsembleField {
+  const v = ds.variable(req.variable);
+  const start = [...plan.start];
+  if (plan.timeDim) start[plan.dims.indexOf(plan.timeDim)] = time.index;
+  const dec = ds.readVariable(req.variable, { start, count: plan.count });
   const ny = plan.count[plan.count.length - 2];
   const nx = plan.count[plan.count.length - 1];
   const n = ny * nx;
@@ -178,8 +291,9 @@ export function readField(ds: Dataset, req: ForecastRequest, plan: FieldLayout):
     const off = (mi - plan.start[mDim]) * n;
     for (let p = 0; p < n; p++) data[k * n + p] = dec.data[off + p];
   });
-  const validTime = readValidTime(ds, plan);
   const units = typeof v.attrs.units === 'string' ? v.attrs.units : '1';
+  const std = v.attrs.standard_name;
+  const height = scalarHeight(ds);
   return {
     variable: req.variable,
     units,
@@ -187,8 +301,13 @@ export function readField(ds: Dataset, req: ForecastRequest, plan: FieldLayout):
     members: plan.memberIds,
     ny,
     nx,
-    grid: buildGrid(ds, plan.yName, plan.xName, ny, nx),
-    validTime,
+    grid: gridOf(ds, req, plan, ny, nx),
+    validTime: time.validTime,
+    ...(time.initTime !== undefined ? { initTime: time.initTime } : {}),
+    ...(time.leadHours !== undefined ? { leadHours: time.leadHours } : {}),
+    ...(time.timeBounds ? { timeBounds: time.timeBounds } : {}),
+    ...(typeof std === 'string' && std ? { standardName: std } : {}),
+    ...(height !== undefined ? { height } : {}),
     level: plan.level,
     source: req.source.path,
   };

@@ -41,7 +41,8 @@ export async function fitEmosOnTheFly(dataDir: string): Promise<void> {
   const truths: Field2D[] = [];
   for (let time = 0; time < 4; time++) {
     const req = normaliseForecastRequest({ ...T850, time, members: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
-    const all = readField(ds, req, planField(ds, req));
+    const plan = planField(ds, req);
+    const all = readField(ds, req, plan, plan.times[0]);
     const n = all.ny * all.nx;
     truths.push({ ...all, data: all.data.slice(0, n) });
     forecasts.push({ ...all, data: all.data.slice(n), members: all.members.slice(1) });
@@ -79,6 +80,20 @@ export function forecastScenario(ctx: () => { api: Api; dataDir: string }): void
     expect(b.body.id).toBe(a.body.id);
     expect(b.body.created).toBe(false);
     rawId = a.body.id;
+    // By standard_name: resolved to the NetCDF name before the id, so the same job.
+    const byStd = await api.req('POST', '/v1/forecasts', {
+      json: { ...body, variable: 'air_temperature' },
+      key: KEYS.submit,
+    });
+    expect(byStd.status).toBe(202);
+    expect(byStd.body.id).toBe(rawId);
+    // A surface alias never picks a pressure-level variable.
+    const surf = await api.req('POST', '/v1/forecasts', {
+      json: { ...body, variable: '2t' },
+      key: KEYS.submit,
+    });
+    expect(surf.status).toBe(422);
+    expect(surf.body.error.message).toMatch(/no variable '2t'.*off pressure levels/);
     const job = await waitForJob(api, rawId);
     expect(job.state).toBe('completed');
     expect(job.progress).toBe(1);
@@ -90,9 +105,17 @@ export function forecastScenario(ctx: () => { api: Api; dataDir: string }): void
     const nc = await api.req('GET', `/v1/forecasts/${rawId}/result.nc`, { key: KEYS.read });
     expect(nc.status).toBe(200);
     expect(nc.bytes.subarray(0, 3).toString('latin1')).toBe('CDF');
-    const mean = await readResult(nc.bytes, 't_mean');
-    const std = await readResult(nc.bytes, 't_std');
-    const prob = await readResult(nc.bytes, 'probability_of_t_above_threshold');
+    // Every time by default (4 in the file): [time, latitude, longitude]; the reference is the last time.
+    expect(job.result.summary.validTimes).toHaveLength(4);
+    const last = 3 * 61 * 120;
+    const mean = (await readResult(nc.bytes, 'air_temperature_mean')).subarray(last);
+    const std = (await readResult(nc.bytes, 'air_temperature_std')).subarray(last);
+    const prob = (await readResult(nc.bytes, 'probability_of_air_temperature_above_threshold')).subarray(
+      last,
+    );
+    const below = (await readResult(nc.bytes, 'probability_of_air_temperature_below_threshold')).subarray(
+      last,
+    );
     const ref = await referenceT850(dataDir);
     let maxMean = 0;
     let maxStd = 0;
@@ -100,10 +123,13 @@ export function forecastScenario(ctx: () => { api: Api; dataDir: string }): void
     for (let p = 0; p < ref.n; p++) {
       let s = 0;
       let above = 0;
+      let under = 0;
       for (let i = 0; i < ref.m; i++) {
         s += ref.data[i * ref.n + p];
         if (ref.data[i * ref.n + p] > 273.15) above++;
+        if (ref.data[i * ref.n + p] < 273.15) under++;
       }
+      maxProb = Math.max(maxProb, Math.abs(below[p] - under / ref.m));
       const mu = s / ref.m;
       let ss = 0;
       for (let i = 0; i < ref.m; i++) ss += (ref.data[i * ref.n + p] - mu) ** 2;
@@ -118,16 +144,28 @@ export function forecastScenario(ctx: () => { api: Api; dataDir: string }): void
     const json = await api.req('GET', `/v1/forecasts/${rawId}/result.json`, { key: KEYS.read });
     expect(json.status).toBe(200);
     expect(json.body.products.map((p: { name: string }) => p.name)).toEqual([
-      't_mean',
-      't_std',
-      't',
-      'probability_of_t_above_threshold',
+      'air_temperature_mean',
+      'air_temperature_std',
+      'air_temperature',
+      'probability_of_air_temperature_above_threshold',
+      'probability_of_air_temperature_below_threshold',
     ]);
+    expect(json.body.provenance).toMatchObject({ method: 'raw', input_file: 'era5.nc', input_variable: 't' });
+    expect(job.result.provenance.input_sha256).toMatch(/^[0-9a-f]{64}$/);
 
-    // Point query near London: the nearest grid point of the 3° grid is 51°N 0°E (row 13, column 0).
+    // Point query near London: the nearest grid point of the 3° grid is 51°N 0°E (row 13, column 0); the
+    // series has every time, the shorthand fields the last.
     const pt = await api.req('GET', `/v1/forecasts/${rawId}/point?lat=51.5&lon=-0.1`, { key: KEYS.read });
     expect(pt.status).toBe(200);
     expect(pt.body.gridPoint).toEqual({ lat: 51, lon: 0 });
+    expect(pt.body.times).toHaveLength(4);
+    expect(pt.body.series.air_temperature_mean.values[3]).toBeCloseTo(mean[13 * 120 + 0], 4);
+    const csv = await api.req('GET', `/v1/forecasts/${rawId}/point?lat=51.5&lon=-0.1&format=csv`, {
+      key: KEYS.read,
+    });
+    expect(csv.status).toBe(200);
+    expect(csv.text.trim().split('\n')).toHaveLength(5); // header + 4 times
+    expect(csv.text.split('\n')[0]).toMatch(/^valid_time,air_temperature_mean,air_temperature_std,/);
     expect(pt.body.mean).toBeCloseTo(mean[13 * 120 + 0], 4);
     expect(pt.body.std).toBeCloseTo(std[13 * 120 + 0], 5);
     expect(Object.keys(pt.body.percentiles)).toEqual(['10', '50', '90']);
@@ -166,10 +204,11 @@ export function forecastScenario(ctx: () => { api: Api; dataDir: string }): void
     expect(job.error).toBeNull();
     expect(job.state).toBe('completed');
     const nc = await api.req('GET', `/v1/forecasts/${r.body.id}/result.nc`, { key: KEYS.read });
-    const mean = await readResult(nc.bytes, 't_mean');
-    const std = await readResult(nc.bytes, 't_std');
-    const reals = await readResult(nc.bytes, 't_realizations');
-    expect(reals.length).toBe(9 * 61 * 120);
+    const last = 3 * 61 * 120; // every time (4); the reference is the last
+    const mean = (await readResult(nc.bytes, 'air_temperature_mean')).subarray(last);
+    const std = (await readResult(nc.bytes, 'air_temperature_std')).subarray(last);
+    const reals = await readResult(nc.bytes, 'air_temperature_realizations');
+    expect(reals.length).toBe(4 * 9 * 61 * 120);
     const cds = await openDataset(path.join(dataDir, 'models/default/emos/t850.nc'));
     const [alpha, beta, gamma, delta] = ['alpha', 'beta', 'gamma', 'delta'].map(
       (c) => cds.readVariable(`emos_coefficient_${c}`).data[0],

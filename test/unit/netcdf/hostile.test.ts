@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { CorruptNetcdfError, type EppError, InvalidNetcdfError } from '../../../libs/contracts/errors.js';
+import { lookup3 } from '../../../libs/netcdf/checksums.js';
 import { openNc4 } from '../../../libs/netcdf/nc4Store.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
-import { describeRealData, realFile } from '../../helpers/realData.js';
+import { describeRealData, realFile, realSiteFile } from '../../helpers/realData.js';
 import { FIXTURE_DIR, fixturePath } from './fixtures.js';
 
 let dir: string;
@@ -190,5 +191,76 @@ describeRealData('hostile copies of the real MOGREPS-UK wind-speed file', () => 
       ),
     );
     expect(String((err.cause as Error).message)).not.toBe('');
+  });
+});
+
+/**
+ * The netCDF-4 files the session-3 fuzz campaign (seed 13: cases 1506, 1661, 4455, 4640) found read by epp and
+ * refused by netCDF-C, rebuilt from the same real files by the structure the mutation hit.
+ */
+describeRealData('files netCDF-C refuses are refused (fuzz campaign findings)', () => {
+  /** A version-2 object header's message area [start, end) and where its lookup3 checksum sits (= end). */
+  function ohdrV2(b: Buffer, p: number): { first: number; end: number } {
+    const flags = b[p + 5];
+    const sizeAt = p + 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0);
+    const sizeBytes = 1 << (flags & 3);
+    let size = 0;
+    for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + b[sizeAt + i];
+    return { first: sizeAt + sizeBytes, end: sizeAt + sizeBytes + size };
+  }
+
+  test("a dataset's dataspace message changed to an unknown type (checksum recomputed): netCDF-C 'bad class'", async () => {
+    const b = Buffer.from(readFileSync(realSiteFile('gefs-innsbruck-tmin/observation.nc')));
+    let p = -1;
+    for (let at = b.indexOf('OHDR', 0, 'latin1'); at >= 0; at = b.indexOf('OHDR', at + 1, 'latin1'))
+      if (b[at + 4] === 2 && b[ohdrV2(b, at).first] === 0x01) {
+        p = at;
+        break;
+      }
+    expect(p).toBeGreaterThan(0);
+    const { first, end } = ohdrV2(b, p);
+    b[first] = 0xff;
+    b.writeUInt32LE(lookup3(b.subarray(p, end)), end);
+    const err = await failure('no-dataspace.nc', b);
+    expect(err.message).toContain(
+      `corrupt object header at byte ${p}: a dataset object header without its dataspace message`,
+    );
+  });
+
+  /** Object `index` of the first global heap collection (III.E): where its data starts. */
+  function heapObject(b: Buffer, index: number): number {
+    const g = b.indexOf('GCOL', 0, 'latin1');
+    for (let at = g + 16; at < g + Number(b.readBigUInt64LE(g + 8));) {
+      const size = Number(b.readBigUInt64LE(at + 8));
+      if (b.readUInt16LE(at) === index) return at + 16;
+      at += 16 + Math.ceil(size / 8) * 8;
+    }
+    throw new Error(`no global heap object ${index}`);
+  }
+
+  test.each([
+    ['improver_test_data/apply-emos-coefficients/normal/normal_coefficients.nc', 2],
+    ['sites/ecmwf-frankfurt-precip/forecast.nc', 6],
+  ])(
+    '%s: a DIMENSION_LIST reference (global heap object %d) moved off its scale: netCDF-C "HDF error"',
+    async (rel, index) => {
+      const file = rel.startsWith('sites/') ? realSiteFile(rel.slice(6)) : realFile(rel);
+      const b = Buffer.from(readFileSync(file));
+      b[heapObject(b, index) + 3] ^= 0x08;
+      const err = await failure('dimlist.nc', b);
+      expect(err.message).toMatch(
+        /corrupt DIMENSION_LIST of variable '.+' at byte \d+: a reference to byte \d+, which holds no dimension scale/,
+      );
+    },
+  );
+
+  test('a superblock end-of-file address below the data it holds: netCDF-C "HDF error"', async () => {
+    const b = Buffer.from(
+      readFileSync(realFile('improver_test_data/construct-reliability-tables/basic/forecast_0.nc')),
+    );
+    expect(b[8]).toBe(0); // superblock version 0: the end-of-file address is the 8 bytes at 40
+    b.writeBigUInt64LE(b.readBigUInt64LE(40) - 4096n, 40);
+    const err = await failure('eof.nc', b);
+    expect(err.message).toMatch(/run past the end of the file \(\d+ bytes, as its superblock records\)/);
   });
 });

@@ -124,8 +124,12 @@ test('a file with a step axis: valid time = initialisation + step', async () => 
     });
     const ds = await openDataset(file);
     try {
+      // Every step by default, the last of them 48 h after initialisation.
+      const all = planField(ds, normaliseForecastRequest({ source: { path: 'f.nc' }, variable: 't' }));
+      expect(all.times.length).toBeGreaterThan(1);
+      expect(all.times[all.times.length - 1].validTime).toBe(init + 48 * 3600);
       for (const [time, hours] of [
-        [undefined, 48],
+        [-1, 48],
         [1, 24],
       ] as const) {
         const req = normaliseForecastRequest({

@@ -25,8 +25,9 @@ describeRealData('default model on the real ERA5 ensemble', () => {
       });
       expect(r.samples).toBe(4);
       expect(r.sigmaMin).toBeGreaterThan(0);
-      const ds = await openDataset(out);
-      const mu = ds.readVariable('t850_mean').data; // [time, lat, lon]
+      expect(r.files).toEqual([path.join(dir, 'pp_t850.nc'), path.join(dir, 'pp_z500.nc')]);
+      const ds = await openDataset(path.join(dir, 'pp_t850.nc'));
+      const mu = ds.readVariable('air_temperature_mean').data; // [time, lat, lon]
       const src = await openDataset(input);
       const t = src.readVariable('t'); // [time, number, level, lat, lon]
       const lv = Array.from(src.readVariable('level').data).indexOf(850);

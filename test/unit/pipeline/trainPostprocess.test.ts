@@ -54,9 +54,12 @@ test('train → model folder; postprocess → products with σ > 0; no tensors l
     percentiles: [10, 90],
   });
   expect(res.sigmaMin).toBeGreaterThan(0);
-  const ds = await openDataset(path.join(dir, 'pp.nc'));
-  const mean = ds.readVariable('t850_mean').data;
-  const p = ds.readVariable('t850').data; // [time, percentile, lat, lon]
+  // Two targets: one product file each (libs/products names, the level a scalar pressure coordinate).
+  expect(res.files).toEqual([path.join(dir, 'pp_t850.nc'), path.join(dir, 'pp_z500.nc')]);
+  const ds = await openDataset(path.join(dir, 'pp_t850.nc'));
+  expect(ds.readVariable('pressure').data[0]).toBe(850);
+  const mean = ds.readVariable('air_temperature_mean').data;
+  const p = ds.readVariable('air_temperature').data; // [time, percentile, lat, lon]
   const n = mean.length;
   for (let i = 0; i < n; i += 97) expect(p[i]).toBeLessThan(p[n + i]); // 10th < 90th percentile
   ds.close();
