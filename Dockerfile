@@ -32,6 +32,8 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# The shipped models, read-only inside the install: found whatever EPP_DATA_DIR is (version `bundled`).
+COPY --from=build /app/data/models data/models
 # The CUDA build of TensorFlow.js; its install script downloads libtensorflow (network needed at build time).
 RUN if [ "$GPU" = "1" ]; then npm install --no-save --foreground-scripts @tensorflow/tfjs-node-gpu@4.22.0; fi
 COPY --from=build --chown=node:node /app/data /data
@@ -45,6 +47,8 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# The shipped models, read-only inside the install: found whatever EPP_DATA_DIR is (version `bundled`).
+COPY --from=build /app/data/models data/models
 # Shipped data (the default model) seeds a new data volume: Docker copies it in on first mount.
 COPY --from=build --chown=node:node /app/data /data
 USER node

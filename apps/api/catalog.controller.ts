@@ -4,6 +4,8 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTag
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { jobIdFor, type TrainJobPayload } from '../../libs/contracts/jobs.js';
 import { DatasetCatalog, getModel, listModels } from '../../libs/service/catalog.js';
+import { normaliseTrainOptions } from '../../libs/pipeline/train/options.js';
+import { modelVersions } from '../../libs/pipeline/train/store.js';
 import { resolveTrainingData } from '../../libs/service/run-job.js';
 import { RequireRole } from './auth.guard.js';
 import { accepted } from './forecasts/forecasts.controller.js';
@@ -49,9 +51,13 @@ export class ModelsController {
   @ApiAcceptedResponse({ type: JobAcceptedDto })
   @ApiErrors(400, 403, 503)
   async train(@Body() body: TrainRequestDto) {
+    const options = normaliseTrainOptions(body.options ?? {});
     resolveTrainingData(this.config.dataDir, body.data);
     const request = { model: body.model, data: body.data, options: body.options ?? {} };
-    const id = jobIdFor('train', request);
+    // The version this run follows is part of the id: the same request after a publish trains a new version,
+    // the same request while its run is queued or running is that run.
+    const after = modelVersions(this.config.dataDir, body.model).find((v) => v.latest)?.version ?? 'none';
+    const id = jobIdFor('train', { ...request, options }, `after:${after}`);
     const payload: TrainJobPayload = { id, ...request };
     const { view, created } = await this.queues.submit('train', id, payload);
     return accepted(view, created);

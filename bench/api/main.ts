@@ -4,8 +4,11 @@
  *    measured with autocannon (an established load generator, not a hand-written client);
  *  - /health p99 while a report job runs in embedded mode, jobs inline (EPP_EMBEDDED_JOBS=inline) and in
  *    job processes (the default), side by side;
- *  - end-to-end throughput of M post-processing jobs (raw, real ERA5 t850, distinct requests) in embedded
- *    mode and on Redis with 1 and with 2 worker processes.
+ *  - end-to-end throughput of M small post-processing jobs (raw, real ERA5 t850, distinct requests; the
+ *    per-job overhead) in embedded mode and on Redis with 1 and with 2 worker processes, and of K CPU-bound
+ *    `mixed` jobs (the shipped default model) on Redis with 1 and 2 workers, with the 2/1 ratio;
+ *  - the load average at start and end (figures from a busy machine are not idle figures).
+ * `--mixed-jobs K` (default 8).
  * Needs the real data (EPP_REAL_DATA, default ../shared/data/real) and `redis-server` on PATH.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -93,12 +96,16 @@ async function waitAll(url: string, ids: string[]): Promise<void> {
   }
 }
 
-/** Submit `n` distinct jobs and time until all have completed. */
+/**
+ * Submit `n` distinct jobs and time until all have completed: `raw` (small: the per-job overhead) or
+ * `mixed` (CPU-bound: the shipped default model, found from the install, on ERA5 members 1–5).
+ */
 async function throughput(
   url: string,
   n: number,
   salt: number,
-): Promise<{ seconds: number; jobsPerS: number }> {
+  method: 'raw' | 'mixed' = 'raw',
+): Promise<{ seconds: number; jobsPerS: number; msPerJob: number }> {
   const t0 = performance.now();
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -106,6 +113,7 @@ async function throughput(
       source: { path: 'inbox/era5.nc' },
       variable: 't',
       level: 850,
+      method,
       thresholds: [250 + salt + i * 0.01],
     });
     if (r.status !== 202) throw new Error(`submit failed: ${JSON.stringify(r.body)}`);
@@ -113,7 +121,7 @@ async function throughput(
   }
   await waitAll(url, ids);
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, jobsPerS: n / seconds };
+  return { seconds, jobsPerS: n / seconds, msPerJob: (1000 * seconds) / n };
 }
 
 /** autocannon against `paths` (cycled) for `seconds` with `connections` open connections. */
@@ -179,6 +187,8 @@ export async function run(argv: string[]): Promise<void> {
     return i >= 0 ? Math.min(1000, Math.max(1, Number(argv[i + 1]))) : d;
   };
   const nJobs = arg('--jobs', 50);
+  const nMixed = arg('--mixed-jobs', 8);
+  const loadAtStart = os.loadavg()[0];
   const nPoints = arg('--points', 200);
   const seconds = arg('--seconds', 10);
   const real = path.resolve(process.env.EPP_REAL_DATA ?? path.join(ROOT, '../shared/data/real'));
@@ -270,19 +280,39 @@ export async function run(argv: string[]): Promise<void> {
         ),
       );
       procs.push(...ws);
+      const name = `${workers} worker process${workers > 1 ? 'es' : ''}`;
       const r = await throughput(rurl, nJobs, workers * 10);
       results[`redis_${workers}_worker${workers > 1 ? 's' : ''}`] = r;
-      rows.push([
-        `${nJobs} jobs, Redis, ${workers} worker process${workers > 1 ? 'es' : ''}`,
-        'jobs/s',
-        r.jobsPerS,
-      ]);
+      rows.push([`${nJobs} raw jobs, Redis, ${name}`, 'jobs/s', r.jobsPerS], ['', 'ms per job', r.msPerJob]);
+      // Warm each worker's model cache, then the CPU-bound jobs.
+      await throughput(rurl, workers, 500 + workers * 10, 'mixed');
+      const m = await throughput(rurl, nMixed, 100 + workers * 10, 'mixed');
+      results[`redis_mixed_${workers}_worker${workers > 1 ? 's' : ''}`] = m;
+      rows.push(
+        [`${nMixed} mixed jobs, Redis, ${name}`, 'jobs/s', m.jobsPerS],
+        ['', 'ms per job', m.msPerJob],
+      );
       await Promise.all(ws.map(stop));
     }
+    const m1 = results.redis_mixed_1_worker as { jobsPerS: number };
+    const m2 = results.redis_mixed_2_workers as { jobsPerS: number };
+    results.mixed_speedup_2_vs_1 = m2.jobsPerS / m1.jobsPerS;
+    rows.push(['mixed jobs: 2 workers / 1 worker', 'ratio', m2.jobsPerS / m1.jobsPerS]);
   } finally {
     for (const p of procs.reverse()) await stop(p).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
-  results.machine = { cpus: os.cpus().length, node: process.version, loadavg_1m: os.loadavg()[0] };
+  // Timings on a machine busy with other work are not idle figures: the load is part of the result.
+  results.machine = {
+    cpus: os.cpus().length,
+    node: process.version,
+    loadavg_1m_start: loadAtStart,
+    loadavg_1m_end: os.loadavg()[0],
+  };
+  rows.push([
+    'load average (1 min) at start / end',
+    '',
+    `${loadAtStart.toFixed(2)} / ${os.loadavg()[0].toFixed(2)}`,
+  ]);
   printResults(results, { header: ['measurement', 'unit', 'value'], rows }, asJson);
 }

@@ -116,6 +116,9 @@ export interface ForecastJobResult {
 
 export interface TrainJobResult {
   model: string;
+  /** The version this run published (`v<N>`, libs/pipeline/train/store.ts). */
+  version?: string;
+  /** The version's folder relative to the data root. */
   path: string;
   metrics?: Record<string, unknown>;
 }
@@ -145,6 +148,15 @@ const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** Check model ids before they become folder names. */
 export function isModelId(id: unknown): id is string {
   return typeof id === 'string' && MODEL_ID.test(id) && !id.includes('..');
+}
+
+/** A model id with an optional version: `default`, `default@v2`, `default@bundled` (libs/pipeline/train/store.ts). */
+export function isModelRef(ref: unknown): ref is string {
+  if (typeof ref !== 'string') return false;
+  const [id, version, ...rest] = ref.split('@');
+  return (
+    isModelId(id) && rest.length === 0 && (version === undefined || /^(v\d{1,9}|bundled)$/.test(version))
+  );
 }
 
 /** Plain decimal notation (optional sign, fraction, exponent): no hex, octal, binary, Infinity or blanks. */
@@ -197,7 +209,10 @@ export function normaliseForecastRequest(input: Record<string, unknown>): Foreca
   if (!METHODS.includes(method))
     throw new InvalidArgumentError(`method must be one of ${METHODS.join(', ')}`);
   const model = input.model ?? 'default';
-  if (!isModelId(model)) throw new InvalidArgumentError('model must be a model id like "default"');
+  if (!isModelRef(model))
+    throw new InvalidArgumentError(
+      'model must be a model id like "default", optionally with a version ("default@v2")',
+    );
   const asNumber = (v: unknown) => (typeof v === 'string' ? parseDecimal(v.trim()) : Number(v));
   const level = input.level === undefined || input.level === null ? undefined : asNumber(input.level);
   if (level !== undefined && !Number.isFinite(level))
@@ -308,6 +323,11 @@ export function jobIdFor(queue: QueueName, request: unknown, stamp = ''): string
   return `${JOB_ID_PREFIX[queue]}-${digest.slice(0, 24)}`;
 }
 
+/** Redis pub/sub channel on which the API asks workers to cancel a running job (the message is its id). */
+export function cancelChannel(queuePrefix: string): string {
+  return `${queuePrefix}:epp:cancel`;
+}
+
 /** The queue a job id belongs to, or null when the id is not one of ours. */
 export function queueOfJobId(id: string): QueueName | null {
   if (/^fc-[0-9a-f]{24}$/.test(id)) return 'forecast';
@@ -407,7 +427,8 @@ export function normaliseReportRequest(input: Record<string, unknown>): ReportRe
   if (typeof input.variable !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(input.variable))
     throw new InvalidArgumentError('variable must be a variable name like t850 or air_temperature');
   const model = input.model ?? 'emos';
-  if (!isModelId(model)) throw new InvalidArgumentError('model must be "emos" or a model id');
+  if (!isModelRef(model))
+    throw new InvalidArgumentError('model must be "emos" or a model id (optionally @version)');
   const str = (k: 'event' | 'from' | 'to' | 'title', max: number): string | undefined => {
     const v = input[k];
     if (v === undefined || v === null) return undefined;

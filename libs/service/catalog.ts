@@ -8,6 +8,7 @@ import { describeError, EppError } from '../contracts/errors.js';
 import { isModelId } from '../contracts/jobs.js';
 import { openDataset } from '../netcdf/index.js';
 import { relativeToRoot, resolveInRoot } from './data-root.js';
+import { listModelIds, modelVersions, type ModelVersion } from '../pipeline/train/store.js';
 import { ModelNotFoundError } from './errors.js';
 
 const SKIP = new Set(['outputs', 'keys', 'models', 'tmp', 'node_modules']);
@@ -130,39 +131,93 @@ function readJson(file: string): unknown {
   }
 }
 
-export interface ModelEntry {
-  id: string;
+export interface ModelVersionEntry {
+  version: string;
+  latest: boolean;
+  source: 'data' | 'bundled';
   kinds: ('mixed' | 'emos')[];
   emos: string[];
-  manifest: unknown;
+  createdAt: string | null;
+  trainingData: Record<string, unknown> | null;
+  scores: Record<string, unknown> | null;
 }
 
-function modelEntry(dataDir: string, id: string): ModelEntry {
-  const dir = resolveInRoot(dataDir, `models/${id}`);
-  const emosDir = path.join(dir, 'emos');
+export interface ModelEntry {
+  id: string;
+  /** The latest version's kinds, EMOS sets, source and manifest. */
+  kinds: ('mixed' | 'emos')[];
+  emos: string[];
+  source: 'data' | 'bundled';
+  version: string;
+  versions: ModelVersionEntry[];
+  manifest: Record<string, unknown> | null;
+}
+
+const asObject = (v: unknown): Record<string, unknown> | null =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+
+function versionEntry(v: ModelVersion): {
+  entry: ModelVersionEntry;
+  manifest: Record<string, unknown> | null;
+} {
+  const emosDir = path.join(v.dir, 'emos');
   const emos = existsSync(emosDir)
     ? readdirSync(emosDir)
         .filter((f) => f.endsWith('.nc'))
         .sort()
+        .map((f) => f.replace(/\.nc$/, ''))
     : [];
-  const manifestFile = path.join(dir, 'manifest.json');
-  const manifest = existsSync(manifestFile) ? readJson(manifestFile) : null;
+  const manifestFile = path.join(v.dir, 'manifest.json');
+  const manifest = existsSync(manifestFile) ? asObject(readJson(manifestFile)) : null;
   const kinds: ModelEntry['kinds'] = [];
   if (manifest) kinds.push('mixed');
   if (emos.length) kinds.push('emos');
-  return { id, kinds, emos: emos.map((f) => f.replace(/\.nc$/, '')), manifest };
+  let createdAt = typeof manifest?.createdAt === 'string' ? manifest.createdAt : null;
+  if (!createdAt)
+    try {
+      createdAt = statSync(v.dir).mtime.toISOString();
+    } catch {
+      createdAt = null;
+    }
+  return {
+    entry: {
+      version: v.version,
+      latest: v.latest,
+      source: v.source,
+      kinds,
+      emos,
+      createdAt,
+      trainingData: asObject(manifest?.trainingData),
+      scores: asObject(manifest?.scores),
+    },
+    manifest,
+  };
 }
 
+function modelEntry(dataDir: string, id: string): ModelEntry | null {
+  const versions = modelVersions(dataDir, id).map(versionEntry);
+  const latest = versions.find((v) => v.entry.latest);
+  if (!latest) return null;
+  return {
+    id,
+    kinds: latest.entry.kinds,
+    emos: latest.entry.emos,
+    source: latest.entry.source,
+    version: latest.entry.version,
+    versions: versions.map((v) => v.entry),
+    manifest: latest.manifest,
+  };
+}
+
+/** Every model of the data root and the install's bundled models, each with its versions (latest marked). */
 export function listModels(dataDir: string): ModelEntry[] {
-  const dir = path.join(dataDir, 'models');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && isModelId(e.name))
-    .map((e) => modelEntry(dataDir, e.name));
+  return listModelIds(dataDir)
+    .map((id) => modelEntry(dataDir, id))
+    .filter((m): m is ModelEntry => m !== null);
 }
 
 export function getModel(dataDir: string, id: string): ModelEntry {
-  if (!isModelId(id) || !existsSync(resolveInRoot(dataDir, `models/${id}`)))
-    throw new ModelNotFoundError(`model '${id}' does not exist`);
-  return modelEntry(dataDir, id);
+  const m = isModelId(id) ? modelEntry(dataDir, id) : null;
+  if (!m) throw new ModelNotFoundError(`model '${id}' does not exist`);
+  return m;
 }

@@ -3,6 +3,7 @@
  * absolute path confined to that root (libs/service/data-root.ts) before the pipeline sees it. The pipeline
  * never resolves client-named paths itself, so it does not depend on this layer.
  */
+import path from 'node:path';
 import { InvalidArgumentError } from '../contracts/errors.js';
 import { isModelId, type ForecastRequest, type TrainJobPayload } from '../contracts/jobs.js';
 import {
@@ -11,16 +12,33 @@ import {
   type ForecastInputs,
   type ForecastPaths,
 } from '../pipeline/forecast/index.js';
+import { resolveModel } from '../pipeline/train/store.js';
 import { resolveInRoot } from './data-root.js';
 
-/** The absolute, confined input files of a forecast request (the source must exist). */
+/**
+ * The absolute, confined input files of a forecast request (the source must exist). The model folder is the
+ * version the request names (`<id>` = its latest) in the data root's model store, or the install's bundled
+ * model (libs/pipeline/train/store.ts); a model that exists nowhere is a 404 here.
+ */
 export function resolveForecastInputs(dataDir: string, req: ForecastRequest): ForecastInputs {
   const rel = forecastInputPaths(req);
+  const source = resolveInRoot(dataDir, rel.source, { mustExist: true });
+  if (!rel.model) return { source };
+  const model = resolveModelDir(dataDir, req.model);
   return {
-    source: resolveInRoot(dataDir, rel.source, { mustExist: true }),
-    ...(rel.model ? { model: resolveInRoot(dataDir, rel.model) } : {}),
-    ...(rel.emosCoefficients ? { emosCoefficients: resolveInRoot(dataDir, rel.emosCoefficients) } : {}),
+    source,
+    model,
+    ...(rel.emosCoefficients
+      ? { emosCoefficients: path.join(model, path.relative(rel.model, rel.emosCoefficients)) }
+      : {}),
   };
+}
+
+/** The folder of the model version `ref` names: a data-root one confined to the root, or a bundled one. */
+export function resolveModelDir(dataDir: string, ref: string): string {
+  const v = resolveModel(dataDir, ref);
+  if (v.source === 'bundled') return v.dir;
+  return resolveInRoot(dataDir, path.relative(dataDir, v.dir));
 }
 
 /** Inputs plus the job's output folder `outputs/<id>` and a temporary sibling, all absolute and confined. */
@@ -44,11 +62,11 @@ export function resolveForecastResult(dataDir: string, id: string): { json: stri
   };
 }
 
-/** The data folder and model output folder of a training job, absolute and confined. */
-export function resolveTrainPaths(dataDir: string, p: TrainJobPayload): { data: string; outDir: string } {
+/** The data folder and the model's folder in the store (versions go under it), absolute and confined. */
+export function resolveTrainPaths(dataDir: string, p: TrainJobPayload): { data: string; modelDir: string } {
   if (!isModelId(p.model)) throw new InvalidArgumentError('model must be a model id like "default"');
   return {
     data: resolveInRoot(dataDir, p.data, { mustExist: false }),
-    outDir: resolveInRoot(dataDir, `models/${p.model}`),
+    modelDir: resolveInRoot(dataDir, `models/${p.model}`),
   };
 }

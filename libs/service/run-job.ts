@@ -6,9 +6,9 @@ import type { TfBackendName } from '../contracts/config.js';
 import { InvalidArgumentError } from '../contracts/errors.js';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FileAccessError, ModelError } from '../contracts/errors.js';
+import { FileAccessError, ModelError, ModelNotFoundError } from '../contracts/errors.js';
 import {
-  isModelId,
+  isModelRef,
   normaliseForecastRequest,
   type ForecastJobPayload,
   type ForecastJobResult,
@@ -22,7 +22,7 @@ import { runForecastJob } from '../pipeline/forecast/index.js';
 import { runTrainJob } from '../pipeline/train/index.js';
 import { buildCaseStudyReport, buildSiteCaseReport } from '../pipeline/report/index.js';
 import { resolveInRoot } from './data-root.js';
-import { resolveForecastPaths, resolveTrainPaths } from './job-paths.js';
+import { resolveForecastPaths, resolveModelDir, resolveTrainPaths } from './job-paths.js';
 
 export interface RunContext {
   dataDir: string;
@@ -88,10 +88,17 @@ export function resolveReportInputs(
       `${JSON.stringify(req.data)} needs truth/ and forecasts/ (or history/) folders for a report`,
     );
   if (req.model === 'emos') return { data, model: 'emos' };
-  if (!isModelId(req.model)) throw new ModelError(`model ${JSON.stringify(req.model)} is not a model id`);
-  const model = resolveInRoot(dataDir, `models/${req.model}`);
+  if (!isModelRef(req.model)) throw new ModelError(`model ${JSON.stringify(req.model)} is not a model id`);
+  let model: string;
+  try {
+    model = resolveModelDir(dataDir, req.model);
+  } catch (err) {
+    if (err instanceof ModelNotFoundError)
+      throw new ModelError(`no trained model ${JSON.stringify(req.model)}: ${err.message}`);
+    throw err;
+  }
   if (!existsSync(path.join(model, 'manifest.json')))
-    throw new ModelError(`no trained model ${JSON.stringify(req.model)} under models/ (no manifest.json)`);
+    throw new ModelError(`no trained model ${JSON.stringify(req.model)} (its folder has no manifest.json)`);
   return { data, model };
 }
 

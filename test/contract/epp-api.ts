@@ -389,7 +389,10 @@ export interface components {
              * @enum {string}
              */
             method?: "mixed" | "emos" | "raw";
-            /** @default default */
+            /**
+             * @description model id (its latest version) or `<id>@<version>` (`default@v2`, `default@bundled`)
+             * @default default
+             */
             model?: string;
             /** @description count k (members 1..k), range "1-5" or list of 1-based positions; default 1–5 for mixed, all otherwise */
             members?: number | string | number[];
@@ -819,10 +822,37 @@ export interface components {
             outcome: "cancelled" | "deleted";
         };
         ModelVersionDto: {
-            /** @example 2026-12-01T19-00-00Z */
+            /**
+             * @description `v<N>` in the data root (v0 = a flat model folder) or `bundled`
+             * @example v2
+             */
             version: string;
-            /** @example true */
+            /**
+             * @description the version a bare model id resolves to
+             * @example true
+             */
             latest: boolean;
+            /**
+             * @description data root or shipped with the install
+             * @example data
+             * @enum {string}
+             */
+            source: "data" | "bundled";
+            /**
+             * @example [
+             *       "mixed",
+             *       "emos"
+             *     ]
+             */
+            kinds: ("mixed" | "emos")[];
+            /**
+             * @description EMOS coefficient sets
+             * @example [
+             *       "t850",
+             *       "z500"
+             *     ]
+             */
+            emos: string[];
             /** @description training data fingerprint (manifest.trainingData) */
             trainingData: {
                 [key: string]: unknown;
@@ -858,8 +888,11 @@ export interface components {
              * @enum {string}
              */
             source: "data" | "bundled";
-            /** @description the version in use (latest), if versioned */
-            version: string | null;
+            /**
+             * @description the version in use (latest); a forecast names another as `model: "<id>@<version>"`
+             * @example v2
+             */
+            version: string;
             versions: components["schemas"]["ModelVersionDto"][];
             /** @description manifest.json of the version in use (config, grid, checksums, training data, history, scores) */
             manifest: {

@@ -3,7 +3,8 @@
  * in UTC from EPP_BATCH_CRON); `POST /v1/batches` adds one by hand. The batch job plans the run
  * (NightlyBatch.prepare) and fans out one `forecast` job per (file, target) as a FlowProducer flow whose
  * parent — a `finalise` job on the batch queue — records the outcomes and verifies (NightlyBatch.finalise)
- * once every child has finished or failed (`ignoreDependencyOnFailure`). The batch job waits for its
+ * once every child has finished or failed (`ignoreDependencyOnFailure`); failed files with another method
+ * left (mixed → emos → raw, per file) go to a further round first. The batch job waits for its
  * finalise job, reporting the flow's progress, and returns the run summary, so one job id tells it all.
  */
 import { FlowProducer, Queue, Worker, type Job } from 'bullmq';
@@ -15,7 +16,13 @@ import {
   type BatchJobPayload,
   type ForecastJobResult,
 } from '../../libs/contracts/jobs.js';
-import { batchJobResult, NightlyBatch, outcomeOf, type JobOutcome } from '../../libs/pipeline/batch/index.js';
+import {
+  batchJobResult,
+  NightlyBatch,
+  outcomeOf,
+  type JobOutcome,
+  type PlannedJob,
+} from '../../libs/pipeline/batch/index.js';
 
 export const BATCH_SCHEDULER_ID = 'nightly-batch';
 const FINALISE = 'finalise';
@@ -48,8 +55,48 @@ export function createBatchWorker({ config, log }: BatchWorkerOptions): Worker {
   batchQueue.on('error', (err) => log.error({ err: err.message }, 'batch queue error'));
   const retention = { age: config.jobRetentionS };
 
+  /** One round of forecast jobs as a flow whose parent is a `finalise` job (round 0: the planned jobs). */
+  function addRound(runId: string, round: number, jobs: PlannedJob[], prior: JobOutcome[]) {
+    return flow.add({
+      name: FINALISE,
+      queueName: QUEUES.batch,
+      data: { runId, round, prior },
+      opts: {
+        jobId: round ? `${runId}-finalise-${round}` : `${runId}-finalise`,
+        removeOnComplete: retention,
+        removeOnFail: retention,
+      },
+      children: jobs.map((j) => ({
+        name: QUEUES.forecast,
+        queueName: QUEUES.forecast,
+        data: j.payload,
+        opts: {
+          jobId: j.payload.id,
+          attempts: config.jobAttempts,
+          backoff: { type: 'exponential', delay: config.retryDelayMs },
+          ignoreDependencyOnFailure: true,
+          removeOnComplete: retention,
+          removeOnFail: retention,
+        },
+      })),
+    });
+  }
+
+  /**
+   * A round's parent: collect its children's outcomes; failed files with a method left (mixed → emos → raw,
+   * per file and target) get another round (at most two more), else the run is finalised with every
+   * round's outcomes. An intermediate round returns `{ continued: <next parent id> }`.
+   */
   async function finalise(job: Job): Promise<unknown> {
-    const { runId } = job.data as { runId: string };
+    const {
+      runId,
+      round = 0,
+      prior = [],
+    } = job.data as {
+      runId: string;
+      round?: number;
+      prior?: JobOutcome[];
+    };
     const values = (await job.getChildrenValues()) as Record<string, ForecastJobResult>;
     const failures = await job.getIgnoredChildrenFailures();
     const idOf = (key: string) => key.slice(key.lastIndexOf(':') + 1);
@@ -61,7 +108,16 @@ export function createBatchWorker({ config, log }: BatchWorkerOptions): Worker {
         error: decodeJobError(reason),
       })),
     ];
-    const record = await new NightlyBatch({ dataDir: config.dataDir }).finalise(runId, outcomes, (f) =>
+    const nb = new NightlyBatch({ dataDir: config.dataDir });
+    if (round < 2 && outcomes.some((o) => !o.ok)) {
+      const next = nb.planFallbacks(runId, outcomes);
+      if (next.length) {
+        const node = await addRound(runId, round + 1, next, [...prior, ...outcomes]);
+        log.info({ batch: runId, round: round + 1, jobs: next.length }, 'batch fallback round');
+        return { continued: node.job.id };
+      }
+    }
+    const record = await nb.finalise(runId, [...prior, ...outcomes], (f) =>
       job.updateProgress(Math.round(f * 100) / 100),
     );
     return batchJobResult(record);
@@ -81,33 +137,22 @@ export function createBatchWorker({ config, log }: BatchWorkerOptions): Worker {
       const record = await nb.finalise(runId, [], (f) => job.updateProgress(0.05 + 0.95 * f));
       return batchJobResult(record);
     }
-    const node = await flow.add({
-      name: FINALISE,
-      queueName: QUEUES.batch,
-      data: { runId },
-      opts: { jobId: `${runId}-finalise`, removeOnComplete: retention, removeOnFail: retention },
-      children: jobs.map((j) => ({
-        name: QUEUES.forecast,
-        queueName: QUEUES.forecast,
-        data: j.payload,
-        opts: {
-          jobId: j.payload.id,
-          attempts: config.jobAttempts,
-          backoff: { type: 'exponential', delay: config.retryDelayMs },
-          ignoreDependencyOnFailure: true,
-          removeOnComplete: retention,
-          removeOnFail: retention,
-        },
-      })),
-    });
-    const parent = node.job;
+    const node = await addRound(runId, 0, jobs, []);
+    let parent: Job = node.job;
+    let size = jobs.length;
     log.info({ batch: runId, jobs: jobs.length }, 'batch fanned out');
-    // Wait for the finalise step, showing the share of finished children as this job's progress.
+    // Wait for the last round's finalise step, showing the share of finished children as progress.
     for (;;) {
       const state = await parent.getState();
       if (state === 'completed') {
         const done = await batchQueue.getJob(parent.id!);
-        return done?.returnvalue;
+        const continued = (done?.returnvalue as { continued?: string } | undefined)?.continued;
+        const next = continued ? await batchQueue.getJob(continued) : undefined;
+        if (!continued) return done?.returnvalue;
+        if (!next) throw new Error(`batch ${runId}: fallback round ${continued} is gone`);
+        parent = next;
+        size = Math.max(1, Object.keys(await parent.getDependencies()).length);
+        continue;
       }
       if (state === 'failed') {
         const done = await batchQueue.getJob(parent.id!);
@@ -115,7 +160,7 @@ export function createBatchWorker({ config, log }: BatchWorkerOptions): Worker {
       }
       const c = await parent.getDependenciesCount();
       const finished = (c.processed ?? 0) + (c.ignored ?? 0) + (c.failed ?? 0);
-      await job.updateProgress(Math.round((0.05 + (0.85 * finished) / jobs.length) * 100) / 100);
+      await job.updateProgress(Math.min(0.9, Math.round((0.05 + (0.85 * finished) / size) * 100) / 100));
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }

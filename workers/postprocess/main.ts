@@ -9,6 +9,7 @@ import pino from 'pino';
 import { loadConfig } from '../../libs/contracts/config.js';
 import { describeError } from '../../libs/contracts/errors.js';
 import { startBatchScheduler } from './batch.worker.js';
+import { listenForCancels } from './cancel.js';
 import { Heartbeat } from './heartbeat.js';
 import { serveMetrics, workerMetrics } from './metrics.js';
 import { createWorkers } from './workers.js';
@@ -30,6 +31,7 @@ if (!config.redisUrl) {
 
 const workers = createWorkers(config, log);
 const closeScheduler = await startBatchScheduler(config, log);
+const closeCancels = await listenForCancels(config, workers, log);
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
 redis.on('error', (err) => log.warn({ err: err.message }, 'heartbeat connection error'));
 const heartbeat = new Heartbeat(redis, config.queuePrefix, config.heartbeatMs, () => ({
@@ -60,6 +62,7 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'closing workers: finishing running jobs');
   await Promise.all(workers.map((w) => w.close()));
   await closeScheduler();
+  await closeCancels();
   await heartbeat.stop();
   metricsServer?.close();
   redis.disconnect();

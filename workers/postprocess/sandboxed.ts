@@ -34,10 +34,50 @@ export function exitWithParent(poll = 500): void {
 }
 if (process.send) exitWithParent();
 
-export async function processSandboxed(queue: QueueName, job: SandboxJob): Promise<unknown> {
+/**
+ * A job cancelled through the API (DELETE /v1/jobs/:id → Redis → Worker.cancelJob → this child's abort
+ * signal): fail it at once as unrecoverable (no retry), then end this child process shortly after the
+ * failure has been sent, so the abandoned computation cannot go on and write outputs later (BullMQ's child
+ * pool forks a fresh child for the next job).
+ */
+function cancelled(signal: AbortSignal | undefined, id: string | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    if (!signal) return;
+    const fail = () => {
+      const err = new Error(encodeJobError('CANCELLED', `job ${id ?? ''} was cancelled while running`));
+      err.name = 'UnrecoverableError';
+      reject(err);
+      if (process.send) setTimeout(() => process.exit(0), 500);
+    };
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+}
+
+export async function processSandboxed(
+  queue: QueueName,
+  job: SandboxJob,
+  signal?: AbortSignal,
+): Promise<unknown> {
   let last = -1;
+  const stop = cancelled(signal, job.id);
+  stop.catch(() => undefined);
   try {
-    return await runJob(queue, job.data, {
+    return await Promise.race([stop, run()]);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'UnrecoverableError' && /^CANCELLED: /.test(err.message))
+      throw err;
+    const e = err instanceof EppError ? err : null;
+    const wrapped = new Error(
+      encodeJobError(e ? e.code : 'INTERNAL', err instanceof Error ? err.message : String(err)),
+    );
+    if (e?.permanent) wrapped.name = 'UnrecoverableError';
+    throw wrapped;
+  }
+
+  function run(): Promise<unknown> {
+    return runJob(queue, job.data, {
+      signal,
       dataDir: config.dataDir,
       delayMs: config.jobDelayMs,
       tfBackend: config.tfBackend,
@@ -50,12 +90,5 @@ export async function processSandboxed(queue: QueueName, job: SandboxJob): Promi
         await job.updateProgress(pct / 100);
       },
     });
-  } catch (err) {
-    const e = err instanceof EppError ? err : null;
-    const wrapped = new Error(
-      encodeJobError(e ? e.code : 'INTERNAL', err instanceof Error ? err.message : String(err)),
-    );
-    if (e?.permanent) wrapped.name = 'UnrecoverableError';
-    throw wrapped;
   }
 }

@@ -150,10 +150,15 @@ export class ForecastRequestDto {
   @IsIn(METHODS)
   method?: string;
 
-  @ApiPropertyOptional({ default: 'default' })
+  @ApiPropertyOptional({
+    default: 'default',
+    description: 'model id (its latest version) or `<id>@<version>` (`default@v2`, `default@bundled`)',
+  })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'model must be a model id like "default"' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(@(v\d{1,9}|bundled))?$/, {
+    message: 'model must be a model id like "default", optionally with a version ("default@v2")',
+  })
   model?: string;
 
   @ApiPropertyOptional({

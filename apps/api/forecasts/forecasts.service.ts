@@ -29,6 +29,7 @@ import {
 } from '../../../libs/contracts/jobs.js';
 import { fileStamp, resolveInRoot } from '../../../libs/service/data-root.js';
 import { FileGuard } from '../../../libs/service/file-guard.js';
+import { pinModelRef } from '../../../libs/pipeline/train/store.js';
 import { QUARANTINE_DIR } from '../../../libs/service/quarantine.js';
 import { JobQueues } from '../queue/job-queues.js';
 import { CONFIG } from '../tokens.js';
@@ -111,6 +112,8 @@ export class ForecastsService {
     let req: ForecastRequest | undefined;
     try {
       req = normaliseForecastRequest(body);
+      // The model version is fixed now (`default` → `default@v3`): the id and the job follow that version.
+      if (req.method !== 'raw') req = { ...req, model: pinModelRef(this.config.dataDir, req.model) };
       const file = resolveInRoot(this.config.dataDir, req.source.path, { mustExist: true });
       // `2t`, `air_temperature` and the NetCDF name are one request: resolved (in a child) before the id.
       req = { ...req, variable: await this.guard.resolveVariable(this.config.dataDir, req) };

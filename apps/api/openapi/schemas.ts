@@ -336,10 +336,23 @@ export class AreaResultDto {
 }
 
 export class ModelVersionDto {
-  @ApiProperty({ example: '2026-12-01T19-00-00Z' })
+  @ApiProperty({
+    example: 'v2',
+    description: '`v<N>` in the data root (v0 = a flat model folder) or `bundled`',
+  })
   version!: string;
-  @ApiProperty({ example: true })
+  @ApiProperty({ example: true, description: 'the version a bare model id resolves to' })
   latest!: boolean;
+  @ApiProperty({
+    example: 'data',
+    enum: ['data', 'bundled'],
+    description: 'data root or shipped with the install',
+  })
+  source!: string;
+  @ApiProperty({ enum: ['mixed', 'emos'], isArray: true, example: ['mixed', 'emos'] })
+  kinds!: string[];
+  @ApiProperty({ type: [String], example: ['t850', 'z500'], description: 'EMOS coefficient sets' })
+  emos!: string[];
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
@@ -367,8 +380,11 @@ export class ModelDto {
   emos!: string[];
   @ApiProperty({ example: 'bundled', enum: ['data', 'bundled'], description: 'where the model was found' })
   source!: string;
-  @ApiProperty({ type: String, nullable: true, description: 'the version in use (latest), if versioned' })
-  version!: string | null;
+  @ApiProperty({
+    example: 'v2',
+    description: 'the version in use (latest); a forecast names another as `model: "<id>@<version>"`',
+  })
+  version!: string;
   @ApiProperty({ type: [ModelVersionDto] })
   versions!: ModelVersionDto[];
   @ApiProperty({

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import type { EppConfig } from '../../../libs/contracts/config.js';
 import {
   decodeJobError,
+  cancelChannel,
   queueOfJobId,
   QUEUES,
   type JobState,
@@ -15,6 +16,9 @@ import {
 import { EppError } from '../../../libs/contracts/errors.js';
 import { CONFIG } from '../tokens.js';
 import { ConflictError, QueueUnavailableError } from '../../../libs/service/errors.js';
+
+/** How long DELETE /v1/jobs/:id waits for a worker to stop a running job before it answers 409. */
+const CANCEL_WAIT_MS = 10_000;
 import { discardJobOutputs } from '../../../libs/service/job-outputs.js';
 import {
   JobQueues,
@@ -178,23 +182,37 @@ export class BullJobQueues extends JobQueues {
     return { jobs: views.slice(filter.offset, want), total };
   }
 
-  remove(id: string): Promise<'cancelled' | 'deleted'> {
-    return this.redisOp('remove job', () => this.removeOne(id));
-  }
-
-  private async removeOne(id: string): Promise<'cancelled' | 'deleted'> {
+  async remove(id: string): Promise<'cancelled' | 'deleted'> {
     const queue = queueOfJobId(id)!;
-    const job = await this.queues[queue].getJob(id);
+    const job = await this.redisOp('remove job', () => this.queues[queue].getJob(id));
     if (!job) throw new ConflictError(`job ${id} is gone`);
-    const state = await job.getState();
-    if (state === 'active')
-      throw new ConflictError(
-        `job ${id} is running on a worker; with Redis only queued or finished jobs can be removed`,
-      );
-    await job.remove();
-    const finished = state === 'completed' || state === 'failed';
-    discardJobOutputs(this.config.dataDir, id, job.data, finished ? job.returnvalue : null);
-    return finished ? 'deleted' : 'cancelled';
+    let state = await this.redisOp('remove job', () => job.getState());
+    let cancelledRunning = false;
+    if (state === 'active') {
+      // Batch runs are flows run inside the worker process, not in a sandboxed child: they cannot be aborted.
+      if (queue === 'batch')
+        throw new ConflictError(`batch ${id} is running; a running batch cannot be cancelled (its jobs can)`);
+      // Ask the worker that runs it to abort it (workers/postprocess/cancel.ts), then wait until it has;
+      // each Redis call has its own time limit, the wait has CANCEL_WAIT_MS.
+      await this.redisOp('cancel job', () => this.redis.publish(cancelChannel(this.config.queuePrefix), id));
+      const deadline = Date.now() + CANCEL_WAIT_MS;
+      while (state === 'active' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = await this.redisOp('cancel job', () => job.getState());
+      }
+      if (state === 'active')
+        throw new ConflictError(
+          `job ${id} is running and its worker did not stop it within ${CANCEL_WAIT_MS / 1000} s (a worker of an older version, or one too busy to answer): try again`,
+        );
+      cancelledRunning = state !== 'completed';
+    }
+    return this.redisOp('remove job', async () => {
+      const latest = (await this.queues[queue].getJob(id)) ?? job;
+      await latest.remove();
+      const finished = !cancelledRunning && (state === 'completed' || state === 'failed');
+      discardJobOutputs(this.config.dataDir, id, latest.data, finished ? latest.returnvalue : null);
+      return finished ? ('deleted' as const) : ('cancelled' as const);
+    });
   }
 
   counts(): Promise<QueueCounts> {

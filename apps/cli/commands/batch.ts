@@ -4,18 +4,35 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../../libs/contracts/config.js';
 import { inProcessExecutor } from '../../../libs/service/batch-in-process.js';
-import { NightlyBatch, type BatchRunRecord } from '../../../libs/pipeline/batch/index.js';
+import { NightlyBatch, unprocessedJobs, type BatchRunRecord } from '../../../libs/pipeline/batch/index.js';
 import { InProcessQueue } from '../../../libs/service/in-process-queue.js';
 import { runJob } from '../../../libs/service/run-job.js';
 
+/** Exit status of `epp batch run` when the run completed but some (file, target) is left unprocessed. */
+export const EXIT_BATCH_FILES_FAILED = 3;
+
+/** 0: every planned job processed (or nothing to do); 1: the run itself failed; 3: some files failed. */
+export function batchExitCode(r: BatchRunRecord): number {
+  if (r.status === 'failed') return 1;
+  return unprocessedJobs(r).length ? EXIT_BATCH_FILES_FAILED : 0;
+}
+
 function summary(r: BatchRunRecord): string {
-  const failed = r.jobs.filter((j) => j.status === 'failed');
+  const failed = unprocessedJobs(r);
+  const processed = r.jobs.filter((j) => j.status === 'processed').length;
+  const fellBack = r.jobs.filter((j) => j.fallbackTo);
+  const byId = new Map(r.jobs.map((j) => [j.id, j]));
   const lines = [
     `batch ${r.id} ${r.status} in ${r.durationMs} ms (as of ${r.date}): ${r.scanned.forecasts} forecast files, ${r.scanned.truths} truth files`,
     ...Object.entries(r.methods).map(
-      ([t, m]) => `  ${t}: ${m.method}${m.model ? ` (model ${m.model})` : ''}`,
+      ([t, m]) =>
+        `  ${t}: ${m.method}${m.model ? ` (model ${m.model})` : ''}${m.fallbacks?.length ? `, falling back per file to ${m.fallbacks.map((f) => f.method).join(' → ')}` : ''}`,
     ),
-    `  jobs: ${r.jobs.length - failed.length} processed, ${failed.length} failed`,
+    `  jobs: ${processed} processed, ${failed.length} failed${fellBack.length ? `, ${fellBack.length} fell back to the next method` : ''}`,
+    ...fellBack.map(
+      (j) =>
+        `    ${j.file} ${j.target}: ${j.method} failed (${j.error?.code}: ${j.error?.message}); ${byId.get(j.fallbackTo!)?.method ?? '?'} instead`,
+    ),
     ...failed.map((j) => `    ${j.file} ${j.target}: ${j.error?.code}: ${j.error?.message}`),
     `  verified: ${r.verifications.filter((v) => v.status === 'verified').length}`,
     ...r.verifications.map((v) =>
@@ -33,7 +50,7 @@ export function registerBatch(program: Command): void {
   batch
     .command('run')
     .description(
-      'run one batch now: post-process new files under <data>/inbox/forecasts (t850, z500), verify earlier ones whose truth is under <data>/inbox/truth',
+      'run one batch now: post-process new files under <data>/inbox/forecasts (t850, z500), verify earlier ones whose truth is under <data>/inbox/truth. Exit status: 0 every file processed (or none new), 1 the run failed, 2 bad input, 3 some files failed after the mixed → emos → raw fallbacks',
     )
     .option(
       '--date <YYYY-MM-DD>',
@@ -67,7 +84,7 @@ export function registerBatch(program: Command): void {
         });
         bar?.stop();
         process.stdout.write(o.json ? JSON.stringify(record, null, 2) + '\n' : summary(record) + '\n');
-        if (record.status === 'failed') process.exitCode = 1;
+        process.exitCode = batchExitCode(record);
       } finally {
         bar?.stop();
         await forecast.close();

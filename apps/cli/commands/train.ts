@@ -5,6 +5,7 @@ import { selectBackend, type BackendKind } from '../../../libs/model/backend.js'
 import { resolveModelConfig } from '../../../libs/model/config.js';
 import { availableThreads } from '../../../libs/model/parallel/pool.js';
 import { writeEmosCoefficients, trainModel, type TrainOptions } from '../../../libs/pipeline/train/index.js';
+import { normaliseTrainOptions } from '../../../libs/pipeline/train/options.js';
 
 const list = (s?: string) =>
   s
@@ -18,6 +19,16 @@ const int = (s: string | undefined, name: string) => {
   const v = Number(s);
   if (!Number.isInteger(v)) throw new InvalidArgumentError(`--${name} must be an integer, got '${s}'`);
   return v;
+};
+
+/** Training option → `epp train` flag, for error messages. */
+const TRAIN_FLAGS: Record<string, string> = {
+  fineTuneEpochs: 'fine-tune',
+  batchSize: 'batch',
+  learningRate: 'lr',
+  learningRateDecay: 'lr-decay',
+  maxTrainSamples: 'max-samples',
+  lcnBiasInit: 'lcn-bias-init',
 };
 
 interface Opts {
@@ -90,6 +101,25 @@ export function registerTrain(program: Command): void {
       const levels = [...new Set(targets.map((t) => Number(/\d+$/.exec(t)?.[0])))];
       if (o.lcnBiasInit !== 'zero' && o.lcnBiasInit !== 'mean-residual')
         throw new InvalidArgumentError(`--lcn-bias-init must be zero or mean-residual`);
+      // The API's checks and ranges (libs/pipeline/train/options.ts), reported with this command's flag names.
+      normaliseTrainOptions(
+        Object.fromEntries(
+          Object.entries({
+            task: o.task,
+            epochs: o.epochs,
+            fineTuneEpochs: o.fineTune,
+            batchSize: o.batch,
+            learningRate: o.lr,
+            learningRateDecay: o.lrDecay,
+            patience: o.patience,
+            members: o.members,
+            maxTrainSamples: o.maxSamples,
+            seed: o.seed,
+            lcnBiasInit: o.lcnBiasInit,
+          }).filter(([, v]) => v !== undefined),
+        ),
+        (k) => `--${TRAIN_FLAGS[k] ?? k}`,
+      );
       const backend = await selectBackend(o.backend as BackendKind, {
         log: (m) => process.stderr.write(m + '\n'),
       });

@@ -10,7 +10,13 @@
 import { InvalidArgumentError } from '../../contracts/errors.js';
 import type { RawSample } from '../features.js';
 import type { MixedModel } from '../mixedModel.js';
-import { checkStage, validationScores, type TrainStage, type ValidationScores } from '../stageLoss.js';
+import {
+  checkStage,
+  validationScores,
+  type TrainStage,
+  type ValidationScores,
+  type ValidationSums,
+} from '../stageLoss.js';
 import type { TensorThreadPool } from './pool.js';
 
 export interface ParallelStageOptions {
@@ -57,9 +63,14 @@ export class ParallelStageTrainer {
 
   /** Validation CRPS and RMSE (inference mode) with the current weights, which also land in the main model. */
   async validate(samples: RawSample[], batchSize = 2): Promise<ValidationScores> {
+    return validationScores(await this.validationSums(samples, batchSize), this.model.stats.targetScale);
+  }
+
+  /** The sums behind `validate` (add the sums of several chunks, then validationScores). */
+  async validationSums(samples: RawSample[], batchSize = 2): Promise<ValidationSums> {
     if (this.started) await this.pool.pullWeights(this.model);
     else await this.pool.pushWeights(this.model);
-    return validationScores(await this.pool.validate(samples, batchSize), this.model.stats.targetScale);
+    return this.pool.validate(samples, batchSize);
   }
 
   /** Nothing to free here: the threads' optimizer goes with the next stage (or the pool). */

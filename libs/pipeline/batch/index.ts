@@ -11,4 +11,11 @@ export {
   type BatchOptions,
 } from './run.js';
 export { BatchBusyError, BatchStore } from './store.js';
-export type { BatchRunRecord, BatchTarget, JobOutcome, Ledger } from './types.js';
+export {
+  unprocessedJobs,
+  type BatchRunRecord,
+  type BatchTarget,
+  type JobOutcome,
+  type Ledger,
+  type PlannedJob,
+} from './types.js';

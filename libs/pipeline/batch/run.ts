@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { EppError, InvalidArgumentError } from '../../contracts/errors.js';
 import type { ForecastJobPayload, ForecastJobResult, ProgressFn } from '../../contracts/jobs.js';
 import { INBOX_FORECASTS, indexTruth, scanFolder } from './inbox.js';
-import { chooseMethod, planJobs, type MethodChoice } from './plan.js';
+import { chooseMethod, planFallback, planJobs, type MethodChoice } from './plan.js';
 import { BatchStore } from './store.js';
 import {
   DEFAULT_TARGETS,
@@ -18,6 +18,7 @@ import {
   type JobOutcome,
   type PlannedJob,
   type ScoreHistoryLine,
+  unprocessedJobs,
 } from './types.js';
 import { batchValidTime, verifyTarget } from './verify.js';
 
@@ -26,6 +27,8 @@ export interface BatchOptions {
   targets?: BatchTarget[];
   /** Check that a mixed model folder loads (default: load it with libs/model). */
   probeMixed?: (dir: string) => Promise<void>;
+  /** The install's shipped models folder searched after the data root's (default: found from the install; null: none). */
+  bundledModels?: string | null;
 }
 
 export interface PrepareOptions {
@@ -48,6 +51,15 @@ export interface PreparedBatch {
 }
 
 const DAY = 86400;
+
+/** Failures of the forecast file itself (or the disk): no other method can read it, so no fallback. */
+const UNREADABLE_INPUT = new Set([
+  'INVALID_NETCDF',
+  'INVALID_GRIB',
+  'UNSUPPORTED_GRIB',
+  'FILE_ACCESS',
+  'INSUFFICIENT_STORAGE',
+]);
 
 /** The outcome of a finished forecast job. */
 export function outcomeOf(id: string, result: ForecastJobResult): JobOutcome {
@@ -74,7 +86,8 @@ export function batchJobResult(r: BatchRunRecord) {
     jobs: {
       total: r.jobs.length,
       processed: r.jobs.filter((j) => j.status === 'processed').length,
-      failed: r.jobs.filter((j) => j.status === 'failed').length,
+      failed: unprocessedJobs(r).length,
+      fellBack: r.jobs.filter((j) => j.fallbackTo).length,
     },
     verified: r.verifications.filter((v) => v.status === 'verified').length,
     methods: Object.fromEntries(Object.entries(r.methods).map(([k, v]) => [k, v.method])),
@@ -111,7 +124,12 @@ export class NightlyBatch {
       const ledger = this.store.loadLedger();
       const methods: Record<string, MethodChoice> = {};
       for (const t of this.targets)
-        methods[t.name] = await chooseMethod(this.opts.dataDir, t, this.opts.probeMixed);
+        methods[t.name] = await chooseMethod(
+          this.opts.dataDir,
+          t,
+          this.opts.probeMixed,
+          this.opts.bundledModels,
+        );
       const files = scanFolder(this.opts.dataDir, INBOX_FORECASTS);
       const jobs = planJobs(files, this.targets, methods, ledger, id);
       this.store.saveLedger(ledger);
@@ -244,20 +262,84 @@ export class NightlyBatch {
     return record;
   }
 
-  /** prepare → executor → finalise, with progress 0–5 % planning, 5–85 % jobs, 85–100 % verification. */
+  /**
+   * For every failed job of run `id` that is still its (file, target)'s job in the ledger, the job with the
+   * next method of the target's chain (mixed → emos → raw); the run record and the ledger point at the new
+   * jobs. Nothing when no failed job has a method left.
+   */
+  planFallbacks(id: string, outcomes: JobOutcome[]): PlannedJob[] {
+    const record = this.store.getRun(id);
+    if (!record) throw new InvalidArgumentError(`no batch run ${id}`);
+    const ledger = this.store.loadLedger();
+    const failed = new Set(
+      outcomes.filter((o) => !o.ok && !UNREADABLE_INPUT.has(o.error.code)).map((o) => o.id),
+    );
+    const jobs: PlannedJob[] = [];
+    for (const j of [...record.jobs]) {
+      if (!failed.has(j.id) || j.fallbackTo) continue;
+      const file = ledger.files[j.file];
+      const entry = file?.targets[j.target];
+      const target = this.targets.find((t) => t.name === j.target);
+      const choice = record.methods[j.target];
+      if (!entry || entry.jobId !== j.id || !target || !choice) continue;
+      const next = planFallback(j.file, file.stamp, target, choice, j.method, entry.attempts);
+      if (!next) continue;
+      const o = outcomes.find((x) => x.id === j.id);
+      j.status = 'failed';
+      if (o && !o.ok) j.error = o.error;
+      j.fallbackTo = next.payload.id;
+      const method = next.payload.request.method;
+      const model = method === 'raw' ? undefined : next.payload.request.model;
+      file.targets[j.target] = {
+        ...entry,
+        status: 'pending',
+        jobId: next.payload.id,
+        method,
+        ...(model ? { model } : {}),
+      };
+      if (!model) delete file.targets[j.target].model;
+      record.jobs.push({ id: next.payload.id, file: j.file, target: j.target, method, status: 'pending' });
+      jobs.push(next);
+    }
+    if (jobs.length) {
+      this.store.saveLedger(ledger);
+      this.store.saveRun(record);
+    }
+    return jobs;
+  }
+
+  /**
+   * prepare → executor (then the fallback jobs of failed files, at most two more rounds) → finalise, with
+   * progress 0–5 % planning, 5–85 % jobs, 85–100 % verification.
+   */
   async run(executor: BatchExecutor, o: PrepareOptions & { onProgress?: ProgressFn } = {}) {
     const p = o.onProgress;
     await p?.(0, 'scanning');
     const { record, jobs } = await this.prepare(o);
     await p?.(0.05, 'post-processing');
-    let outcomes: JobOutcome[];
-    try {
-      outcomes = jobs.length
-        ? await executor(jobs, (done, total) => p?.(0.05 + (0.8 * done) / total, 'post-processing'))
-        : [];
-    } catch (err) {
-      const e = errorOf(err);
-      outcomes = jobs.map((j) => ({ id: j.payload.id, ok: false, error: e }));
+    const execute = async (batch: PlannedJob[]): Promise<JobOutcome[]> => {
+      try {
+        return batch.length
+          ? await executor(batch, (done, total) => p?.(0.05 + (0.8 * done) / total, 'post-processing'))
+          : [];
+      } catch (err) {
+        const e = errorOf(err);
+        return batch.map((j) => ({ id: j.payload.id, ok: false, error: e }));
+      }
+    };
+    const outcomes: JobOutcome[] = await execute(jobs);
+    let round = outcomes;
+    for (let k = 0; k < 2 && round.some((x) => !x.ok); k++) {
+      let next: PlannedJob[];
+      try {
+        next = this.planFallbacks(record.id, round);
+      } catch {
+        break; // finalise records what there is
+      }
+      if (!next.length) break;
+      await p?.(0.05, 'post-processing (fallbacks)');
+      round = await execute(next);
+      outcomes.push(...round);
     }
     await p?.(0.85, 'verifying');
     const done = await this.finalise(record.id, outcomes, (f) => p?.(0.85 + 0.15 * f, 'verifying'));

@@ -59,6 +59,11 @@ export interface PlannedJob {
   payload: ForecastJobPayload;
 }
 
+/** Jobs of a run that failed and were not replaced by a fallback: the (file, target)s left unprocessed. */
+export function unprocessedJobs(r: BatchRunRecord): BatchRunRecord['jobs'] {
+  return r.jobs.filter((j) => j.status === 'failed' && !j.fallbackTo);
+}
+
 export type JobOutcome =
   | { id: string; ok: true; output: string; validTime: number }
   | { id: string; ok: false; error: { code: string; message: string } };
@@ -101,8 +106,14 @@ export interface BatchRunRecord {
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
-  /** Method per target chosen for this run (mixed → emos → raw). */
-  methods: Record<string, { method: Method; model?: string; why: string }>;
+  /**
+   * Method per target chosen for this run (mixed → emos → raw, the first available), with the methods a
+   * file falls back to, in order, when its job fails (decided per file and target, not per run).
+   */
+  methods: Record<
+    string,
+    { method: Method; model?: string; why: string; fallbacks?: { method: Method; model?: string }[] }
+  >;
   scanned: { forecasts: number; truths: number };
   jobs: {
     id: string;
@@ -112,6 +123,8 @@ export interface BatchRunRecord {
     status: TargetStatus;
     output?: string;
     error?: { code: string; message: string };
+    /** Set on a failed job that was retried with the next method: that job's id. */
+    fallbackTo?: string;
   }[];
   verifications: {
     file: string;

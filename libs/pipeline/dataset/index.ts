@@ -9,3 +9,11 @@ export {
   type SplitName,
 } from './archive.js';
 export { readGrid, readLevels, readSteps, requireAll, VariableReader, type FileGrid } from './fields.js';
+export {
+  batchesOf,
+  DEFAULT_PREFETCH,
+  splitInits,
+  streamSamples,
+  type ArchiveInit,
+  type SampleExtras,
+} from './stream.js';

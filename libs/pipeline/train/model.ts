@@ -12,12 +12,15 @@ import { InvalidArgumentError } from '../../contracts/errors.js';
 import type { BackendName } from '../../model/backend.js';
 import { lcnLayer } from '../../model/bcNet.js';
 import { resolveModelConfig, type ModelConfig } from '../../model/config.js';
+import type { RawSample } from '../../model/features.js';
 import { loadModelFolder, saveModelFolder } from '../../model/folder.js';
 import { MixedModel } from '../../model/mixedModel.js';
 import { NormalizationFitter } from '../../model/normalization.js';
 import { TensorThreadPool } from '../../model/parallel/pool.js';
 import { ParallelStageTrainer } from '../../model/parallel/stageTrainer.js';
-import { archiveGrid, indexArchive, loadSplit, type LoadedSample } from '../dataset/index.js';
+import { addValidationSums, validationScores, type ValidationSums } from '../../model/stageLoss.js';
+import { archiveGrid, indexArchive, type ArchiveIndex } from '../dataset/index.js';
+import { batchesOf, splitInits, streamSamples, type ArchiveInit } from '../dataset/index.js';
 import { StageTrainer, type TrainStage, type ValidationScores } from './steps.js';
 
 export interface TrainOptions {
@@ -98,13 +101,18 @@ function shuffled<T>(xs: T[], seed: number): T[] {
   return out;
 }
 
-/** Training mean of (truth − subset mean)/s_t on the padded grid, [H, W, T]. */
-function meanResidualMap(model: MixedModel, train: LoadedSample[]): Float32Array {
+/** Training mean of (truth − subset mean)/s_t on the padded grid, [H, W, T]; one streamed pass. */
+async function meanResidualMap(
+  model: MixedModel,
+  index: ArchiveIndex,
+  train: ArchiveInit[],
+  cfg: ModelConfig,
+): Promise<Float32Array> {
   const e = model.encoder;
   const { ny, nx } = model.grid;
   const T = e.targets;
   const acc = new Float64Array(ny * nx * T);
-  for (const s of train) {
+  for await (const s of streamSamples(index, train, cfg)) {
     const r = e.residualTarget([s.raw]);
     for (let k = 0; k < acc.length; k++) acc[k] += r[k];
   }
@@ -115,6 +123,30 @@ function meanResidualMap(model: MixedModel, train: LoadedSample[]): Float32Array
     e.padding.writeChannel(out, T, t, f);
   }
   return out;
+}
+
+/** Samples validated at a time (streamed in chunks: memory holds one chunk, not the split). */
+const VALIDATION_CHUNK = 16;
+
+/** Validation scores of a split streamed from disk in chunks (sums added, then scored). */
+async function validateStreamed(
+  trainer: { validationSums(s: RawSample[], b: number): Promise<ValidationSums> },
+  model: MixedModel,
+  index: ArchiveIndex,
+  inits: ArchiveInit[],
+  cfg: ModelConfig,
+  batchSize: number,
+): Promise<ValidationScores> {
+  let total: ValidationSums | null = null;
+  for await (const chunk of batchesOf(streamSamples(index, inits, cfg), VALIDATION_CHUNK)) {
+    const sums = await trainer.validationSums(
+      chunk.map((x) => x.raw),
+      batchSize,
+    );
+    if (total) addValidationSums(total, sums);
+    else total = sums;
+  }
+  return validationScores(total!, model.stats.targetScale);
 }
 
 function stagesOf(task: TrainOptions['task'], fineTune: number): TrainStage[] {
@@ -143,13 +175,11 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
 
   const index = await indexArchive(o.dataDir);
   const grid = await archiveGrid(index);
-  const load = (split: 'train' | 'val') =>
-    loadSplit(index, split, cfg, {}, (done, total) =>
-      progress({ phase: 'load', step: done, steps: total, message: `loading ${split}` }),
-    );
-  let train: LoadedSample[] = await load('train');
+  // Samples are streamed from disk (libs/pipeline/dataset/stream.ts): only the initialisations are listed
+  // here, so memory does not grow with the number of years.
+  let train = splitInits(index, 'train');
   if (o.maxTrainSamples) train = train.slice(0, o.maxTrainSamples);
-  const val = await load('val');
+  const val = splitInits(index, 'val');
 
   const ckptDir = path.join(o.outDir, 'checkpoint');
   const statePath = path.join(ckptDir, 'state.json');
@@ -159,10 +189,22 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     model = (await loadModelFolder(ckptDir)).model;
     state = JSON.parse(readFileSync(statePath, 'utf8')) as TrainState;
   } else {
+    // Normalisation statistics in one pass over the training years (DESIGN §2: training years only).
     const fit = new NormalizationFitter(grid.periodic);
-    train.forEach((s) => fit.add(s.raw));
+    for await (const s of streamSamples(
+      index,
+      train,
+      cfg,
+      {},
+      {
+        onProgress: (done, total) =>
+          progress({ phase: 'load', step: done, steps: total, message: 'normalisation (train)' }),
+      },
+    ))
+      fit.add(s.raw);
     model = MixedModel.create(cfg, fit.finish(), grid);
-    if (o.lcnBiasInit === 'mean-residual') lcnLayer(model.bc).setBias(meanResidualMap(model, train));
+    if (o.lcnBiasInit === 'mean-residual')
+      lcnLayer(model.bc).setBias(await meanResidualMap(model, index, train, cfg));
   }
   const stages = stagesOf(o.task, fineTune);
   const trainingData = {
@@ -208,21 +250,19 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
         while (state.epoch < epochs && state.badEpochs < patience) {
           // Exponential step decay per epoch (a resumed run picks up the same schedule).
           trainer.setLearningRate(stageLr * decay ** state.epoch);
+          // The same permutation as before streaming (shuffled over the initialisations), read in that order.
           const order = shuffled(train, seed * 1000 + state.stageIndex * 100 + state.epoch);
           const steps = Math.ceil(order.length / batchSize);
           let lossSum = 0;
-          for (let s = 0; s < steps; s++) {
-            const loss = await trainer.step(
-              order.slice(s * batchSize, (s + 1) * batchSize).map((x) => x.raw),
-            );
+          let s = 0;
+          for await (const batch of batchesOf(streamSamples(index, order, cfg), batchSize)) {
+            const loss = await trainer.step(batch.map((x) => x.raw));
             lossSum += loss;
-            progress({ phase: 'train', stage, epoch: state.epoch + 1, epochs, step: s + 1, steps, loss });
+            s++;
+            progress({ phase: 'train', stage, epoch: state.epoch + 1, epochs, step: s, steps, loss });
           }
           progress({ phase: 'validate', stage, epoch: state.epoch + 1, epochs });
-          const v = await trainer.validate(
-            val.map((x) => x.raw),
-            batchSize,
-          );
+          const v = await validateStreamed(trainer, model, index, val, cfg, batchSize);
           const metric = stage === 'bc' ? v.rmseScaled : v.crpsScaled;
           state.history.push({ stage, epoch: state.epoch + 1, loss: lossSum / steps, val: v });
           if (metric < state.best) {
@@ -254,10 +294,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
     }
     progress({ phase: 'save', message: 'saving the model' });
     const finalTrainer = new StageTrainer(model, { stage: 'uq', learningRate: lr });
-    const finalVal = await finalTrainer.validate(
-      val.map((x) => x.raw),
-      batchSize,
-    );
+    const finalVal = await validateStreamed(finalTrainer, model, index, val, cfg, batchSize);
     finalTrainer.dispose();
     lastVal = finalVal;
     await mkdir(o.outDir, { recursive: true });

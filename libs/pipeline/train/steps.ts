@@ -21,6 +21,7 @@ import {
   validationSums,
   type TrainStage,
   type ValidationScores,
+  type ValidationSums,
 } from '../../model/stageLoss.js';
 
 export type { TrainStage, ValidationScores };
@@ -74,6 +75,11 @@ export class StageTrainer {
   async validate(samples: RawSample[], batchSize = 2): Promise<ValidationScores> {
     const sums = await validationSums(this.model, samples, batchSize);
     return validationScores(sums, this.model.stats.targetScale);
+  }
+
+  /** The sums behind `validate` (add the sums of several chunks, then validationScores). */
+  validationSums(samples: RawSample[], batchSize = 2): Promise<ValidationSums> {
+    return validationSums(this.model, samples, batchSize);
   }
 
   dispose(): void {

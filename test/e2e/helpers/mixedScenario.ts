@@ -64,7 +64,7 @@ export function mixedScenario(ctx: () => { api: Api; dataDir: string }): void {
     expect(job.state).toBe('completed');
     const s = job.result.summary;
     expect(s.method).toBe('mixed');
-    expect(s.model).toBe('default');
+    expect(s.model).toBe('default@v0'); // the version, fixed at submission (the flat folder is v0)
     expect(s.members).toEqual([0, 1, 2, 3, 4]); // positions 1–5 → ERA5 numbers 0–4
     expect(s.validTime).toBe('2017-01-02T12:00:00.000Z'); // the file's last time
     expect(s.validTimes).toHaveLength(4); // every time by default

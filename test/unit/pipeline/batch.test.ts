@@ -43,7 +43,8 @@ describe('nightly batch (in-process)', () => {
   const archive = path.join(root, 'archive');
   const dataDir = path.join(root, 'data');
   let names: { forecasts: string[]; truth: string[] };
-  const batch = () => new NightlyBatch({ dataDir });
+  // No model anywhere (not even the install's shipped one): raw statistics.
+  const batch = () => new NightlyBatch({ dataDir, bundledModels: null });
   const exec = sequentialExecutor((p) => runForecast(p, { dataDir }));
 
   beforeAll(async () => {
@@ -58,7 +59,7 @@ describe('nightly batch (in-process)', () => {
     expect(first.error).toBeUndefined();
     expect(first.status).toBe('completed');
     expect(first.methods.t850.method).toBe('raw');
-    expect(first.methods.t850.why).toMatch(/no models\/default\/manifest.json/);
+    expect(first.methods.t850.why).toMatch(/model 'default' does not exist/);
     expect(first.jobs.map((j) => `${j.file}|${j.target}|${j.status}`).sort()).toEqual([
       'inbox/forecasts/20160104T00Z.nc|t850|processed',
       'inbox/forecasts/20160104T00Z.nc|z500|processed',
