@@ -33,9 +33,12 @@ for (const [archive, rows] of Object.entries(byArchive)) {
     const b = e.brier[0];
     if (!b) continue;
     console.log(
-      `${name} Brier > ${b.threshold}: ${ci(b.model)}; reliability: ${b.reliability
+      `${name} Brier > ${b.threshold}: ${ci(b.model)}; reliability (forecast→observed [95 % CI], n): ${b.reliability
         .filter((r) => r.count)
-        .map((r) => `${r.forecast.toFixed(2)}→${r.observed.toFixed(2)} (${r.count})`)
+        .map(
+          (r) =>
+            `${r.forecast.toFixed(2)}→${r.observed.toFixed(2)} [${(r.observedLo ?? NaN).toFixed(2)}, ${(r.observedHi ?? NaN).toFixed(2)}] (${r.count})`,
+        )
         .join(', ')}`,
     );
   }

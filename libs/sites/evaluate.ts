@@ -24,6 +24,9 @@ export interface ReliabilityBin {
   forecast: number;
   observed: number;
   count: number;
+  /** Bootstrap 95 % interval of the observed frequency (days resampled; NaN for an empty bin). */
+  observedLo: number;
+  observedHi: number;
 }
 
 export interface SiteEvaluation {
@@ -103,24 +106,63 @@ function bootstrap(
   return { mean: stat(ones), lo: stats[Math.floor(0.025 * B)], hi: stats[Math.ceil(0.975 * B) - 1] };
 }
 
-function reliability(p: Float64Array, o: Float64Array, bins = 10): ReliabilityBin[] {
+/**
+ * Reliability table (10 equal forecast-probability bins) with a day-bootstrap 95 % interval of each bin's
+ * observed frequency (the consistency bars of Bröcker & Smith 2007, WAF 22, by resampling days).
+ */
+function reliability(
+  p: Float64Array,
+  o: Float64Array,
+  days: Int32Array,
+  nDays: number,
+  bins = 10,
+  B = 1000,
+): ReliabilityBin[] {
   const out: ReliabilityBin[] = Array.from({ length: bins }, (_, b) => ({
     lo: b / bins,
     hi: (b + 1) / bins,
     forecast: 0,
     observed: 0,
     count: 0,
+    observedLo: NaN,
+    observedHi: NaN,
   }));
+  const hits = new Float64Array(nDays * bins);
+  const counts = new Float64Array(nDays * bins);
   for (let i = 0; i < p.length; i++) {
     const b = Math.min(bins - 1, Math.floor(p[i] * bins));
     out[b].forecast += p[i];
     out[b].observed += o[i];
     out[b].count++;
+    hits[days[i] * bins + b] += o[i];
+    counts[days[i] * bins + b]++;
   }
   for (const b of out) {
     b.forecast = b.count ? b.forecast / b.count : NaN;
     b.observed = b.count ? b.observed / b.count : NaN;
   }
+  const r = rng(4242);
+  const stats: number[][] = Array.from({ length: bins }, () => []);
+  const h = new Float64Array(bins);
+  const c = new Float64Array(bins);
+  for (let k = 0; k < B; k++) {
+    h.fill(0);
+    c.fill(0);
+    for (let d = 0; d < nDays; d++) {
+      const day = Math.floor(r() * nDays);
+      for (let b = 0; b < bins; b++) {
+        h[b] += hits[day * bins + b];
+        c[b] += counts[day * bins + b];
+      }
+    }
+    for (let b = 0; b < bins; b++) if (c[b] > 0) stats[b].push(h[b] / c[b]);
+  }
+  out.forEach((bin, b) => {
+    const st = stats[b].sort((x, y) => x - y);
+    if (bin.count === 0 || st.length === 0) return;
+    bin.observedLo = st[Math.floor(0.025 * st.length)];
+    bin.observedHi = st[Math.ceil(0.975 * st.length) - 1];
+  });
   return out;
 }
 
@@ -227,7 +269,7 @@ export function evaluateSiteModel(
       threshold: t,
       model: bs(sq(pModel[j], occ[j])),
       rawAll: bs(sq(pRaw[j], occ[j])),
-      reliability: reliability(pModel[j], occ[j]),
+      reliability: reliability(pModel[j], occ[j], days, nDays),
     })),
     pit: Array.from(pitHist, (c) => c / n),
     ...(emosNote ? { emosNote } : {}),

@@ -88,6 +88,14 @@ describeRealData('site models: fit / predict / evaluate on a small slice', () =>
     expect(e.crps.rawAll.fair.mean).toBeLessThan(e.crps.rawAll.standard.mean);
     expect(e.pit.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
     expect(e.crps.emosAll!.mean).toBeLessThan(e.crps.rawAll.fair.mean);
+    // Reliability bins carry a day-bootstrap interval around their observed frequency.
+    const populated = e.brier[0].reliability.filter((b) => b.count > 0);
+    expect(populated.length).toBeGreaterThan(2);
+    for (const b of populated) {
+      expect(b.observedLo).toBeLessThanOrEqual(b.observed);
+      expect(b.observedHi).toBeGreaterThanOrEqual(b.observed);
+    }
+    expect(populated.some((b) => b.observedHi - b.observedLo > 0)).toBe(true);
   });
 
   test('censored shifted gamma on Innsbruck precipitation: emos beats the raw ensemble, drn trains and leaks no tensor', async () => {
