@@ -5,7 +5,7 @@
  * Control and perturbed members (cf, pf) share one `number` axis. Only the index is built at open; `read`
  * decodes just the fields a hyperslab touches.
  */
-import { MismatchError } from '../contracts/errors.js';
+import { InvalidGribError, MismatchError } from '../contracts/errors.js';
 import { decodeField } from '../grib/decode.js';
 import {
   projectedPoints,
@@ -412,6 +412,14 @@ export class GribStore implements RawStore {
       ...(grid.mapping ? { grid_mapping: grid.mapping } : {}),
       coordinates: coords.join(' '),
     };
+    // A hypercube mostly of holes (every message with its own member, time, step and level) would be
+    // allocated whole by a full read: refuse one over 1 GiB of float32 that is not at least 1/16 filled.
+    const cells = axes.reduce((n, a) => n * a.values.length, 1);
+    const bytes = cells * product(grid.shape) * 4;
+    if (bytes > 2 ** 30 && cells > 16 * fs.length)
+      throw new InvalidGribError(
+        `${this.path}: '${name}' would span ${cells} number/time/step/level combinations for ${fs.length} messages (${Math.round(bytes / 2 ** 20)} MiB, mostly missing): the file is not a gridded collection epp reads`,
+      );
     const allDims = [...dims, ...grid.dims];
     const info: VariableInfo = {
       name,

@@ -196,4 +196,22 @@ describe('GRIB fuzz findings fail closed', () => {
       /section 3 \(template 3\.40\): latitudes 45 to -35\.26439 are not 2 rows of the N1 Gaussian grid/,
     );
   });
+
+  test('messages that each open their own time, step and level: a mostly empty hypercube is refused at open', async () => {
+    const one = gaussianGrib2(1);
+    const s4 = 16 + 21 + 72;
+    const messages = Array.from({ length: 330 }, (_, i) => {
+      const m = Buffer.from(one);
+      m[16 + 16] = Math.floor(i / 60); // hour
+      m[16 + 17] = i % 60; // minute
+      m.writeUInt32BE(i, s4 + 18); // forecast time (hours)
+      m.writeUInt32BE(85000 + 100 * i, s4 + 24); // level (Pa)
+      return m;
+    });
+    const file = path.join(dir, 'sparse.grib');
+    writeFileSync(file, Buffer.concat(messages));
+    expect((await failure(file)).message).toMatch(
+      /'t' would span 35937000 number\/time\/step\/level combinations for 330 messages \(\d+ MiB, mostly missing\)/,
+    );
+  });
 });
