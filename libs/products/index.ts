@@ -86,11 +86,86 @@ export function productNames(name: string, withPercentiles = true): Record<Produ
   };
 }
 
-/** What produced a product, in words (long_name, cell_methods comment, title). */
-export function methodLabel(method: ProductMethod, distribution?: string, members?: number): string {
+/** What produced a product, in words (long_name, cell_methods comment, title); `drn` is the site network. */
+export function methodLabel(method: ProductMethod | 'drn', distribution?: string, members?: number): string {
   if (method === 'raw') return `raw ensemble${members ? ` of ${members} members` : ''}`;
   if (method === 'emos') return `EMOS-calibrated ${distribution ?? 'norm'} distribution`;
+  if (method === 'drn')
+    return `distributional regression network (DRN) ${distribution ?? 'norm'} distribution`;
   return `mixed-model (deep post-processing) ${distribution ?? 'norm'} distribution`;
+}
+
+/** What every product's attributes are built from: the diagnostic name, the method label, units. */
+export interface ProductLabel {
+  name: string;
+  label: string;
+  units: string;
+  standardName?: string;
+  /** The raw ensemble: cell_methods without a comment. */
+  raw?: boolean;
+}
+
+const stdNameAttr = (l: ProductLabel): Attributes =>
+  l.standardName ? { standard_name: l.standardName } : {};
+
+/** Attributes of `<name>_mean` / `<name>_std` (cell_methods as IMPROVER writes them, CF-1.8 §7.3). */
+export function statisticAttrs(kind: 'mean' | 'std', l: ProductLabel): Attributes {
+  const [what, method] = kind === 'mean' ? ['mean', 'mean'] : ['standard deviation', 'standard_deviation'];
+  return {
+    ...stdNameAttr(l),
+    long_name: `${l.name} ${what} of the ${l.label}`,
+    cell_methods: l.raw ? `realization: ${method}` : `realization: ${method} (comment: ${l.label})`,
+    units: l.units,
+  };
+}
+
+/** Attributes of `<name>(percentile, …)`. */
+export function percentileAttrs(l: ProductLabel): Attributes {
+  return { ...stdNameAttr(l), long_name: `${l.name} percentiles of the ${l.label}`, units: l.units };
+}
+
+/** Attributes of the `threshold` coordinate (IMPROVER's: units, long_name, spp__relative_to_threshold). */
+export function thresholdAttrs(l: Pick<ProductLabel, 'name' | 'units'>): Attributes {
+  return { units: l.units, long_name: l.name, spp__relative_to_threshold: 'greater_than' };
+}
+
+/** Variable name and attributes of `probability_of_<name>_above|below_threshold`. */
+export function probabilityProduct(
+  side: 'above' | 'below',
+  l: Pick<ProductLabel, 'name' | 'label'>,
+): { name: string; attrs: Attributes } {
+  const names = productNames(l.name);
+  const name = side === 'above' ? names.probabilities : names.below;
+  return {
+    name,
+    attrs: {
+      long_name: name,
+      comment: `P(${l.name} ${side === 'above' ? '>' : '<'} threshold) from the ${l.label}`,
+      spp__relative_to_threshold: side === 'above' ? 'greater_than' : 'less_than',
+      units: '1',
+    },
+  };
+}
+
+/** The mandatory global attributes (CF-1.8 §2.6.2) and the provenance as `epp_<key>`, in that order. */
+export function globalAttrs(o: {
+  title: string;
+  source: string;
+  institution?: string;
+  history: string;
+  provenance: Record<string, string | number>;
+  extra?: Attributes;
+}): Attributes {
+  const attrs: Attributes = {
+    Conventions: 'CF-1.8',
+    ...(o.extra ?? {}),
+    title: o.title,
+    source: o.source,
+    institution: o.institution ?? 'epp ensemble post-processing service',
+    history: o.history,
+  };
+  for (const [k, v] of Object.entries(o.provenance)) attrs[`epp_${k}`] = v;
+  return attrs;
 }
 
 /** Diagnostic name of an input: its standard_name, else its variable name. */
@@ -252,6 +327,13 @@ export function productFileSpec(input: ProductInput): { spec: FileSpec; products
   const members = input.realizationIds?.length;
   const label = methodLabel(input.method, input.distribution, input.method === 'raw' ? members : undefined);
   const stdName: Attributes = input.standardName ? { standard_name: input.standardName } : {};
+  const lab: ProductLabel = {
+    name,
+    label,
+    units: input.units,
+    standardName: input.standardName,
+    raw: input.method === 'raw',
+  };
   const common = (a: Attributes): Attributes => ({
     ...a,
     _FillValue: NaN,
@@ -273,7 +355,7 @@ export function productFileSpec(input: ProductInput): { spec: FileSpec; products
       ...(coordinate ? { coordinate } : {}),
     });
   };
-  const stat = (kind: 'mean' | 'std', what: string, method: string) =>
+  const stat = (kind: 'mean' | 'std') =>
     add(
       kind,
       {
@@ -281,18 +363,12 @@ export function productFileSpec(input: ProductInput): { spec: FileSpec; products
         dtype: 'float',
         dims: [...tDims, ...grid2],
         data: stack(times, (t) => t[kind], n),
-        attrs: common({
-          ...stdName,
-          long_name: `${name} ${what} of the ${label}`,
-          cell_methods:
-            input.method === 'raw' ? `realization: ${method}` : `realization: ${method} (comment: ${label})`,
-          units: input.units,
-        }),
+        attrs: common(statisticAttrs(kind, lab)),
       },
       input.units,
     );
-  if (want.has('mean')) stat('mean', 'mean', 'mean');
-  if (want.has('std')) stat('std', 'standard deviation', 'standard_deviation');
+  if (want.has('mean')) stat('mean');
+  if (want.has('std')) stat('std');
   if (want.has('percentiles')) {
     const levels = input.percentiles ?? [];
     dims.push({ name: 'percentile', size: levels.length });
@@ -310,7 +386,7 @@ export function productFileSpec(input: ProductInput): { spec: FileSpec; products
         dtype: 'float',
         dims: [...tDims, 'percentile', ...grid2],
         data: stack(times, (t) => t.percentiles, levels.length * n),
-        attrs: common({ ...stdName, long_name: `${name} percentiles of the ${label}`, units: input.units }),
+        attrs: common(percentileAttrs(lab)),
       },
       input.units,
       levels,
@@ -324,29 +400,26 @@ export function productFileSpec(input: ProductInput): { spec: FileSpec; products
       dtype: 'float',
       dims: ['threshold'],
       data: th,
-      attrs: { units: input.units, long_name: name, spp__relative_to_threshold: 'greater_than' },
+      attrs: thresholdAttrs(lab),
     });
-    for (const [kind, rel, op, nm] of [
-      ['probabilities', 'greater_than', '>', names.probabilities],
-      ['probabilities_below', 'less_than', '<', names.below],
-    ] as const)
+    for (const [kind, side] of [
+      ['probabilities', 'above'],
+      ['probabilities_below', 'below'],
+    ] as const) {
+      const p = probabilityProduct(side, lab);
       add(
         kind,
         {
-          name: nm,
+          name: p.name,
           dtype: 'float',
           dims: [...tDims, 'threshold', ...grid2],
           data: stack(times, (t) => (kind === 'probabilities' ? t.above : t.below), th.length * n),
-          attrs: common({
-            long_name: nm,
-            comment: `P(${name} ${op} threshold) from the ${label}`,
-            spp__relative_to_threshold: rel,
-            units: '1',
-          }),
+          attrs: common(p.attrs),
         },
         '1',
         th,
       );
+    }
   }
   if (want.has('realizations')) {
     const ids = input.realizationIds ?? [];
@@ -381,13 +454,12 @@ export function productFileSpec(input: ProductInput): { spec: FileSpec; products
       : input.height !== undefined
         ? ` at ${input.height} m`
         : '';
-  const attrs: Attributes = {
-    Conventions: 'CF-1.8',
+  const attrs = globalAttrs({
     title: `${label[0].toUpperCase()}${label.slice(1)} forecast of ${name}${where}`,
     source: `epp ${input.method} post-processing of ${input.inputName}`,
-    institution: input.institution ?? 'epp ensemble post-processing service',
+    institution: input.institution,
     history: input.history,
-  };
-  for (const [k, v] of Object.entries(input.provenance)) attrs[`epp_${k}`] = v;
+    provenance: input.provenance,
+  });
   return { spec: { dimensions: dims, variables: vars, attrs }, products };
 }

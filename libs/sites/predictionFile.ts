@@ -1,9 +1,24 @@
 /**
  * The site product file: CF-1.8 `featureType = timeSeries` with `<NAME>(percentile, time, station)` for
  * percentiles 1..99 %, `<NAME>_mean`, `<NAME>_std` and `probability_of_<NAME>_above_threshold(threshold, time,
- * station)`, station coordinates, times, and provenance attributes. Written with libs/netcdf's writeNetcdf
- * (netCDF-3 64-bit offset); issue 15's shared product writer was not on main when this was written.
+ * station)`, station coordinates, times, and provenance attributes. Names, long_names, cell_methods, the
+ * threshold coordinate and the global attributes come from libs/products (the one product writer's builders),
+ * so grid and site products of a variable read the same; only the timeSeries layout is this file's own.
+ * Written with libs/netcdf's writeNetcdf (netCDF-3 64-bit offset).
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  globalAttrs,
+  methodLabel,
+  percentileAttrs,
+  probabilityProduct,
+  productNames,
+  statisticAttrs,
+  thresholdAttrs,
+  type ProductLabel,
+} from '../products/index.js';
 import { writeNetcdf } from '../netcdf/write.js';
 import type { FileSpec, VariableSpec } from '../netcdf/types.js';
 import type { SiteModel, SitePrediction } from './model.js';
@@ -12,6 +27,8 @@ export interface PredictionProvenance {
   model: SiteModel;
   modelHash: string;
   forecastFile: string;
+  /** SHA-256 of the forecast file (hex); computed from the file when left out. */
+  forecastSha256?: string;
 }
 
 export function predictionSpec(p: SitePrediction, prov: PredictionProvenance): FileSpec {
@@ -21,6 +38,15 @@ export function predictionSpec(p: SitePrediction, prov: PredictionProvenance): F
   const idLen = Math.max(1, ...p.stations.id.map((s) => s.length));
   const coords = 'latitude longitude altitude station_id';
   const fill = { _FillValue: NaN };
+  const m = prov.model;
+  const lab: ProductLabel = {
+    name,
+    label: methodLabel(m.method, m.family, m.members.length),
+    units: p.units,
+    standardName: name,
+  };
+  const names = productNames(name);
+  const above = probabilityProduct('above', lab);
   const variables: VariableSpec[] = [
     {
       name: 'time',
@@ -73,50 +99,35 @@ export function predictionSpec(p: SitePrediction, prov: PredictionProvenance): F
       name: 'threshold',
       dtype: 'float',
       dims: ['threshold'],
-      attrs: { units: p.units, standard_name: name, long_name: `threshold of ${name}` },
+      attrs: { ...thresholdAttrs(lab), standard_name: name },
       data: Float32Array.from(p.thresholds),
     },
     {
       name,
       dtype: 'float',
       dims: ['percentile', 'time', 'station'],
-      attrs: { standard_name: name, units: p.units, coordinates: coords, ...fill },
+      attrs: { ...percentileAttrs(lab), coordinates: coords, ...fill },
       data: p.quantiles,
     },
     {
-      name: `${name}_mean`,
+      name: names.mean,
       dtype: 'float',
       dims: ['time', 'station'],
-      attrs: {
-        long_name: `mean of the predictive distribution of ${name}`,
-        units: p.units,
-        coordinates: coords,
-        ...fill,
-      },
+      attrs: { ...statisticAttrs('mean', lab), coordinates: coords, ...fill },
       data: p.mean,
     },
     {
-      name: `${name}_std`,
+      name: names.std,
       dtype: 'float',
       dims: ['time', 'station'],
-      attrs: {
-        long_name: `standard deviation of the predictive distribution of ${name}`,
-        units: p.units,
-        coordinates: coords,
-        ...fill,
-      },
+      attrs: { ...statisticAttrs('std', lab), coordinates: coords, ...fill },
       data: p.std,
     },
     {
-      name: `probability_of_${name}_above_threshold`,
+      name: above.name,
       dtype: 'float',
       dims: ['threshold', 'time', 'station'],
-      attrs: {
-        long_name: `probability of ${name} above threshold`,
-        units: '1',
-        coordinates: coords,
-        ...fill,
-      },
+      attrs: { ...above.attrs, coordinates: coords, ...fill },
       data: p.probabilities,
     },
   ];
@@ -132,7 +143,9 @@ export function predictionSpec(p: SitePrediction, prov: PredictionProvenance): F
       },
       data: p.referenceTimes,
     });
-  const m = prov.model;
+  const input = path.basename(prov.forecastFile);
+  const sha =
+    prov.forecastSha256 ?? createHash('sha256').update(readFileSync(prov.forecastFile)).digest('hex');
   return {
     dimensions: [
       { name: 'percentile', size: p.percentiles.length },
@@ -142,28 +155,31 @@ export function predictionSpec(p: SitePrediction, prov: PredictionProvenance): F
       { name: 'id_strlen', size: idLen },
     ],
     variables,
-    attrs: {
-      Conventions: 'CF-1.8',
-      featureType: 'timeSeries',
-      title: `epp ${m.method} site forecast of ${name}`,
-      source: prov.forecastFile,
-      epp_method: m.method,
-      epp_distribution: m.family,
-      epp_members_used: m.members.join(','),
-      epp_members_in_training_file: m.membersInFile,
-      epp_extra_predictors: m.extras.join(',') || 'none',
-      epp_training_period: `${m.trainFrom ?? 'start'}/${m.trainTo}`,
-      epp_model_hash: `sha256:${prov.modelHash}`,
-      history: `${new Date().toISOString()}: epp sites predict`,
-    },
+    attrs: globalAttrs({
+      extra: { featureType: 'timeSeries' },
+      title: `${lab.label[0].toUpperCase()}${lab.label.slice(1)} site forecast of ${name}`,
+      source: `epp sites ${m.method} post-processing of ${input}`,
+      history: `${new Date().toISOString()} epp sites predict`,
+      provenance: {
+        method: m.method,
+        distribution: m.family,
+        members_used: m.members.join(','),
+        members_in_training_file: m.membersInFile,
+        extra_predictors: m.extras.join(',') || 'none',
+        training_period: `${m.trainFrom ?? 'start'}/${m.trainTo}`,
+        model_hash: `sha256:${prov.modelHash}`,
+        input_file: input,
+        input_sha256: sha,
+      },
+    }),
   };
 }
 
 /** Write the prediction file (atomically). */
 export async function writePrediction(
-  path: string,
+  file: string,
   p: SitePrediction,
   prov: PredictionProvenance,
 ): Promise<void> {
-  await writeNetcdf(path, predictionSpec(p, prov));
+  await writeNetcdf(file, predictionSpec(p, prov));
 }

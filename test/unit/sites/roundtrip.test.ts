@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DataError } from '../../../libs/contracts/errors.js';
@@ -60,6 +61,26 @@ describeRealData('site models: fit / predict / evaluate on a small slice', () =>
       expect(ds.attrs.epp_model_hash).toBe(`sha256:${hash}`);
       expect(ds.attrs.epp_members_used).toBe('0,1,2,3,4,5,6,7,8,9');
       expect(ds.variable('station_id').attrs.cf_role).toBe('timeseries_id');
+      // The same names and labels as the grid products (libs/products), IMPROVER-style.
+      const label = 'EMOS-calibrated censored-logistic distribution';
+      expect(ds.variable('precipitation_amount_mean').attrs).toMatchObject({
+        standard_name: 'precipitation_amount',
+        cell_methods: `realization: mean (comment: ${label})`,
+        long_name: `precipitation_amount mean of the ${label}`,
+      });
+      expect(ds.variable('precipitation_amount_std').attrs.cell_methods).toBe(
+        `realization: standard_deviation (comment: ${label})`,
+      );
+      expect(ds.variable('threshold').attrs.spp__relative_to_threshold).toBe('greater_than');
+      expect(pr.attrs).toMatchObject({ spp__relative_to_threshold: 'greater_than', units: '1' });
+      expect(ds.attrs).toMatchObject({
+        Conventions: 'CF-1.8',
+        featureType: 'timeSeries',
+        institution: 'epp ensemble post-processing service',
+        epp_input_file: 'forecast.nc',
+        epp_input_sha256: createHash('sha256').update(readFileSync(fc)).digest('hex'),
+      });
+      expect(String(ds.attrs.source)).not.toMatch(/\//);
     } finally {
       ds.close();
     }
