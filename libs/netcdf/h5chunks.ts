@@ -792,6 +792,23 @@ export class H5ChunkReader {
     }
     // HDF5 reads nothing past the end-of-allocation address it records (H5FD "addr overflow"): neither do we.
     this.size = this.base + eof;
+    // Addresses HDF5 follows when it opens a file: the superblock extension (in versions 0/1 the 'free-space
+    // info' field is read as it) and the version-0/1 driver information block (III.A, III.B). Each must be
+    // undefined or inside the file: netCDF-C answers "HDF error" otherwise.
+    const followed: [string, number][] = [['superblock extension', 1]];
+    if (version <= 1) followed.push(['driver information block', 3]);
+    for (const [what, k] of followed) {
+      if (this.isUndefined(b2, k * O, O)) continue;
+      const addr = this.uint(b2, k * O, O);
+      if (this.base + addr >= this.size) {
+        this.offsetSize = 0;
+        throw this.corrupt(
+          `the ${what} address ${addr} is past the end of the file (${this.size} bytes)`,
+          structure,
+          0,
+        );
+      }
+    }
     // Root group object header: in the root symbol table entry (versions 0/1) or directly (2/3).
     this.rootAddress = this.uint(b2, version <= 1 ? 5 * O : 3 * O, O);
     return true;
@@ -1131,6 +1148,7 @@ export class H5ChunkReader {
             pos + at,
           );
         const data = b.subarray(at + hdr, at + hdr + size);
+        this.checkMessage(type, flags, data, pos + at);
         if (flags & 0x02) return this.no('shared object header messages'); // stored elsewhere
         if (type === MSG_CONTINUATION)
           blocks.push([this.base + this.uint(data, 0, O), this.uint(data, O, L)]);
@@ -1140,6 +1158,30 @@ export class H5ChunkReader {
       }
     }
     return out;
+  }
+
+  /**
+   * What HDF5 checks of every message when it reads an object header (H5Ocache.c chunk_deserialize; spec
+   * IV.A.1 message flags) and the versions of the messages epp otherwise skips (IV.A.2.f fill value, IV.A.2.r
+   * group info, IV.A.2.v attribute info): netCDF-C answers "HDF error" for each, so epp refuses them too.
+   */
+  private checkMessage(type: number, flags: number, d: Uint8Array, at: number): void {
+    const bad = (what: string) => this.corrupt(`message of type ${type}: ${what}`, 'object header', at);
+    if (flags & 0x02 && flags & 0x04) throw bad('flagged both shared and not shareable');
+    if (flags & 0x20 && flags & 0x08)
+      throw bad('flagged both "was unknown" and "fail if unknown for writing"');
+    if (flags & 0x20 && !(flags & 0x10)) throw bad('flagged "was unknown" without "mark if unknown"');
+    // Only dataspace, datatype, fill value, filter pipeline and attribute messages can be shared.
+    if (flags & 0x40 && ![0x01, 0x03, 0x05, 0x0b, 0x0c].includes(type)) throw bad('flagged shareable');
+    if (!d.length) return;
+    if ((type === 0x0a || type === 0x15) && d[0] !== 0) throw bad(`version ${d[0]} (only 0 exists)`);
+    if (type === MSG_FILL_VALUE) {
+      if (d[0] < 1 || d[0] > 3) throw bad(`fill value message version ${d[0]}`);
+      if (d[0] === 3 && d.length > 1) {
+        if (d[1] & 0xc0) throw bad(`fill value flags ${d[1]} set reserved bits`);
+        if (d[1] & 0x10 && d[1] & 0x20) throw bad('fill value both undefined and defined');
+      }
+    }
   }
 
   /** The filter pipeline message (IV.A.2.l, versions 1 and 2): each filter's id and whether it is optional. */

@@ -263,4 +263,86 @@ describeRealData('files netCDF-C refuses are refused (fuzz campaign findings)', 
     const err = await failure('eof.nc', b);
     expect(err.message).toMatch(/run past the end of the file \(\d+ bytes, as its superblock records\)/);
   });
+
+  // Fuzz seed 14, cases 1435 and 763: one flipped bit makes an undefined superblock address defined.
+  const reliability = 'improver_test_data/construct-reliability-tables/basic/forecast_0.nc';
+  test.each([
+    [48, 0x02],
+    [37, 0x40],
+  ])('a flipped bit in an undefined superblock address (byte %i ^ %i): refused', async (at, bit) => {
+    const b = Buffer.from(readFileSync(realFile(reliability)));
+    expect(b[8]).toBe(0); // superblock version 0: free-space (extension) address at 32, driver block at 48
+    expect(b[at]).toBe(0xff);
+    b[at] ^= bit;
+    const err = await failure('sb.nc', b);
+    expect(err.message).toContain('corrupt HDF5 superblock at byte 0');
+  });
+
+  test.each([
+    [48, 'driver information block'],
+    [32, 'superblock extension'],
+  ])('a superblock address HDF5 follows, just past the end (byte %i): the %s', async (at, what) => {
+    const b = Buffer.from(readFileSync(realFile(reliability)));
+    const eof = b.readBigUInt64LE(40);
+    b.writeBigUInt64LE(eof + 16n, at);
+    const err = await failure('sb.nc', b);
+    expect(err.message).toContain(`the ${what} address ${eof + 16n} is past the end of the file`);
+  });
+});
+
+/**
+ * The fresh-seed campaign (seed 14, 5,000 cases): object-header messages that HDF5 refuses when it reads the
+ * header (message flags, versions of messages epp otherwise skips), each changed byte re-checksummed so that
+ * only the message check can catch it. The byte changes are the campaign's, replayed on the real files.
+ */
+describeRealData('fuzz seed 14: object-header messages netCDF-C refuses are refused', () => {
+  const emos = 'improver_test_data/estimate-emos-coefficients';
+  test.each([
+    [
+      870,
+      'site',
+      'ecmwf-frankfurt-precip/forecast.nc',
+      104725,
+      104938,
+      32,
+      'flagged "was unknown" without "mark if unknown"',
+    ],
+    [1657, 'real', `${emos}/normal/kgo.nc`, 48, 101, 41, 'message of type 10: version 41 (only 0 exists)'],
+    [
+      1737,
+      'real',
+      `${emos}/normal/sites/history/20201209T1500Z-PT0012H00M-temperature_at_screen_level.nc`,
+      17080,
+      17190,
+      2,
+      'message of type 21: version 2',
+    ],
+    [
+      3904,
+      'real',
+      `${emos}/truncated_normal/history/20170602T0300Z-PT0012H-horizontal_wind_speed_at_10m.nc`,
+      1563,
+      1788,
+      1,
+      'message of type 21: version 1',
+    ],
+    [4101, 'real', `${emos}/normal/kgo.nc`, 10247, 10314, 201, 'fill value flags 201 set reserved bits'],
+  ] as const)(
+    'case %i: %s %s, header %i, byte %i -> %i',
+    async (_c, kind, file, header, byte, value, message) => {
+      const b = Buffer.from(readFileSync(kind === 'site' ? realSiteFile(file) : realFile(file)));
+      expect(b.toString('latin1', header, header + 4)).toBe('OHDR');
+      const flags = b[header + 5];
+      const sizeAt = header + 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0);
+      const sizeBytes = 1 << (flags & 3);
+      const end = sizeAt + sizeBytes + b.readUIntLE(sizeAt, sizeBytes);
+      expect(byte).toBeLessThan(end);
+      expect(b[byte]).not.toBe(value);
+      b[byte] = value;
+      b.writeUInt32LE(lookup3(b.subarray(header, end)), end);
+      const err = await failure(`case-${_c}.nc`, b);
+      expect(err).toBeInstanceOf(CorruptNetcdfError);
+      expect(err.message).toContain(message);
+    },
+  );
 });
