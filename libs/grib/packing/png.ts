@@ -3,7 +3,7 @@
  * samples are the packed integers, row-major, big-endian; grey 1/2/4/8/16-bit, RGB 8-bit (24-bit values) or
  * RGBA 8-bit (32-bit values), as ecCodes writes them. Decoded with node:zlib and the five PNG row filters.
  */
-import { inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 
 const SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -25,6 +25,10 @@ export function pngDecode(data: Uint8Array, n: number, bits: number): Float64Arr
     const type = String.fromCharCode(data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]);
     if (pos + 12 + len > data.length) throw new RangeError(`PNG chunk ${type} runs past the data`);
     const body = data.subarray(pos + 8, pos + 8 + len);
+    // Each chunk's CRC-32 covers its type and data (ISO/IEC 15948 §5.3); libpng refuses a critical chunk
+    // (upper-case first letter) whose CRC does not match, as ecCodes' PNG decode then does.
+    if (data[pos + 4] < 0x61 && crc32(data.subarray(pos + 4, pos + 8 + len)) !== dv.getUint32(pos + 8 + len))
+      throw new RangeError(`PNG chunk ${type}: CRC mismatch`);
     if (type === 'IHDR') {
       width = dv.getUint32(pos + 8);
       height = dv.getUint32(pos + 12);

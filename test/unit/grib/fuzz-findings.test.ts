@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { type EppError, InvalidGribError, UnsupportedGribError } from '../../../libs/contracts/errors.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
 import { gaussianGrib2 } from '../../../bench/hostile/attacks.js';
@@ -130,10 +131,31 @@ describe('GRIB fuzz findings fail closed', () => {
     );
   });
 
+  /** Recompute every chunk CRC of the PNG in the first message's section 7 (so a data edit reaches zlib). */
+  function fixPngCrcs(b: Buffer): void {
+    let pos = g2(b, 7) + 5 + 8;
+    while (pos + 12 <= b.length && b.toString('latin1', pos + 4, pos + 8) !== 'IEND') {
+      const len = b.readUInt32BE(pos);
+      b.writeUInt32BE(crc32(b.subarray(pos + 4, pos + 8 + len)), pos + 8 + len);
+      pos += 12 + len;
+    }
+  }
+
   test('a damaged PNG zlib stream (was an untyped zlib error)', async () => {
-    const file = edited('era5_g2_png.grib', (b) => void (b[1575] = 255));
+    const file = edited('era5_g2_png.grib', (b) => {
+      b[1575] = 255;
+      fixPngCrcs(b);
+    });
     const e = await failure(file);
     expect(e.message).toMatch(/section 7 \(template 5\.41\): PNG image data does not inflate/);
+  });
+
+  // Fuzz seed 19, case 1048: a flipped bit in the PNG's IHDR (libpng: "IHDR: CRC error").
+  test('a PNG chunk whose CRC does not match', async () => {
+    const file = edited('era5_g2_png.grib', (b) => void (b[g2(b, 7) + 5 + 8 + 8 + 3] ^= 0x01));
+    expect((await failure(file)).message).toMatch(
+      /section 7 \(template 5\.41\): PNG chunk IHDR: CRC mismatch/,
+    );
   });
 
   test('a CCSDS stream that decodes to samples wider than the bits per value (libaec wraps them)', async () => {
