@@ -21,6 +21,16 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Open `bytes` as a file and read every variable and attribute; the error it fails with. */
+/** A version-2 object header's message area [start, end) and where its lookup3 checksum sits (= end). */
+function ohdrV2(b: Buffer, p: number): { first: number; end: number } {
+  const flags = b[p + 5];
+  const sizeAt = p + 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0);
+  const sizeBytes = 1 << (flags & 3);
+  let size = 0;
+  for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + b[sizeAt + i];
+  return { first: sizeAt + sizeBytes, end: sizeAt + sizeBytes + size };
+}
+
 async function failure(name: string, bytes: Buffer): Promise<EppError> {
   const file = path.join(dir, name);
   writeFileSync(file, bytes);
@@ -199,16 +209,6 @@ describeRealData('hostile copies of the real MOGREPS-UK wind-speed file', () => 
  * refused by netCDF-C, rebuilt from the same real files by the structure the mutation hit.
  */
 describeRealData('files netCDF-C refuses are refused (fuzz campaign findings)', () => {
-  /** A version-2 object header's message area [start, end) and where its lookup3 checksum sits (= end). */
-  function ohdrV2(b: Buffer, p: number): { first: number; end: number } {
-    const flags = b[p + 5];
-    const sizeAt = p + 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0);
-    const sizeBytes = 1 << (flags & 3);
-    let size = 0;
-    for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + b[sizeAt + i];
-    return { first: sizeAt + sizeBytes, end: sizeAt + sizeBytes + size };
-  }
-
   test("a dataset's dataspace message changed to an unknown type (checksum recomputed): netCDF-C 'bad class'", async () => {
     const b = Buffer.from(readFileSync(realSiteFile('gefs-innsbruck-tmin/observation.nc')));
     let p = -1;
@@ -332,10 +332,7 @@ describeRealData('fuzz seed 14: object-header messages netCDF-C refuses are refu
     async (_c, kind, file, header, byte, value, message) => {
       const b = Buffer.from(readFileSync(kind === 'site' ? realSiteFile(file) : realFile(file)));
       expect(b.toString('latin1', header, header + 4)).toBe('OHDR');
-      const flags = b[header + 5];
-      const sizeAt = header + 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0);
-      const sizeBytes = 1 << (flags & 3);
-      const end = sizeAt + sizeBytes + b.readUIntLE(sizeAt, sizeBytes);
+      const { end } = ohdrV2(b, header);
       expect(byte).toBeLessThan(end);
       expect(b[byte]).not.toBe(value);
       b[byte] = value;
