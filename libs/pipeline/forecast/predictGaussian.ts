@@ -16,7 +16,7 @@ import { buildModelInput, type AnalysisSource } from '../../model/features.js';
 import type { GaussianForecast, MixedModel } from '../../model/mixedModel.js';
 import { predictOnThreads, type ThreadedInference } from '../../model/parallel/inference.js';
 import type { Dataset } from '../../netcdf/types.js';
-import { readGrid, readLevels, readSteps, requireAll, VariableReader } from '../dataset/index.js';
+import { readGrid, readLevels, readSteps, requireAll, SlabReader } from '../dataset/index.js';
 
 /** The model's inputs for one valid time: ens[lead][predictorKey] = [member · ny · nx], analysis[predictorKey]. */
 export interface ModelSample {
@@ -54,7 +54,11 @@ export interface SampleSelection {
 }
 
 /** Check the file against the model (grid, variables, levels, members, leads) and read its samples. */
-export function readModelSamples(ds: Dataset, model: MixedModel, sel: SampleSelection = {}): ModelSample[] {
+export function readModelSamples(
+  ds: Dataset,
+  model: Pick<MixedModel, 'config' | 'grid'>,
+  sel: SampleSelection = {},
+): ModelSample[] {
   const c = model.config;
   const grid = model.grid;
   const file = ds.path;
@@ -94,7 +98,7 @@ export function readModelSamples(ds: Dataset, model: MixedModel, sel: SampleSele
   const stepValues = readSteps(ds);
   const steps = scalarAnalysis && stepValues?.length === 1 && stepValues[0] === 0 ? null : stepValues;
   const keys = predictorKeys(c);
-  const readers = new Map(c.predictors.map((v) => [v, new VariableReader(ds.readVariable(v), fg, file)]));
+  const readers = new Map(c.predictors.map((v) => [v, new SlabReader(ds, v, fg)]));
   const n = fg.latitudes.length * fg.longitudes.length;
   const block = (key: string, at: Record<string, number>) => {
     const { variable, level } = parseTargetKey(key);
