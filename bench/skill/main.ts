@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
+import { arg } from '../common/args.js';
 import { peakRssMiB, printResults } from '../report.js';
 import { selectBackend, type BackendKind } from '../../libs/model/backend.js';
 import { readManifest } from '../../libs/model/folder.js';
@@ -16,11 +17,6 @@ import { evaluateModel, type EvaluationReport } from '../../libs/pipeline/evalua
 import { postprocessWithModel } from '../../libs/pipeline/forecast/index.js';
 import type { Interval } from '../../libs/scoring/skill.js';
 import type { WeightKind } from '../../libs/scoring/weights.js';
-
-function arg(argv: string[], name: string, dflt: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
-}
 
 const iv = (x?: Interval) => (x ? `${fmt(x.value)} [${fmt(x.lo)}, ${fmt(x.hi)}]` : '-');
 const pc = (x?: Interval) =>
