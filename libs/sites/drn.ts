@@ -212,6 +212,30 @@ function makeVars(p: SiteDrnParams, rng: () => number): Vars {
   ) as unknown as Vars;
 }
 
+/**
+ * Rows `st` of the embedding table with a scatter-add gradient computed on the CPU: tfjs-cpu's gradient of
+ * `gather` (unsortedSegmentSum) costs O(batch × stations) with large temporaries, which made the 969-station
+ * UWME archive take minutes per epoch; this costs O(batch × width).
+ */
+function embeddingLookup(emb: tf.Tensor2D, st: tf.Tensor1D): tf.Tensor2D {
+  const op = tf.customGrad(((table: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([st]);
+    return {
+      value: tf.gather(table, st),
+      gradFunc: (dy: tf.Tensor) => {
+        const [S, E] = table.shape;
+        const g = new Float32Array(S * E);
+        const d = dy.dataSync();
+        const idx = st.dataSync();
+        for (let i = 0; i < idx.length; i++)
+          for (let e = 0; e < E; e++) g[idx[i] * E + e] += d[i * E + e];
+        return [tf.tensor2d(g, [S, E])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(emb) as tf.Tensor2D;
+}
+
 /** μ, σ [n] in target units. */
 function forward(
   p: SiteDrnParams,
@@ -222,7 +246,7 @@ function forward(
   logSigmaBase: tf.Tensor1D,
 ): [tf.Tensor, tf.Tensor] {
   let input: tf.Tensor = x;
-  if (v.emb && st) input = tf.concat([x, tf.gather(v.emb, st) as tf.Tensor2D], 1);
+  if (v.emb && st) input = tf.concat([x, embeddingLookup(v.emb as tf.Tensor2D, st)], 1);
   const h = tf.relu(tf.add(tf.matMul(input as tf.Tensor2D, v.w1 as tf.Tensor2D), v.b1));
   const out = tf.add(
     tf.add(tf.matMul(h as tf.Tensor2D, v.w2 as tf.Tensor2D), v.b2),
