@@ -124,7 +124,7 @@ export interface paths {
         post?: never;
         /**
          * Cancel a queued or running job, or delete a finished one with its outputs
-         * @description A running job is stopped and leaves no partial output; its record stays with state `cancelled`. A finished (completed, failed or cancelled) job is removed with its outputs.
+         * @description A running job is stopped and leaves no partial output; its record stays with state `cancelled`. A finished (completed, failed or cancelled) job is removed with its outputs; a model version a training job published is kept (it belongs to the model, not the job).
          */
         delete: operations["Jobs_remove"];
         options?: never;
@@ -1113,8 +1113,16 @@ export interface components {
             finishedAt: string | null;
             /** @example 12 */
             jobs: number;
-            /** @example 0 */
+            /**
+             * @description (file, target)s left unprocessed: failed jobs no fallback method replaced
+             * @example 0
+             */
             failed: number;
+            /**
+             * @description failed jobs redone with the next method (mixed → emos → raw)
+             * @example 1
+             */
+            fellBack: number;
             /** @example 4 */
             verified: number;
             /**

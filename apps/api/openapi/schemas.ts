@@ -480,8 +480,13 @@ export class BatchSummaryDto {
   finishedAt!: string | null;
   @ApiProperty({ example: 12 })
   jobs!: number;
-  @ApiProperty({ example: 0 })
+  @ApiProperty({
+    example: 0,
+    description: '(file, target)s left unprocessed: failed jobs no fallback method replaced',
+  })
   failed!: number;
+  @ApiProperty({ example: 1, description: 'failed jobs redone with the next method (mixed → emos → raw)' })
+  fellBack!: number;
   @ApiProperty({ example: 4 })
   verified!: number;
   @ApiProperty({
