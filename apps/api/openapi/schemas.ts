@@ -39,6 +39,11 @@ export class JobLinksDto {
     example: '/v1/forecasts/fc-0123456789abcdef/area?bbox={west},{south},{east},{north}',
   })
   area?: string;
+  @ApiPropertyOptional({
+    example: '/v1/sites/predictions/sp-0123456789abcdef01234567/stations/{station}',
+    description: 'site predictions: one station as JSON',
+  })
+  station?: string;
 }
 
 export class JobAcceptedDto {
