@@ -165,7 +165,8 @@ export interface TrainingStatsOptions {
 /** The training split's statistics per target, on disk until dispose(). */
 export class TrainingStats {
   private constructor(
-    private readonly dir: string,
+    /** The scratch folder of the spilled statistics (removed by dispose()). */
+    readonly dir: string,
     private readonly files: SpillFile[],
     /** Training samples, raw members per sample, initialisation and valid times. */
     readonly times: number,
