@@ -26,6 +26,8 @@ import { HealthController } from './health.controller.js';
 import { MetricsService } from './metrics.service.js';
 import { JobsController } from './jobs.controller.js';
 import { ReportsController } from './reports/reports.controller.js';
+import { SitesController } from './sites/sites.controller.js';
+import { SitesService } from './sites/sites.service.js';
 import { BullJobQueues } from './queue/bullmq-job-queues.js';
 import { EmbeddedJobQueues } from './queue/embedded-job-queues.js';
 import { JobQueues } from './queue/job-queues.js';
@@ -79,6 +81,7 @@ export class AppModule {
         HealthController,
         BatchesController,
         ReportsController,
+        SitesController,
       ],
       providers: [
         { provide: CONFIG, useValue: config },
@@ -91,6 +94,7 @@ export class AppModule {
         },
         ForecastsService,
         ResultsService,
+        SitesService,
         MetricsService,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: EppExceptionFilter },

@@ -82,7 +82,7 @@ export class JobsController {
   @ApiOperation({
     summary: 'Cancel a queued or running job, or delete a finished one with its outputs',
     description:
-      'A running job is stopped and leaves no partial output; its record stays with state `cancelled`. A finished (completed, failed or cancelled) job is removed with its outputs.',
+      'A running job is stopped and leaves no partial output; its record stays with state `cancelled`. A finished (completed, failed or cancelled) job is removed with its outputs; a model version a training job published is kept (it belongs to the model, not the job).',
   })
   @ApiOkResponse({ type: JobDeletedDto })
   @ApiErrors(403, 404, 409)

@@ -8,17 +8,7 @@
  * throughout, peak RSS < 1 GiB, nothing left. Loopback only; needs the real data (EPP_REAL_DATA).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  copyFileSync,
-  createReadStream,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import http from 'node:http';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +24,7 @@ import {
   zlibBomb,
   type AttackFile,
 } from './attacks.js';
+import { probingHealth, upload } from './upload.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const KEY = 'bench-submit-key-0123456789';
@@ -68,91 +59,11 @@ function launchApi(dataDir: string): Promise<{ child: ChildProcess; url: string 
   });
 }
 
-/** POST a multipart upload streamed from disk; ms from the last byte sent to the answer, and in all. */
-function upload(
-  url: string,
-  fields: Record<string, string>,
-  file: string,
-): Promise<{ status: number; code: string; afterUploadMs: number; totalMs: number }> {
-  const boundary = `epp${Date.now()}`;
-  const head = Buffer.from(
-    Object.entries(fields)
-      .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
-      .join('') +
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${path.basename(file)}"\r\n` +
-      'Content-Type: application/octet-stream\r\n\r\n',
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  const { port } = new URL(url);
-  const t0 = performance.now();
-  let sent = NaN;
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v1/forecasts',
-        headers: {
-          authorization: `Bearer ${KEY}`,
-          'content-type': `multipart/form-data; boundary=${boundary}`,
-          'content-length': String(head.length + statSync(file).size + tail.length),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => {
-          let code = '';
-          try {
-            code = (JSON.parse(text) as { error?: { code?: string } }).error?.code ?? '';
-          } catch {
-            /* not JSON */
-          }
-          const t = performance.now() - t0;
-          resolve({ status: res.statusCode ?? 0, code, afterUploadMs: t - sent, totalMs: t });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.write(head);
-    const stream = createReadStream(file);
-    stream.on('error', reject);
-    stream.on('end', () => req.end(tail, () => (sent = performance.now() - t0)));
-    stream.pipe(req, { end: false });
-  });
-}
-
 interface Probe {
   n: number;
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
-}
-
-/** Probe /health back to back (gap `gapMs`) while `work` runs. */
-async function probing<T>(
-  url: string,
-  gapMs: number,
-  work: () => Promise<T>,
-): Promise<{ value: T; health: Probe }> {
-  const times: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const t0 = performance.now();
-      const r = await fetch(`${url}/health`);
-      await r.arrayBuffer();
-      times.push(performance.now() - t0);
-      await new Promise((res) => setTimeout(res, gapMs));
-    }
-  })();
-  try {
-    return { value: await work(), health: summary(times) };
-  } finally {
-    running = false;
-    await loop;
-  }
 }
 
 function summary(times: number[]): Probe {
@@ -204,21 +115,33 @@ export async function run(argv: string[]): Promise<void> {
     api = await launchApi(dataDir);
     const { url } = api;
     // At rest: the same prober for --quiet-seconds with no upload.
-    const rest = await probing(url, gapMs, () => new Promise((r) => setTimeout(r, quietS * 1000)));
-    results.at_rest = rest.health;
-    rows.push(['/health at rest', '-', '-', '-', rest.health.p50_ms, rest.health.p99_ms, rest.health.max_ms]);
+    const quiet = await probingHealth(url, gapMs, () => new Promise((r) => setTimeout(r, quietS * 1000)));
+    const rest = summary(quiet.times);
+    results.at_rest = rest;
+    rows.push(['/health at rest', '-', '-', '-', rest.p50_ms, rest.p99_ms, rest.max_ms]);
     const outcomes: Record<string, unknown>[] = [];
     for (const a of attacks) {
-      const { value: r, health } = await probing(url, gapMs, () => upload(url, a.fields, a.file));
+      const { value: r, times } = await probingHealth(url, gapMs, () => upload(url, KEY, a.fields, a.file));
+      const health = summary(times);
       const left = [
         ...files(path.join(dataDir, 'tmp/uploads')),
         ...files(path.join(dataDir, 'inbox/uploads')),
       ];
-      outcomes.push({ attack: a.name, ...r, health, left });
+      const code = r.body?.error?.code ?? '';
+      const afterUploadMs = r.totalMs - r.sentMs;
+      outcomes.push({
+        attack: a.name,
+        status: r.status,
+        code,
+        afterUploadMs,
+        totalMs: r.totalMs,
+        health,
+        left,
+      });
       rows.push([
         a.name,
-        `${r.status} ${r.code}`,
-        Math.round(r.afterUploadMs),
+        `${r.status} ${code}`,
+        Math.round(afterUploadMs),
         Math.round(r.totalMs),
         health.p50_ms,
         health.p99_ms,

@@ -384,8 +384,9 @@ export function cancelChannel(queuePrefix: string): string {
 
 /** The queue a job id belongs to, or null when the id is not one of ours. */
 export function queueOfJobId(id: string): QueueName | null {
-  if (/^fc-[0-9a-f]{24}$/.test(id)) return 'forecast';
-  if (/^tr-[0-9a-f]{24}$/.test(id)) return 'train';
+  // Site predictions (`sp-`) run on the forecast queue, site fits (`sf-`) on the train queue (contracts/sites.ts).
+  if (/^(fc|sp)-[0-9a-f]{24}$/.test(id)) return 'forecast';
+  if (/^(tr|sf)-[0-9a-f]{24}$/.test(id)) return 'train';
   if (/^ba-[0-9a-f]{24}$/.test(id)) return 'batch';
   if (/^rp-[0-9a-f]{24}$/.test(id)) return 'report';
   return null;

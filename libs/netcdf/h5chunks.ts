@@ -32,9 +32,13 @@ const MSG_FILTERS = 0x0b;
 const MSG_DATASPACE = 0x01;
 const MSG_LINK_INFO = 0x02;
 const MSG_LINK = 0x06;
+const MSG_SYMBOL_TABLE = 0x11;
+const MSG_GROUP_INFO = 0x0a;
 const MSG_DATATYPE = 0x03;
 const MSG_ATTRIBUTE = 0x0c;
 const MSG_ATTR_INFO = 0x15;
+/** Link info, group info and attribute info: version 0 only, two defined flag bits. */
+const INFO_MESSAGES = new Set([MSG_LINK_INFO, MSG_GROUP_INFO, MSG_ATTR_INFO]);
 /** Messages of a group's object header: link info, link, group info, symbol table (IV.A.2.c, g, f, r). */
 const GROUP_MESSAGES = new Set([0x02, 0x06, 0x0a, 0x11]);
 const H5T_INTEGER = 0;
@@ -130,6 +134,8 @@ interface Message {
   type: number;
   data: Uint8Array;
   order: number;
+  /** File offset of the message's data. */
+  at: number;
   /** The header indexes attribute creation order (h5wasm then lists attributes in that order). */
   indexed: boolean;
 }
@@ -300,6 +306,10 @@ export class H5ChunkReader {
     const space = messages.find((m) => m.type === MSG_DATASPACE);
     const dtype = messages.find((m) => m.type === MSG_DATATYPE);
     const layout = messages.find((m) => m.type === MSG_LAYOUT);
+    // HDF5 classifies an object by its messages, a group first (H5Oint.c H5O__obj_class_real: link info or
+    // symbol table), so a dataset header holding one is opened as a group by netCDF-C; epp refuses it.
+    if ((space || layout) && messages.some((m) => m.type === MSG_LINK_INFO || m.type === MSG_SYMBOL_TABLE))
+      throw this.corrupt('an object header with both dataset and group messages', 'object header', address);
     if (!space || !dtype || !layout) {
       // A dataset missing one of its three messages is damaged (netCDF-C fails on it), and an object that is
       // neither a dataset, a group nor a committed datatype is nothing netCDF writes.
@@ -368,10 +378,20 @@ export class H5ChunkReader {
     const version = this.uint(d, 0, 1);
     const rank = this.uint(d, 1, 1);
     const flags = this.uint(d, 2, 1);
-    if (version === 2 && d[3] === 2) return null; // null dataspace
     if (version !== 1 && version !== 2) throw this.corrupt(`dataspace version ${version}`);
+    // Version 2 names its class (0 scalar, 1 simple, 2 null); only a simple dataspace has dimensions
+    // (H5Osdspace.c H5O__sdspace_decode).
+    if (version === 2 && d[3] !== 1 && rank > 0)
+      throw this.corrupt(
+        `dataspace class ${d[3]} with rank ${rank} (only a simple dataspace has dimensions)`,
+      );
+    if (version === 2 && d[3] > 2) throw this.corrupt(`dataspace class ${d[3]}`);
+    if (version === 2 && d[3] === 2) return null; // null dataspace
     if (rank > 32) throw this.corrupt(`rank ${rank} (HDF5 allows 32)`);
     const at = version === 1 ? 8 : 4;
+    const need = at + L * rank * (flags & 1 ? 2 : 1);
+    if (need > d.length)
+      throw this.corrupt(`dataspace of rank ${rank} needs ${need} bytes, its message holds ${d.length}`);
     const shape = Array.from({ length: rank }, (_, i) => this.uint(d, at + L * i, L));
     const maxshape =
       flags & 1
@@ -402,6 +422,7 @@ export class H5ChunkReader {
     const list: { name: string; raw: Uint8Array; order: number }[] = [];
     for (const m of messages) {
       if (m.type !== MSG_ATTRIBUTE) continue;
+      this.where = { structure: 'attribute message', offset: m.at };
       const a = this.attribute(m.data);
       if (!a) return null;
       list.push({ ...a, order: m.order });
@@ -455,6 +476,15 @@ export class H5ChunkReader {
     const spaceAt = typeAt + pad(typeSize);
     const dataAt = spaceAt + pad(spaceSize);
     if (dataAt > d.length) throw this.corrupt(`attribute '${name}' runs past its message`);
+    // HDF5 decodes the dataspace of every attribute, netCDF-C's hidden ones too, and its data must fit in the
+    // message (H5Oattr.c H5O__attr_decode: nelmts × datatype size, H5_IS_BUFFER_OVERFLOW).
+    const space = this.dataspace(d.subarray(spaceAt, spaceAt + spaceSize));
+    const need = (space ? product(space.shape) : 0) * this.uint(d, typeAt + 4, 4);
+    this.where = { structure: 'attribute message', offset: this.where.offset };
+    if (need > d.length - dataAt)
+      throw this.corrupt(
+        `attribute '${name}' holds ${d.length - dataAt} bytes of data, its dataspace and datatype need ${need}`,
+      );
     // Re-packed as: type size (2), space size (2), type, space, data.
     const raw = new Uint8Array(4 + typeSize + spaceSize + (d.length - dataAt));
     raw[0] = typeSize & 0xff;
@@ -1152,7 +1182,14 @@ export class H5ChunkReader {
         if (flags & 0x02) return this.no('shared object header messages'); // stored elsewhere
         if (type === MSG_CONTINUATION)
           blocks.push([this.base + this.uint(data, 0, O), this.uint(data, O, L)]);
-        else out.push({ type, data, order: trackOrder ? b[at + 4] | (b[at + 5] << 8) : 0, indexed });
+        else
+          out.push({
+            type,
+            data,
+            order: trackOrder ? b[at + 4] | (b[at + 5] << 8) : 0,
+            at: pos + at + hdr,
+            indexed,
+          });
         at += hdr + size;
         if (!v2) at = (at + 7) & ~7;
       }
@@ -1174,7 +1211,10 @@ export class H5ChunkReader {
     // Only dataspace, datatype, fill value, filter pipeline and attribute messages can be shared.
     if (flags & 0x40 && ![0x01, 0x03, 0x05, 0x0b, 0x0c].includes(type)) throw bad('flagged shareable');
     if (!d.length) return;
-    if ((type === 0x0a || type === 0x15) && d[0] !== 0) throw bad(`version ${d[0]} (only 0 exists)`);
+    // Link info (IV.A.2.c), group info (IV.A.2.r) and attribute info (IV.A.2.v) exist in version 0 only.
+    if (INFO_MESSAGES.has(type) && d[0] !== 0) throw bad(`version ${d[0]} (only 0 exists)`);
+    // Their flags have two defined bits (H5O_LINFO/GINFO/AINFO_ALL_FLAGS); HDF5 refuses any other.
+    if (INFO_MESSAGES.has(type) && d.length > 1 && d[1] & ~3) throw bad(`flags ${d[1]} set reserved bits`);
     if (type === MSG_FILL_VALUE) {
       if (d[0] < 1 || d[0] > 3) throw bad(`fill value message version ${d[0]}`);
       if (d[0] === 3 && d.length > 1) {

@@ -8,7 +8,10 @@ import { EppError, InvalidNetcdfError } from '../contracts/errors.js';
 import { preflightForecast, resolveForecastVariable } from '../pipeline/forecast/index.js';
 import { describeDataset } from './catalog.js';
 import { resolveForecastInputs } from './job-paths.js';
-import type { GuardTask } from './file-guard.js';
+import { describeTask, type GuardTask } from './file-guard.js';
+import { describeSiteFile, preflightSiteFit, preflightSitePredict } from '../pipeline/sites/preflight.js';
+import { resolveSiteFitPaths, resolveSitePredictInputs } from './site-jobs.js';
+import { resolveInRoot } from './data-root.js';
 
 async function handle(task: GuardTask): Promise<unknown> {
   switch (task.kind) {
@@ -19,6 +22,16 @@ async function handle(task: GuardTask): Promise<unknown> {
       return resolveForecastVariable(task.request, resolveForecastInputs(task.dataDir, task.request).source);
     case 'describe':
       return describeDataset(task.dataDir, task.path);
+    case 'site-fit':
+      return preflightSiteFit(task.request, resolveSiteFitPaths(task.dataDir, task.request));
+    case 'site-predict':
+      return preflightSitePredict(task.request, resolveSitePredictInputs(task.dataDir, task.request));
+    case 'site-file':
+      return describeSiteFile(
+        resolveInRoot(task.dataDir, task.path, { mustExist: true }),
+        task.role,
+        task.variable,
+      );
   }
 }
 
@@ -30,7 +43,7 @@ function asReply(err: unknown, task: GuardTask): { code: string; message: string
   if (err instanceof EppError)
     return { code: err.code, message: oneLine(err.message), permanent: err.permanent };
   // An untyped failure while reading an untrusted file: the file is refused (fail closed), naming it.
-  const file = task.kind === 'describe' ? task.path : task.request.source.path;
+  const file = describeTask(task);
   const e = new InvalidNetcdfError(
     `${file}: the reader failed (${oneLine(err instanceof Error ? err.message : String(err))})`,
   );
@@ -76,7 +89,7 @@ function hdf5Failure(task: GuardTask): InvalidNetcdfError | null {
   if (!/HDF5-DIAG/.test(text)) return null;
   // The innermost message says what failed ("... in H5Z_pipeline(): filter returned failure during read").
   const lines = [...text.matchAll(/#\d+: .*? in (\S+\(\)): (.*)/g)].map((m) => `${m[1]}: ${m[2]}`);
-  const file = task.kind === 'describe' ? task.path : task.request.source.path;
+  const file = describeTask(task);
   return new InvalidNetcdfError(
     `${file}: the HDF5 library reported errors while reading it (${lines.at(-1) ?? 'HDF5-DIAG'}); the file is corrupt`,
   );

@@ -13,12 +13,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EppError, InvalidArgumentError, InvalidNetcdfError } from '../contracts/errors.js';
 import type { ForecastRequest } from '../contracts/jobs.js';
+import type { SiteFitRequest, SitePredictRequest } from '../contracts/sites.js';
 
 /** What a child can be asked to do (file-guard-child.ts). Paths are relative to `dataDir`. */
 export type GuardTask =
   | { kind: 'preflight'; dataDir: string; request: ForecastRequest }
   | { kind: 'resolve'; dataDir: string; request: ForecastRequest }
-  | { kind: 'describe'; dataDir: string; path: string };
+  | { kind: 'describe'; dataDir: string; path: string }
+  // Site jobs (issue 12, libs/pipeline/sites/preflight.ts): the request against its files, or one upload.
+  | { kind: 'site-fit'; dataDir: string; request: SiteFitRequest }
+  | { kind: 'site-predict'; dataDir: string; request: SitePredictRequest }
+  | {
+      kind: 'site-file';
+      dataDir: string;
+      path: string;
+      role: 'forecast' | 'observations';
+      variable: string;
+    };
 
 export interface FileGuardOptions {
   /** Wall-time limit of one check, ms. */
@@ -61,8 +72,10 @@ function residentBytes(pid: number): number | null {
   }
 }
 
-function describeTask(task: GuardTask): string {
+export function describeTask(task: GuardTask): string {
   if (task.kind === 'preflight' || task.kind === 'resolve') return task.request.source.path;
+  if (task.kind === 'site-fit') return `${task.request.forecast} / ${task.request.observations}`;
+  if (task.kind === 'site-predict') return task.request.forecast;
   return task.path;
 }
 
@@ -265,6 +278,25 @@ export class FileGuard {
    */
   resolveVariable(dataDir: string, request: ForecastRequest): Promise<string> {
     return this.run<string>({ kind: 'resolve', dataDir, request });
+  }
+
+  /** A site fit or prediction request checked against its files in a child (issue 12). */
+  preflightSite(
+    dataDir: string,
+    task:
+      { kind: 'site-fit'; request: SiteFitRequest } | { kind: 'site-predict'; request: SitePredictRequest },
+  ): Promise<unknown> {
+    return this.run({ ...task, dataDir });
+  }
+
+  /** An uploaded site file read as a forecast or observations of `variable`, in a child; its summary. */
+  describeSiteFile(
+    dataDir: string,
+    rel: string,
+    role: 'forecast' | 'observations',
+    variable: string,
+  ): Promise<Record<string, unknown>> {
+    return this.run({ kind: 'site-file', dataDir, path: rel, role, variable });
   }
 
   /** The inspect metadata of one file (catalog.ts `describeDataset`), read in a child. */

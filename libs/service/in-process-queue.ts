@@ -34,7 +34,7 @@ export interface InProcessQueueOptions {
   /** Durable records (embedded mode: files under the data root); none → in memory only. */
   store?: JobRecordStore;
   /** Remove what a job wrote (partial or finished outputs), after a cancel or a delete. */
-  discard?: (id: string, data: unknown, result: unknown) => void;
+  discard?: (id: string, data: unknown) => void;
 }
 
 interface Record_ extends StoredJob {
@@ -132,7 +132,7 @@ export class InProcessQueue extends EventEmitter {
     if (FINISHED.includes(rec.state)) {
       this.jobs.delete(id);
       this.opts.store?.delete(this.opts.name, id);
-      this.opts.discard?.(id, rec.data, rec.result);
+      this.opts.discard?.(id, rec.data);
       return 'deleted';
     }
     if (rec.state === 'queued') {
@@ -163,7 +163,7 @@ export class InProcessQueue extends EventEmitter {
     rec.finishedAt = Date.now();
     rec.failedReason = null;
     rec.result = null;
-    this.opts.discard?.(rec.id, rec.data, null);
+    this.opts.discard?.(rec.id, rec.data);
     this.persist(rec);
     this.emit('cancelled', rec.id);
   }

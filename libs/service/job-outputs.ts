@@ -1,7 +1,9 @@
 /**
  * What a job leaves under the data root, for cancel and delete: a forecast's `outputs/<id>/` and its
  * temporary `outputs/.tmp-<id>-*` folders, a report's `outputs/<id>/`, a training job's temporary
- * folders under `models/<model>/`. Batch jobs keep their run records (batch/runs/), which are history.
+ * folders under `models/<model>/`. A model version a training job published is never removed with the
+ * job (the model is the user's, not the job's). Batch jobs keep their run records (batch/runs/), which are
+ * history.
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +18,7 @@ function removeMatching(dir: string, test: (name: string) => boolean): void {
     if (test(name)) rmSync(path.join(dir, name), { recursive: true, force: true });
 }
 
-export function discardJobOutputs(dataDir: string, id: string, data: unknown, result: unknown): void {
+export function discardJobOutputs(dataDir: string, id: string, data: unknown): void {
   if (!SAFE_ID.test(id)) return;
   const queue = queueOfJobId(id);
   const outputs = resolveInRoot(dataDir, 'outputs');
@@ -28,10 +30,7 @@ export function discardJobOutputs(dataDir: string, id: string, data: unknown, re
     const model = (data as { model?: unknown } | null)?.model;
     if (typeof model !== 'string' || !SAFE_ID.test(model.replace(/\./g, '_'))) return;
     const dir = resolveInRoot(dataDir, `models/${model}`);
-    // Temporary folders of this job's run; a finished version is removed only when the job is deleted.
+    // Only this run's staging/checkpoint folders; its published `v<N>` stays.
     removeMatching(dir, (n) => n.startsWith(`.tmp-${id}`));
-    const version = (result as { version?: unknown } | null)?.version;
-    if (typeof version === 'string' && SAFE_ID.test(version))
-      rmSync(path.join(dir, version), { recursive: true, force: true });
   }
 }

@@ -23,6 +23,8 @@ import { runTrainJob } from '../pipeline/train/index.js';
 import { buildCaseStudyReport, buildSiteCaseReport } from '../pipeline/report/index.js';
 import { resolveInRoot } from './data-root.js';
 import { resolveForecastPaths, resolveModelDir, resolveTrainPaths } from './job-paths.js';
+import { siteJobKind, type SiteFitJobPayload, type SitePredictJobPayload } from '../contracts/sites.js';
+import { runSiteJob } from './site-jobs.js';
 
 export interface RunContext {
   dataDir: string;
@@ -46,6 +48,8 @@ export async function runJob(queue: QueueName, data: unknown, ctx: RunContext): 
   if (!data || typeof data !== 'object')
     throw new InvalidArgumentError(`${queue} job payload is not an object`);
   await delay(ctx);
+  // Site jobs (issue 12) share the train (fit) and forecast (predict) queues with the gridded jobs.
+  if (siteJobKind(data)) return runSiteJob(queue, data as SiteFitJobPayload | SitePredictJobPayload, ctx);
   switch (queue) {
     case 'forecast':
       return runForecast(data as ForecastJobPayload, ctx);

@@ -124,7 +124,7 @@ export interface paths {
         post?: never;
         /**
          * Cancel a queued or running job, or delete a finished one with its outputs
-         * @description A running job is stopped and leaves no partial output; its record stays with state `cancelled`. A finished (completed, failed or cancelled) job is removed with its outputs.
+         * @description A running job is stopped and leaves no partial output; its record stays with state `cancelled`. A finished (completed, failed or cancelled) job is removed with its outputs; a model version a training job published is kept (it belongs to the model, not the job).
          */
         delete: operations["Jobs_remove"];
         options?: never;
@@ -321,6 +321,117 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sites/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a site forecast (CF timeSeries NetCDF) or observations (NetCDF or CSV)
+         * @description The file is read as the given role and variable in a sandboxed check (station_id with cf_role timeseries_id, `<var>(time, station, realization)`, units) and stored by content hash; name the returned path in a fit or prediction request.
+         */
+        post: operations["Sites_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fit a site model (emos or drn) on a training period; published as the next version of the model
+         * @description The files are checked before the job is queued (stations, members, units, a non-empty training period). The same request on the same files, before a new version is published, returns the same job.
+         */
+        post: operations["Sites_fit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites/predictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict with a fitted site model: percentiles 1–99, mean, std and exceedance probabilities
+         * @description JSON with `forecast` (a file under the data root), or multipart with the forecast in `file`. The model version is fixed at submission; the same request on the same file returns the same job.
+         */
+        post: operations["Sites_predict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites/predictions/{id}/prediction.nc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the CF timeSeries prediction (as `epp sites predict` writes it) */
+        get: operations["Sites_download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites/predictions/{id}/result.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The prediction summary: model version, members, stations, validity times */
+        get: operations["Sites_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites/predictions/{id}/stations/{station}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One station of a prediction as JSON: mean, std, percentiles and probabilities per validity time */
+        get: operations["Sites_station"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -502,6 +613,11 @@ export interface components {
             point?: string;
             /** @example /v1/forecasts/fc-0123456789abcdef/area?bbox={west},{south},{east},{north} */
             area?: string;
+            /**
+             * @description site predictions: one station as JSON
+             * @example /v1/sites/predictions/sp-0123456789abcdef01234567/stations/{station}
+             */
+            station?: string;
         };
         JobAcceptedDto: {
             /**
@@ -1021,8 +1137,16 @@ export interface components {
             finishedAt: string | null;
             /** @example 12 */
             jobs: number;
-            /** @example 0 */
+            /**
+             * @description (file, target)s left unprocessed: failed jobs no fallback method replaced
+             * @example 0
+             */
             failed: number;
+            /**
+             * @description failed jobs redone with the next method (mixed → emos → raw)
+             * @example 1
+             */
+            fellBack: number;
             /** @example 4 */
             verified: number;
             /**
@@ -1177,6 +1301,325 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             links: components["schemas"]["ReportLinksDto"];
+        };
+        SiteFileUploadDto: {
+            /**
+             * Format: binary
+             * @description a CF timeSeries NetCDF file, or observations as CSV
+             */
+            file: string;
+            /**
+             * @example forecast
+             * @enum {string}
+             */
+            role: "forecast" | "observations";
+            /** @example air_temperature */
+            variable: string;
+        };
+        SitePredictUploadDto: {
+            /**
+             * Format: binary
+             * @description the CF timeSeries forecast file
+             */
+            file: string;
+            /** @example innsbruck-tmin */
+            model: string;
+            /** @example 2012-01-01 */
+            from?: string;
+            /** @example 2012-03-01 */
+            to?: string;
+            /**
+             * @description comma-separated numbers
+             * @example 0,5
+             */
+            thresholds?: string;
+        };
+        SiteTimesDto: {
+            /** @example 2400 */
+            count: number;
+            /** @example 2000-01-02T06:00:00.000Z */
+            first: string | null;
+            /** @example 2013-12-29T06:00:00.000Z */
+            last: string | null;
+        };
+        SiteFileDto: {
+            /**
+             * @description where the file is stored (by content hash); name it in a fit or prediction request
+             * @example inbox/uploads/sites/3f1c…e9.nc
+             */
+            path: string;
+            /** @example 3f1c…e9 */
+            sha256: string;
+            /**
+             * @description false when the same content was stored before
+             * @example true
+             */
+            created: boolean;
+            /** @enum {string} */
+            role: "forecast" | "observations";
+            /** @example air_temperature */
+            variable: string;
+            /** @example degC */
+            units: string;
+            /**
+             * @example [
+             *       "11120"
+             *     ]
+             */
+            stations: string[];
+            times: components["schemas"]["SiteTimesDto"];
+            /**
+             * @description forecasts
+             * @example [
+             *       0,
+             *       1,
+             *       2,
+             *       3,
+             *       4,
+             *       5,
+             *       6,
+             *       7,
+             *       8,
+             *       9,
+             *       10
+             *     ]
+             */
+            members?: number[];
+            /**
+             * @description forecasts: extra predictors
+             * @example []
+             */
+            extras?: string[];
+        };
+        SiteFitRequestDto: {
+            /**
+             * @description CF timeSeries ensemble forecast `<var>(time, station, realization)`, relative to the data root
+             * @example inbox/sites/innsbruck-tmin/forecast.nc
+             */
+            forecast: string;
+            /**
+             * @description observations: CF timeSeries NetCDF or CSV `station_id,time,<var>`, relative to the data root
+             * @example inbox/sites/innsbruck-tmin/observation.csv
+             */
+            observations: string;
+            /**
+             * @description the NetCDF variable name in both files
+             * @example air_temperature
+             */
+            variable: string;
+            /**
+             * @example emos
+             * @enum {string}
+             */
+            method: "emos" | "drn";
+            /**
+             * @description the first K members (a count), or a list of realization numbers
+             * @example 6
+             */
+            members: number | number[];
+            /**
+             * @description start of the training period (inclusive, validity time)
+             * @example 2008-01-01
+             */
+            trainFrom?: string;
+            /**
+             * @description end of the training period (exclusive, validity time)
+             * @example 2011-01-01
+             */
+            trainTo: string;
+            /**
+             * @description model id; the fit is published as its next version (models/<id>/v<N>)
+             * @example innsbruck-tmin
+             */
+            model: string;
+            /**
+             * @description default: from the standard_name
+             * @enum {string}
+             */
+            distribution?: "normal" | "censored-logistic" | "censored-shifted-gamma";
+            /**
+             * @description emos: annual harmonics (default true)
+             * @example true
+             */
+            seasonal?: boolean;
+            /**
+             * @description use extra forecasts such as `<var>_hres` (default true)
+             * @example true
+             */
+            extras?: boolean;
+            /** @description emos: per-station coefficients (default: when every station has ≥ 60 pairs) */
+            perStation?: boolean;
+            /** @description drn: networks averaged (default 5) */
+            seeds?: number;
+            /** @description drn: maximum epochs */
+            epochs?: number;
+        };
+        SiteJobAcceptedDto: {
+            /**
+             * @description sf-… (fit) or sp-… (prediction); deterministic
+             * @example sp-0123456789abcdef01234567
+             */
+            id: string;
+            /**
+             * @example queued
+             * @enum {string}
+             */
+            state: "queued" | "active" | "completed" | "failed" | "cancelled";
+            /**
+             * @description false when an identical job already existed
+             * @example true
+             */
+            created: boolean;
+            links: components["schemas"]["JobLinksDto"];
+            /**
+             * @description predictions: the model version used
+             * @example innsbruck-tmin@v1
+             */
+            model?: string;
+        };
+        SitePredictRequestDto: {
+            /**
+             * @description CF timeSeries ensemble forecast relative to the data root (JSON; multipart sends `file` instead)
+             * @example inbox/sites/innsbruck-tmin/forecast.nc
+             */
+            forecast?: string;
+            /**
+             * @description site model id (its latest version) or `id@v<N>`
+             * @example innsbruck-tmin
+             */
+            model: string;
+            /**
+             * @description first validity time (inclusive)
+             * @example 2012-01-01
+             */
+            from?: string;
+            /**
+             * @description end validity time (exclusive)
+             * @example 2012-03-01
+             */
+            to?: string;
+            /**
+             * @description exceedance thresholds (default: precipitation 0.1, 1, 5, 10; temperature freezing)
+             * @example [
+             *       0
+             *     ]
+             */
+            thresholds?: number[];
+        };
+        SiteOutputsDto: {
+            /** @example outputs/sp-0123456789abcdef01234567/prediction.nc */
+            nc: string;
+            /** @example outputs/sp-0123456789abcdef01234567/result.json */
+            json: string;
+        };
+        SitePredictSummaryDto: {
+            /** @example air_temperature */
+            variable: string;
+            /** @example degC */
+            units: string;
+            /** @example normal */
+            distribution: string;
+            /** @example innsbruck-tmin@v1 */
+            model: string;
+            /** @example d4b5… */
+            modelHash: string;
+            /** @enum {string} */
+            method: "emos" | "drn";
+            /**
+             * @example [
+             *       0,
+             *       1,
+             *       2,
+             *       3,
+             *       4,
+             *       5
+             *     ]
+             */
+            members: number[];
+            /**
+             * @example [
+             *       "11120"
+             *     ]
+             */
+            stations: string[];
+            /**
+             * @description the last validity time predicted
+             * @example 2012-02-29T06:00:00.000Z
+             */
+            validTime: string;
+            validTimes: string[];
+            /**
+             * @example [
+             *       0
+             *     ]
+             */
+            thresholds: number[];
+            /**
+             * @description (time, station) cells predicted
+             * @example 36
+             */
+            predicted: number;
+            /** @example 120 */
+            durationMs: number;
+        };
+        SitePredictionResultDto: {
+            /** @example sp-0123456789abcdef01234567 */
+            id: string;
+            /** @description the normalised request */
+            request: {
+                [key: string]: unknown;
+            };
+            outputs: components["schemas"]["SiteOutputsDto"];
+            summary: components["schemas"]["SitePredictSummaryDto"];
+        };
+        StationDto: {
+            /** @example 11120 */
+            id: string;
+            /** @example 47.26 */
+            latitude: number | null;
+            /** @example 11.35 */
+            longitude: number | null;
+            /** @example 579 */
+            altitude: number | null;
+        };
+        StationProbabilityDto: {
+            /** @example 0 */
+            threshold: number;
+            /** @description P(value > threshold) per time (null: missing) */
+            above: number[] | null;
+        };
+        StationSeriesDto: {
+            station: components["schemas"]["StationDto"];
+            /** @example air_temperature */
+            variable: string;
+            /** @example degC */
+            units: string;
+            /** @description validity times (ISO) */
+            times: string[];
+            mean: number[] | null;
+            std: number[] | null;
+            /**
+             * @description percentile (%) → value per time
+             * @example {
+             *       "10": [
+             *         -3.1
+             *       ],
+             *       "50": [
+             *         -1.2
+             *       ],
+             *       "90": [
+             *         0.8
+             *       ]
+             *     }
+             */
+            percentiles: {
+                [key: string]: (number | null)[];
+            };
+            probabilities: components["schemas"]["StationProbabilityDto"][];
+            /** @description the `epp_*` attributes of the prediction file: method, members, training period, model hash */
+            provenance: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: never;
@@ -2149,6 +2592,390 @@ export interface operations {
                 content: {
                     "text/html": components["schemas"]["ErrorDto"];
                     "application/pdf": components["schemas"]["ErrorDto"];
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    Sites_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["SiteFileUploadDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteFileDto"];
+                };
+            };
+            /** @description invalid request (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description the key’s role is too low, or a path leaves the data root */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description body or upload larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description the file does not hold what the request asks for */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    Sites_fit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteFitRequestDto"];
+            };
+        };
+        responses: {
+            /** @description queued (or the existing identical job) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteJobAcceptedDto"];
+                };
+            };
+            /** @description invalid request (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description the key’s role is too low, or a path leaves the data root */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description no such job, file, model or result */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description the file does not hold what the request asks for */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description the queue (Redis) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    Sites_predict: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SitePredictRequestDto"];
+                "multipart/form-data": components["schemas"]["SitePredictUploadDto"];
+            };
+        };
+        responses: {
+            /** @description queued (or the existing identical job) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteJobAcceptedDto"];
+                };
+            };
+            /** @description invalid request (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description the key’s role is too low, or a path leaves the data root */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description no such job, file, model or result */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description body or upload larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description the file does not hold what the request asks for */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description the queue (Redis) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    Sites_download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CF-1.8 timeSeries NetCDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-netcdf": string;
+                };
+            };
+            /** @description invalid request (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-netcdf": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description no such job, file, model or result */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-netcdf": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    Sites_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SitePredictionResultDto"];
+                };
+            };
+            /** @description invalid request (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description no such job, file, model or result */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    Sites_station: {
+        parameters: {
+            query?: {
+                /** @description integers in [1, 99] (default 5,10,25,50,75,90,95) */
+                percentiles?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                /** @description the station_id */
+                station: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StationSeriesDto"];
+                };
+            };
+            /** @description invalid request (the message names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description no such job, file, model or result */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorDto"];
                 };
             };

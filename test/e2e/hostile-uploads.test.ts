@@ -4,19 +4,10 @@
  * the API's peak RSS stays under 1 GiB, nothing is left in quarantine or the inbox, and a good job completes
  * right after. The files are generated here (tmp dir).
  */
-import {
-  copyFileSync,
-  createReadStream,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  utimesSync,
-} from 'node:fs';
-import http from 'node:http';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { probingHealth, upload } from '../../bench/hostile/upload.js';
 import { describeRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 import { describeRealData, realDataAvailable, realFile } from '../helpers/realData.js';
 import {
@@ -39,70 +30,11 @@ import {
   startWorker,
   waitForJob,
   type Api,
-  type Json,
   type Proc,
 } from './helpers/service.js';
 
 const ATTACK_LIMIT_MS = 10000;
 const HEALTH_LIMIT_MS = 2500;
-
-/**
- * POST a multipart upload (fields, then the file streamed from disk) and time it: `sentMs` when the last
- * byte was handed to the socket, `totalMs` when the answer arrived. The difference is the server's time
- * with the whole file (a 190 MiB transfer alone takes seconds on a loaded machine).
- */
-function upload(
-  api: Api,
-  fields: Record<string, string>,
-  file: string,
-): Promise<{ status: number; body: Json; text: string; sentMs: number; totalMs: number }> {
-  const boundary = `epp${Date.now()}`;
-  const head = Buffer.from(
-    Object.entries(fields)
-      .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
-      .join('') +
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${path.basename(file)}"\r\n` +
-      'Content-Type: application/octet-stream\r\n\r\n',
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  const { port } = new URL(api.url);
-  const t0 = performance.now();
-  let sentMs = NaN;
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v1/forecasts',
-        headers: {
-          authorization: `Bearer ${KEYS.submit}`,
-          'content-type': `multipart/form-data; boundary=${boundary}`,
-          'content-length': String(head.length + statSync(file).size + tail.length),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => {
-          let body: Json = null;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            /* not JSON */
-          }
-          resolve({ status: res.statusCode ?? 0, body, text, sentMs, totalMs: performance.now() - t0 });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.write(head);
-    const stream = createReadStream(file);
-    stream.on('error', reject);
-    stream.on('end', () => req.end(tail, () => (sentMs = performance.now() - t0)));
-    stream.pipe(req, { end: false });
-  });
-}
 
 /** Peak resident set of a process (VmHWM), bytes. */
 function peakRss(pid: number): number {
@@ -115,23 +47,8 @@ async function whileProbingHealth<T>(
   api: Api,
   work: () => Promise<T>,
 ): Promise<{ value: T; slowestMs: number }> {
-  let slowest = 0;
-  let running = true;
-  const probe = (async () => {
-    while (running) {
-      const t0 = performance.now();
-      const r = await fetch(`${api.url}/health`);
-      await r.arrayBuffer();
-      slowest = Math.max(slowest, performance.now() - t0);
-      await new Promise((res) => setTimeout(res, 50));
-    }
-  })();
-  try {
-    return { value: await work(), slowestMs: slowest };
-  } finally {
-    running = false;
-    await probe;
-  }
+  const { value, times } = await probingHealth(api.url, 50, work);
+  return { value, slowestMs: Math.max(0, ...times) };
 }
 
 function files(dir: string): string[] {
@@ -152,7 +69,7 @@ function hostileScenario(
       [];
     for (const attack of attacks) {
       const { value: r, slowestMs } = await whileProbingHealth(api, () =>
-        upload(api, attack.fields, attack.file),
+        upload(api.url, KEYS.submit, attack.fields, attack.file),
       );
       const serverMs = r.totalMs - r.sentMs;
       rows.push(

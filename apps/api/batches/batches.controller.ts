@@ -15,7 +15,7 @@ import {
 import type { EppConfig } from '../../../libs/contracts/config.js';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { jobIdFor, parseDecimal, type BatchJobPayload } from '../../../libs/contracts/jobs.js';
-import { BatchStore } from '../../../libs/pipeline/batch/index.js';
+import { BatchStore, unprocessedJobs } from '../../../libs/pipeline/batch/index.js';
 import { NotFoundError } from '../../../libs/service/errors.js';
 import { RequireRole } from '../auth.guard.js';
 import { accepted } from '../forecasts/forecasts.controller.js';
@@ -55,7 +55,8 @@ export class BatchesController {
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
       jobs: r.jobs.length,
-      failed: r.jobs.filter((j) => j.status === 'failed').length,
+      failed: unprocessedJobs(r).length,
+      fellBack: r.jobs.filter((j) => j.fallbackTo).length,
       verified: r.verifications.filter((v) => v.status === 'verified').length,
       links: { self: `/v1/batches/${r.id}` },
     }));

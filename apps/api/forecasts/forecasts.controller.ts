@@ -64,6 +64,13 @@ export function jobLinks(id: string): Record<string, string> {
       point: `/v1/forecasts/${id}/point?lat={lat}&lon={lon}&interp=bilinear&format=json`,
       area: `/v1/forecasts/${id}/area?bbox={west},{south},{east},{north}`,
     });
+  // Site predictions (issue 12, apps/api/sites).
+  if (id.startsWith('sp-'))
+    Object.assign(links, {
+      nc: `/v1/sites/predictions/${id}/prediction.nc`,
+      json: `/v1/sites/predictions/${id}/result.json`,
+      station: `/v1/sites/predictions/${id}/stations/{station}`,
+    });
   return links;
 }
 
@@ -86,7 +93,7 @@ function coord(name: string, v: string | undefined): number {
 
 /** A forecast job id, checked before it goes into a header or a path (400 otherwise). */
 function forecastId(id: string): string {
-  if (queueOfJobId(id) !== 'forecast')
+  if (queueOfJobId(id) !== 'forecast' || !id.startsWith('fc-'))
     throw new InvalidArgumentError(`${JSON.stringify(id)} is not a forecast job id (fc- and 24 hex digits)`);
   return id;
 }

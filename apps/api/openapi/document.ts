@@ -16,6 +16,7 @@ const TAGS: [string, string][] = [
   ['models', 'trained mixed models and EMOS coefficients, with versions, training data and test scores'],
   ['datasets', 'forecast files under the data root'],
   ['reports', 'extreme-event case-study reports'],
+  ['sites', 'station (site) forecasts: upload, fit EMOS/DRN site models, predict, query a station'],
   ['batches', 'the nightly batch'],
   ['health', 'liveness and Prometheus metrics (no key needed)'],
 ];

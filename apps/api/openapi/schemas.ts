@@ -39,6 +39,11 @@ export class JobLinksDto {
     example: '/v1/forecasts/fc-0123456789abcdef/area?bbox={west},{south},{east},{north}',
   })
   area?: string;
+  @ApiPropertyOptional({
+    example: '/v1/sites/predictions/sp-0123456789abcdef01234567/stations/{station}',
+    description: 'site predictions: one station as JSON',
+  })
+  station?: string;
 }
 
 export class JobAcceptedDto {
@@ -475,8 +480,13 @@ export class BatchSummaryDto {
   finishedAt!: string | null;
   @ApiProperty({ example: 12 })
   jobs!: number;
-  @ApiProperty({ example: 0 })
+  @ApiProperty({
+    example: 0,
+    description: '(file, target)s left unprocessed: failed jobs no fallback method replaced',
+  })
   failed!: number;
+  @ApiProperty({ example: 1, description: 'failed jobs redone with the next method (mixed → emos → raw)' })
+  fellBack!: number;
   @ApiProperty({ example: 4 })
   verified!: number;
   @ApiProperty({

@@ -210,7 +210,7 @@ export class BullJobQueues extends JobQueues {
       const latest = (await this.queues[queue].getJob(id)) ?? job;
       await latest.remove();
       const finished = !cancelledRunning && (state === 'completed' || state === 'failed');
-      discardJobOutputs(this.config.dataDir, id, latest.data, finished ? latest.returnvalue : null);
+      discardJobOutputs(this.config.dataDir, id, latest.data);
       return finished ? ('deleted' as const) : ('cancelled' as const);
     });
   }

@@ -40,8 +40,7 @@ export class EmbeddedJobQueues extends JobQueues {
   constructor(private readonly config: EppConfig) {
     super();
     const store = new FileJobStore(path.join(config.dataDir, 'jobs'));
-    const discard = (id: string, data: unknown, result: unknown) =>
-      discardJobOutputs(config.dataDir, id, data, result);
+    const discard = (id: string, data: unknown) => discardJobOutputs(config.dataDir, id, data);
     const runner = (): JobRunner => {
       if (config.embeddedJobs === 'inline')
         return (queue, data, ctx) =>

@@ -73,9 +73,11 @@ const isDir = (p: string) => {
     return false;
   }
 };
-/** A folder that holds a model: a mixed-model manifest or EMOS coefficients. */
+/** A folder that holds a model: a mixed-model manifest, EMOS coefficients or a site model (`sites/model.json`). */
 const holdsModel = (dir: string) =>
-  existsSync(path.join(dir, 'manifest.json')) || isDir(path.join(dir, 'emos'));
+  existsSync(path.join(dir, 'manifest.json')) ||
+  isDir(path.join(dir, 'emos')) ||
+  existsSync(path.join(dir, 'sites', 'model.json'));
 const versionNumber = (v: string) => Number(VERSION.exec(v)?.[1] ?? -1);
 
 function sameDir(a: string, b: string): boolean {

@@ -2,10 +2,20 @@
  * Models through the API (built in this process, embedded queue): with a fresh EPP_DATA_DIR the shipped
  * default model is listed and used (emos on the real ERA5 file); versions are listed and selectable
  * (`model: "default@v1"`), a bare id is pinned to the latest version when the job is submitted; training
- * options are validated (unknown fields and out-of-range values are a 400 naming the field).
+ * options are validated (unknown fields and out-of-range values are a 400 naming the field); deleting the
+ * finished training job keeps the version it published.
  */
 import 'reflect-metadata';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -13,6 +23,8 @@ import { createApp } from '../../../apps/api/app.js';
 import { loadConfig } from '../../../libs/contracts/config.js';
 import { bundledModelsDir } from '../../../libs/pipeline/train/store.js';
 import { ApiKeyStore, hashKey } from '../../../libs/service/api-keys.js';
+import { ArchiveWriter, TestbedGenerator } from '../../../libs/testbed/index.js';
+import { MINI_BATCH } from '../pipeline/batchFixture.js';
 import { describeRealData, realFile } from '../../helpers/realData.js';
 
 const ADMIN = 'admin-key-0123456789';
@@ -131,4 +143,45 @@ describeRealData('models API: shipped default, versions, training options', () =
     // Valid options get as far as the data check (no archive there: 404).
     expect((await post({ epochs: 2, task: 'bc' })).status).toBe(404);
   });
+
+  test('DELETE of a finished training job removes the job, never the model version it published', async () => {
+    // Three initialisations (Jan 4/7/11 2016): two to train on, one to validate on (as modelStore.test).
+    const splits = {
+      train: { start: '2016-01-04', end: '2016-01-10' },
+      val: { start: '2016-01-10', end: '2016-01-12' },
+      test: { start: '2016-01-12', end: '2016-01-12' },
+    };
+    await new TestbedGenerator({ preset: { ...MINI_BATCH, splits }, seed: 3 }).process(
+      new ArchiveWriter(path.join(dataDir, 'tb')),
+    );
+    const sub = await req('POST', '/v1/models', {
+      model: 'kept',
+      data: 'tb',
+      options: { epochs: 1, maxTrainSamples: 2 },
+    });
+    expect(sub.status).toBe(202);
+    const job = await finished(sub.body.id);
+    expect([job.state, job.result.version]).toEqual(['completed', 'v1']);
+    const dir = path.join(dataDir, 'models/kept/v1');
+    const digest = () =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => {
+          const f = path.join(e.parentPath, e.name);
+          return `${path.relative(dir, f)} ${createHash('sha256').update(readFileSync(f)).digest('hex')}`;
+        })
+        .sort();
+    const before = digest();
+    expect(before.some((l) => l.startsWith('manifest.json '))).toBe(true);
+    const del = await req('DELETE', `/v1/jobs/${sub.body.id}`);
+    expect([del.status, del.body.outcome]).toEqual([200, 'deleted']);
+    expect((await req('GET', `/v1/jobs/${sub.body.id}`)).status).toBe(404);
+    expect(digest()).toEqual(before);
+    const m = await req('GET', '/v1/models/kept');
+    expect([m.status, m.body.version]).toEqual([200, 'v1']);
+    expect(m.body.versions.map((v: { version: string; latest: boolean }) => [v.version, v.latest])).toEqual([
+      ['v1', true],
+    ]);
+    expect(readdirSync(path.join(dataDir, 'models/kept')).sort()).toEqual(['LATEST', 'v1']);
+  }, 300000);
 });

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { EppError } from '../../../libs/contracts/errors.js';
 import type { GribField } from '../../../libs/grib/types.js';
+import { openDataset } from '../../../libs/netcdf/open.js';
 
 export const GRIB_FIXTURES = path.join(process.cwd(), 'test/fixtures/grib');
 
@@ -71,4 +73,29 @@ export function eccodesValues(file: string): Float64Array[] {
     else if (line.trim()) out[out.length - 1].push(Number(line.trim().split(/\s+/)[2]));
   }
   return out.map((v) => Float64Array.from(v));
+}
+
+/**
+ * Open `file`, read every variable (every field decoded) and return the error it fails with, which must be
+ * a `kind` (default any EppError), one line, naming the file first.
+ */
+export async function readFailure(
+  file: string,
+  kind: abstract new (...args: never[]) => EppError = EppError,
+): Promise<EppError> {
+  try {
+    const ds = await openDataset(file);
+    try {
+      for (const v of ds.variables) ds.readVariable(v.name);
+    } finally {
+      ds.close();
+    }
+  } catch (err) {
+    expect(err).toBeInstanceOf(kind);
+    const e = err as EppError;
+    expect(e.message).not.toContain('\n');
+    expect(e.message.startsWith(file)).toBe(true);
+    return e;
+  }
+  throw new Error(`${file} was read without error`);
 }

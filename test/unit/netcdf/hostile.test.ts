@@ -291,11 +291,11 @@ describeRealData('files netCDF-C refuses are refused (fuzz campaign findings)', 
 });
 
 /**
- * The fresh-seed campaign (seed 14, 5,000 cases): object-header messages that HDF5 refuses when it reads the
+ * The fresh-seed campaigns (seeds 14 and 15, 5,000 cases each): object-header messages that HDF5 refuses when it reads the
  * header (message flags, versions of messages epp otherwise skips), each changed byte re-checksummed so that
  * only the message check can catch it. The byte changes are the campaign's, replayed on the real files.
  */
-describeRealData('fuzz seed 14: object-header messages netCDF-C refuses are refused', () => {
+describeRealData('fuzz seeds 14 and 15: object-header messages netCDF-C refuses are refused', () => {
   const emos = 'improver_test_data/estimate-emos-coefficients';
   test.each([
     [
@@ -327,6 +327,38 @@ describeRealData('fuzz seed 14: object-header messages netCDF-C refuses are refu
       'message of type 21: version 1',
     ],
     [4101, 'real', `${emos}/normal/kgo.nc`, 10247, 10314, 201, 'fill value flags 201 set reserved bits'],
+    // The rank of the hidden _NCProperties attribute's dataspace: epp skipped hidden attributes undecoded.
+    [
+      4190,
+      'real',
+      `${emos}/truncated_normal/history/20170602T0300Z-PT0012H-horizontal_wind_speed_at_10m.nc`,
+      96,
+      190,
+      32,
+      'dataspace of rank 32 needs 264 bytes, its message holds 8',
+    ],
+    // Seed 15, case 271: a version-2 dataspace's class byte (1, simple) set to 65.
+    [271, 'site', 'gefs-innsbruck-tmin/observation.nc', 21029, 21046, 65, 'dataspace class 65 with rank 1'],
+    // Seed 15, case 2670: the attribute info message's flags set to 255 (two bits are defined).
+    [
+      2670,
+      'real',
+      `${emos}/normal/truth/20170602T1500Z-PT0000H-temperature_at_screen_level.nc`,
+      9514,
+      9639,
+      255,
+      'message of type 21: flags 255 set reserved bits',
+    ],
+    // A dataset's fill value message retyped as link info: HDF5 then takes the dataset for a group.
+    [
+      4729,
+      'real',
+      'improver_test_data/apply-emos-coefficients/normal/normal_coefficients.nc',
+      14535,
+      14583,
+      2,
+      'message of type 2: version 3 (only 0 exists)',
+    ],
   ] as const)(
     'case %i: %s %s, header %i, byte %i -> %i',
     async (_c, kind, file, header, byte, value, message) => {
@@ -342,4 +374,20 @@ describeRealData('fuzz seed 14: object-header messages netCDF-C refuses are refu
       expect(err.message).toContain(message);
     },
   );
+
+  test('a valid link info message in a dataset header: HDF5 would open the dataset as a group', async () => {
+    const b = Buffer.from(
+      readFileSync(realFile('improver_test_data/apply-emos-coefficients/normal/normal_coefficients.nc')),
+    );
+    const header = 14535;
+    const { end } = ohdrV2(b, header);
+    expect([b[14583], b[14589]]).toEqual([5, 3]); // fill value message, version 3
+    b[14583] = 2; // link info
+    b[14589] = 0; // version 0, no flags
+    b[14590] = 0;
+    b.writeUInt32LE(lookup3(b.subarray(header, end)), end);
+    const err = await failure('dataset-and-group.nc', b);
+    expect(err).toBeInstanceOf(CorruptNetcdfError);
+    expect(err.message).toContain('an object header with both dataset and group messages');
+  });
 });
