@@ -26,6 +26,9 @@ run() { # name dir variable allK halfK trainTo testFrom testTo hasExtras
   if [ "$precip" = yes ]; then # the censored shifted gamma (Scheuerer & Hamill 2015) next to the default family
     epp sites fit "${common[@]}" --method emos --members "$all" --distribution censored-shifted-gamma --out "$OUT/$name-emos-seasonal-csg" >/dev/null
     models+=(emos-seasonal-csg)
+    # the hurdle log-normal (logistic P(Y > 0) + log-normal amounts) for the probability of precipitation
+    epp sites fit "${common[@]}" --method emos --members "$all" --distribution hurdle-lognormal --out "$OUT/$name-emos-seasonal-hurdle" >/dev/null
+    models+=(emos-seasonal-hurdle)
   fi
   epp sites fit "${common[@]}" --method drn --members "$half" --out "$OUT/$name-drn" >/dev/null
   models+=(drn)
