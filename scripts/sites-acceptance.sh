@@ -32,6 +32,10 @@ run() { # name dir variable allK halfK trainTo testFrom testTo hasExtras
   fi
   epp sites fit "${common[@]}" --method drn --members "$half" --out "$OUT/$name-drn" >/dev/null
   models+=(drn)
+  if [ "$precip" = yes ]; then # the DRN with the hurdle family (wet probability corrected by the network too)
+    epp sites fit "${common[@]}" --method drn --members "$half" --distribution hurdle-lognormal --out "$OUT/$name-drn-hurdle" >/dev/null
+    models+=(drn-hurdle)
+  fi
   for m in "${models[@]}"; do
     epp sites evaluate --model "$OUT/$name-$m" --forecast "$F" --observations "$O" --from "$from" --to "$end" --json >"$OUT/$name-$m.eval.json"
   done
