@@ -197,7 +197,12 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(
       `${t.target} strongest statistical baseline ${b.method} (CRPS ${fmt(b.crps)}): served model 1 gains ${pc(b.served)} % over it` +
         (evals.length > 1 ? ` (mean ± sd over ${evals.length} models ${meanSpread(per, 100)} %)` : '') +
-        ` — ${b.closesGap ? 'it CLOSES the gap (served network not better at 95 %)' : 'the network stays better at 95 %'}\n`,
+        ` — ${b.closesGap ? 'it CLOSES the gap (served network not better at 95 %)' : 'the network stays better at 95 %'}` +
+        // The strongest of the baselines this run fitted: name the ones it did not, since they may be stronger.
+        (t.emosNotFitted?.length
+          ? `; strongest of those fitted — not fitted in this run: ${t.emosNotFitted.join(', ')}`
+          : '') +
+        '\n',
     );
   }
   process.stdout.write(
