@@ -32,6 +32,7 @@ export async function resolveForecastInputs(dataDir: string, req: ForecastReques
   return {
     source,
     model,
+    ...(rel.analysis ? { analysis: resolveInRoot(dataDir, rel.analysis, { mustExist: true }) } : {}),
     ...(rel.emosCoefficients
       ? { emosCoefficients: path.join(model, path.relative(rel.model!, rel.emosCoefficients)) }
       : {}),
