@@ -222,7 +222,7 @@ describeRealData('mixed method with the committed default model on the real ERA5
     const req = request();
     const r = await runForecastJob(
       { id: 'fc-era5', request: req, sourceStamp: 'x' },
-      resolveForecastPaths(root, 'fc-era5', req),
+      await resolveForecastPaths(root, 'fc-era5', req),
       { tfBackend: 'wasm' },
     );
     expect(r.provenance).toMatchObject({
