@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Issue 12 acceptance on the real site archives: hold out the last two given years (uwme: the last two weeks),
 # train on the years before; EMOS variants with all members, DRN with half the members; evaluate on the hold-out.
-# Usage: scripts/sites-acceptance.sh OUT_DIR   (reads EPP_REAL_DATA, default ../shared/data/real)
+# Usage: scripts/sites-acceptance.sh OUT_DIR [ARCHIVE...]   (reads EPP_REAL_DATA, default ../shared/data/real)
+#   ARCHIVE: frankfurt innsbruck-tmin innsbruck-precip uwme (default: all four)
 set -euo pipefail
-OUT=${1:?usage: sites-acceptance.sh OUT_DIR}
+OUT=${1:?usage: sites-acceptance.sh OUT_DIR [ARCHIVE...]}
+shift
+ONLY=" ${*:-frankfurt innsbruck-tmin innsbruck-precip uwme} "
 D=${EPP_REAL_DATA:-../shared/data/real}/sites
 mkdir -p "$OUT"
 epp() { node dist/apps/cli/main.js "$@"; }
 run() { # name dir variable allK halfK trainTo testFrom testTo hasExtras
   local name=$1 dir=$2 var=$3 all=$4 half=$5 to=$6 from=$7 end=$8 extras=$9 precip=no
+  case $ONLY in *" $name "*) ;; *) return 0 ;; esac
   case $var in precipitation*) precip=yes ;; esac
   local F=$D/$dir/forecast.nc O=$D/$dir/observation.nc
   local common=(--forecast "$F" --observations "$O" --variable "$var" --train-to "$to" --json)

@@ -46,6 +46,55 @@ export interface ForecastRequest {
   thresholds: number[];
   /** [west, south, east, north] in degrees. */
   bbox?: [number, number, number, number];
+  /**
+   * `mixed` only: the analysis at the initialisation that feeds the network — a file relative to the data
+   * root (`path`, e.g. an earlier upload `inbox/uploads/<sha256>.nc`) and/or the variables holding it
+   * (`variables`, predictor → NetCDF name; in `path`, else in the source file). Absent = the fallback (the
+   * subset mean at step 0), stated in the product file and the job result.
+   */
+  analysis?: ForecastAnalysis;
+}
+
+export interface ForecastAnalysis {
+  path?: string;
+  variables?: Record<string, string>;
+}
+
+const NC_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+/** The request's `analysis` field: an object with `path` and/or `variables` (JSON text in a form field). */
+function parseAnalysis(v: unknown): ForecastAnalysis {
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v) as unknown;
+    } catch {
+      throw new InvalidArgumentError('analysis must be {"path": …} and/or {"variables": {"z": …, "t": …}}');
+    }
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new InvalidArgumentError('analysis must be {"path": …} and/or {"variables": {"z": …, "t": …}}');
+  const o = v as Record<string, unknown>;
+  const unknown = Object.keys(o).filter((k) => k !== 'path' && k !== 'variables');
+  if (unknown.length) throw new InvalidArgumentError(`analysis has unknown field(s) ${unknown.join(', ')}`);
+  const out: ForecastAnalysis = {};
+  if (o.path !== undefined) {
+    if (typeof o.path !== 'string' || !o.path.trim())
+      throw new InvalidArgumentError('analysis.path must be a file path relative to the data root');
+    out.path = o.path.trim();
+  }
+  if (o.variables !== undefined) {
+    const vars = o.variables;
+    if (typeof vars !== 'object' || vars === null || Array.isArray(vars) || !Object.keys(vars).length)
+      throw new InvalidArgumentError(
+        'analysis.variables must map predictors to variable names, e.g. {"z": "z_an"}',
+      );
+    for (const [k, name] of Object.entries(vars as Record<string, unknown>))
+      if (!NC_NAME.test(k) || typeof name !== 'string' || !NC_NAME.test(name))
+        throw new InvalidArgumentError(`analysis.variables.${k} must be a NetCDF variable name`);
+    out.variables = Object.fromEntries(Object.entries(vars as Record<string, string>).sort());
+  }
+  if (!out.path && !out.variables) throw new InvalidArgumentError('analysis needs a path and/or variables');
+  return out;
 }
 
 /** What a forecast job carries: the request plus the identity of the input file when it was submitted. */
@@ -270,6 +319,10 @@ export function normaliseForecastRequest(input: Record<string, unknown>): Foreca
     throw new InvalidArgumentError('thresholds are required when products include probabilities');
   let bbox: ForecastRequest['bbox'];
   if (input.bbox !== undefined && input.bbox !== null) bbox = parseBbox(input.bbox, 'bbox');
+  const analysis =
+    input.analysis === undefined || input.analysis === null ? undefined : parseAnalysis(input.analysis);
+  if (analysis && method !== 'mixed')
+    throw new InvalidArgumentError(`analysis feeds the mixed model only; method ${method} does not use it`);
   return {
     source: { path: src.path.trim() },
     variable: input.variable,
@@ -287,6 +340,7 @@ export function normaliseForecastRequest(input: Record<string, unknown>): Foreca
     percentiles,
     thresholds,
     ...(bbox ? { bbox } : {}),
+    ...(analysis ? { analysis } : {}),
   };
 }
 

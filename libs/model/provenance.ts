@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { predictorKeys, type ModelConfig } from './config.js';
-import type { RawSample } from './features.js';
+import { ANALYSIS_SOURCE_TEXT, type AnalysisSource, type RawSample } from './features.js';
 import type { NormalizationStats } from './normalization.js';
 import type { ModelManifest } from './serialize.js';
 
@@ -101,4 +101,24 @@ export function checkDomain(
       `the model was trained on a synthetic testbed (${provenance.training_data}), not on real data: its output on real input is outside its domain of use`,
     );
   return { inside: warnings.length === 0, warnings, levels };
+}
+
+/** Global attributes of a product: provenance, analysis source and domain of use (issue 14). */
+export function provenanceAttributes(
+  p: ModelProvenance,
+  analysis: AnalysisSource,
+  domain: DomainCheck,
+): Record<string, string> {
+  return {
+    epp_model_id: p.model_id,
+    epp_model_version_hash: p.model_version_hash,
+    epp_training_data: p.training_data,
+    epp_training_data_fingerprint: p.training_data_fingerprint,
+    epp_training_data_kind: p.training_data_kind,
+    epp_method: p.method,
+    epp_members: p.members,
+    epp_analysis_source: ANALYSIS_SOURCE_TEXT[analysis],
+    epp_domain_of_use: domain.inside ? 'inside the training data' : 'OUTSIDE the training data',
+    ...(domain.warnings.length ? { epp_domain_warning: domain.warnings.join('; ') } : {}),
+  };
 }

@@ -33,9 +33,12 @@ const MSG_DATASPACE = 0x01;
 const MSG_LINK_INFO = 0x02;
 const MSG_LINK = 0x06;
 const MSG_SYMBOL_TABLE = 0x11;
+const MSG_GROUP_INFO = 0x0a;
 const MSG_DATATYPE = 0x03;
 const MSG_ATTRIBUTE = 0x0c;
 const MSG_ATTR_INFO = 0x15;
+/** Link info, group info and attribute info: version 0 only, two defined flag bits. */
+const INFO_MESSAGES = new Set([MSG_LINK_INFO, MSG_GROUP_INFO, MSG_ATTR_INFO]);
 /** Messages of a group's object header: link info, link, group info, symbol table (IV.A.2.c, g, f, r). */
 const GROUP_MESSAGES = new Set([0x02, 0x06, 0x0a, 0x11]);
 const H5T_INTEGER = 0;
@@ -375,8 +378,15 @@ export class H5ChunkReader {
     const version = this.uint(d, 0, 1);
     const rank = this.uint(d, 1, 1);
     const flags = this.uint(d, 2, 1);
-    if (version === 2 && d[3] === 2) return null; // null dataspace
     if (version !== 1 && version !== 2) throw this.corrupt(`dataspace version ${version}`);
+    // Version 2 names its class (0 scalar, 1 simple, 2 null); only a simple dataspace has dimensions
+    // (H5Osdspace.c H5O__sdspace_decode).
+    if (version === 2 && d[3] !== 1 && rank > 0)
+      throw this.corrupt(
+        `dataspace class ${d[3]} with rank ${rank} (only a simple dataspace has dimensions)`,
+      );
+    if (version === 2 && d[3] > 2) throw this.corrupt(`dataspace class ${d[3]}`);
+    if (version === 2 && d[3] === 2) return null; // null dataspace
     if (rank > 32) throw this.corrupt(`rank ${rank} (HDF5 allows 32)`);
     const at = version === 1 ? 8 : 4;
     const need = at + L * rank * (flags & 1 ? 2 : 1);
@@ -1202,8 +1212,9 @@ export class H5ChunkReader {
     if (flags & 0x40 && ![0x01, 0x03, 0x05, 0x0b, 0x0c].includes(type)) throw bad('flagged shareable');
     if (!d.length) return;
     // Link info (IV.A.2.c), group info (IV.A.2.r) and attribute info (IV.A.2.v) exist in version 0 only.
-    if ((type === MSG_LINK_INFO || type === 0x0a || type === MSG_ATTR_INFO) && d[0] !== 0)
-      throw bad(`version ${d[0]} (only 0 exists)`);
+    if (INFO_MESSAGES.has(type) && d[0] !== 0) throw bad(`version ${d[0]} (only 0 exists)`);
+    // Their flags have two defined bits (H5O_LINFO/GINFO/AINFO_ALL_FLAGS); HDF5 refuses any other.
+    if (INFO_MESSAGES.has(type) && d.length > 1 && d[1] & ~3) throw bad(`flags ${d[1]} set reserved bits`);
     if (type === MSG_FILL_VALUE) {
       if (d[0] < 1 || d[0] > 3) throw bad(`fill value message version ${d[0]}`);
       if (d[0] === 3 && d.length > 1) {

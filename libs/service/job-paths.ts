@@ -28,6 +28,7 @@ export function resolveForecastInputs(dataDir: string, req: ForecastRequest): Fo
   return {
     source,
     model,
+    ...(rel.analysis ? { analysis: resolveInRoot(dataDir, rel.analysis, { mustExist: true }) } : {}),
     ...(rel.emosCoefficients
       ? { emosCoefficients: path.join(model, path.relative(rel.model, rel.emosCoefficients)) }
       : {}),

@@ -2,11 +2,14 @@
  * The predictive families of libs/sites, with closed-form CRPS and gradients: `normal` N(μ, σ²) (Gneiting et
  * al. 2005, MWR 133, eq. 5), `censored-logistic`, a logistic(μ, σ) left-censored at 0 (Messner, Mayr, Zeileis &
  * Wilks 2014, MWR 142), whose point mass at 0 is Λ(−μ/σ), and `censored-shifted-gamma` (Scheuerer & Hamill
- * 2015, MWR 143): a gamma of mean μ and sd σ shifted left by δ (`shift`) and censored at 0.
- * Every function takes the family's (μ, σ) and, for the shifted gamma, the shift δ (ignored otherwise).
+ * 2015, MWR 143): a gamma of mean μ and sd σ shifted left by δ (`shift`) and censored at 0, and
+ * `hurdle-lognormal`: Y = 0 with probability 1 − π, else log-normal (μ, σ of log Y) — a two-part ("hurdle")
+ * model whose dry probability is not tied to the amount distribution.
+ * Every function takes the family's (μ, σ) and the third parameter `shift`: the CSG shift δ, the hurdle's wet
+ * probability π (ignored by the other families).
  */
 import jStat from 'jstat';
-import { normCdf, normalQuantile } from '../ensemble/normal.js';
+import { normCdf, normPdf, normalQuantile } from '../ensemble/normal.js';
 import { crpsGaussianAndGrad } from '../scoring/crps.js';
 import type { SiteFamily } from './types.js';
 
@@ -62,6 +65,7 @@ export function crpsAndGrad(
 ): number {
   if (family === 'normal') return crpsGaussianAndGrad(mu, sigma, y, grad);
   if (family === 'censored-logistic') return crpsCensoredLogisticAndGrad(mu, sigma, y, grad);
+  if (family === 'hurdle-lognormal') return crpsHurdleAndGrad(mu, sigma, shift, y, grad);
   return crpsCsgAndGrad(mu, sigma, shift, y, grad);
 }
 
@@ -69,6 +73,7 @@ export function crpsAndGrad(
 export function crps(family: SiteFamily, mu: number, sigma: number, y: number, shift = 0): number {
   if (family === 'normal') return crpsGaussianAndGrad(mu, sigma, y, scratch);
   if (family === 'censored-logistic') return crpsCensoredLogisticAndGrad(mu, sigma, y, scratch);
+  if (family === 'hurdle-lognormal') return crpsHurdleAndGrad(mu, sigma, shift, y, scratch);
   return crpsCsg(mu, sigma, shift, y);
 }
 
@@ -78,6 +83,8 @@ const scratch = new Float64Array(2);
 export function cdf(family: SiteFamily, mu: number, sigma: number, x: number, shift = 0): number {
   if (family === 'normal') return normCdf((x - mu) / sigma);
   if (family === 'censored-shifted-gamma') return cdfCsg(mu, sigma, shift, x);
+  if (family === 'hurdle-lognormal')
+    return x < 0 ? 0 : 1 - shift + (x > 0 ? shift * normCdf((Math.log(x) - mu) / sigma) : 0);
   return x < 0 ? 0 : logistic((x - mu) / sigma);
 }
 
@@ -85,6 +92,10 @@ export function cdf(family: SiteFamily, mu: number, sigma: number, x: number, sh
 export function quantile(family: SiteFamily, mu: number, sigma: number, p: number, shift = 0): number {
   if (family === 'normal') return normalQuantile(p, mu, sigma);
   if (family === 'censored-shifted-gamma') return quantileCsg(mu, sigma, shift, p);
+  if (family === 'hurdle-lognormal') {
+    const q = (p - (1 - shift)) / shift;
+    return q <= 0 ? 0 : Math.exp(mu + sigma * normalQuantile(Math.min(q, 1 - 1e-12), 0, 1));
+  }
   if (p <= logistic(-mu / sigma)) return 0;
   return mu + sigma * Math.log(p / (1 - p));
 }
@@ -97,6 +108,12 @@ export function quantile(family: SiteFamily, mu: number, sigma: number, p: numbe
 export function meanStd(family: SiteFamily, mu: number, sigma: number, shift = 0): [number, number] {
   if (family === 'normal') return [mu, sigma];
   if (family === 'censored-shifted-gamma') return meanStdCsg(mu, sigma, shift);
+  if (family === 'hurdle-lognormal') {
+    // E[Y] = π e^{μ+σ²/2}, E[Y²] = π e^{2μ+2σ²} (log-normal moments).
+    const m1 = shift * Math.exp(mu + 0.5 * sigma * sigma);
+    const m2 = shift * Math.exp(2 * mu + 2 * sigma * sigma);
+    return [m1, Math.sqrt(Math.max(m2 - m1 * m1, 0))];
+  }
   const m = mu / sigma;
   const mean = sigma * softplus(m);
   const upper = Math.max(m, 0) + 40;
@@ -218,4 +235,43 @@ export function meanStdCsg(mu: number, sigma: number, delta: number): [number, n
   const m1 = k * th * t1 - delta * t0;
   const m2 = k * (k + 1) * th * th * t2 - 2 * delta * k * th * t1 + delta * delta * t0;
   return [Math.max(m1, 0), Math.sqrt(Math.max(m2 - m1 * m1, 0))];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Hurdle log-normal: Y = 0 with probability 1 − π, else Y = Z ~ LN(μ, σ) (μ, σ of log Z).
+
+/**
+ * CRPS of the hurdle log-normal and its gradient (∂/∂μ, ∂/∂σ, ∂/∂π → grad[0..2]; y < 0 is scored as 0 plus
+ * −y). From CRPS(F, y) = E|X − y| − ½E|X − X′| (Gneiting & Raftery 2007, JASA 102, eq. 21) for the mixture
+ * X = 0 w.p. 1 − π, Z w.p. π: CRPS = (1 − π)y + π E|Z − y| − π(1 − π)E[Z] − ½π² E|Z − Z′|, with the
+ * log-normal's closed forms (from its CRPS, Baran & Lerch 2015, QJRMS 141): m = E[Z] = e^{μ+σ²/2},
+ * E|Z − Z′| = 2m(2Φ(σ/√2) − 1), E|Z − y| = y(2Φ(w) − 1) − m(2Φ(w − σ) − 1), w = (log y − μ)/σ.
+ * Using yφ(w) = mφ(w − σ): ∂E|Z − y|/∂μ = −m(2Φ(w − σ) − 1), ∂E|Z − y|/∂σ = −σm(2Φ(w − σ) − 1) + 2yφ(w),
+ * ∂E|Z − Z′|/∂μ = E|Z − Z′|, ∂E|Z − Z′|/∂σ = σE|Z − Z′| + 2√2 m φ(σ/√2).
+ */
+export function crpsHurdleAndGrad(
+  mu: number,
+  sigma: number,
+  pi: number,
+  y: number,
+  grad: Float64Array,
+): number {
+  const below = y < 0 ? -y : 0;
+  const yy = y < 0 ? 0 : y;
+  const m = Math.exp(mu + 0.5 * sigma * sigma);
+  const w = yy > 0 ? (Math.log(yy) - mu) / sigma : -Infinity;
+  const Fw = yy > 0 ? normCdf(w) : 0;
+  const Fws = yy > 0 ? normCdf(w - sigma) : 0;
+  const pw = yy > 0 ? normPdf(w) : 0;
+  const s2 = sigma / Math.SQRT2;
+  const ezz = 2 * m * (2 * normCdf(s2) - 1);
+  const ezy = yy * (2 * Fw - 1) - m * (2 * Fws - 1);
+  const value = (1 - pi) * yy + pi * ezy - pi * (1 - pi) * m - 0.5 * pi * pi * ezz;
+  const dEzyMu = -m * (2 * Fws - 1);
+  const dEzySigma = -sigma * m * (2 * Fws - 1) + 2 * yy * pw;
+  const dEzzSigma = sigma * ezz + 2 * Math.SQRT2 * m * normPdf(s2);
+  grad[0] = pi * dEzyMu - pi * (1 - pi) * m - 0.5 * pi * pi * ezz;
+  grad[1] = pi * dEzySigma - pi * (1 - pi) * sigma * m - 0.5 * pi * pi * dEzzSigma;
+  if (grad.length > 2) grad[2] = -yy + ezy - (1 - 2 * pi) * m - pi * ezz;
+  return below + value;
 }

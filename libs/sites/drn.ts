@@ -10,7 +10,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DataError, InvalidArgumentError } from '../contracts/errors.js';
 import { gaussianCrpsElementwise } from '../model/losses.js';
 import { crpsAndGrad, isCensored } from './distributions.js';
-import { SiteEmos, predictSiteEmos, type SiteEmosParams, type SiteParameters } from './emos.js';
+import {
+  HURDLE_MAX_SIGMA,
+  SiteEmos,
+  predictSiteEmos,
+  type SiteEmosParams,
+  type SiteParameters,
+} from './emos.js';
 import { subsetFeatures, type PairFeatures } from './features.js';
 import type { SiteFamily } from './types.js';
 
@@ -154,6 +160,29 @@ function csgCrps(mu: tf.Tensor, sigma: tf.Tensor, y: tf.Tensor, delta: tf.Tensor
   return op(mu, sigma);
 }
 
+/** Φ(x) = ½(1 + erf(x/√2)). */
+const normCdfT = (x: tf.Tensor) => tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+
+/**
+ * Element-wise CRPS of the hurdle log-normal in tensors, the closed form of distributions.ts
+ * `crpsHurdleAndGrad` (Gneiting & Raftery 2007 eq. 21 with the log-normal moments; y ≥ 0): (1 − π)y + π E|Z − y|
+ * − π(1 − π)m − ½π² E|Z − Z′|; autograd gives the gradient. Dry pairs (y = 0) mask the Φ(w) terms to 0.
+ */
+function hurdleCrps(mu: tf.Tensor, sigma: tf.Tensor, pi: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  const wet = tf.cast(tf.greater(y, 0), 'float32');
+  const m = tf.exp(tf.add(mu, tf.mul(0.5, tf.square(sigma))));
+  const w = tf.div(tf.sub(tf.log(tf.maximum(y, 1e-6)), mu), sigma);
+  const fw = tf.mul(wet, normCdfT(w));
+  const fws = tf.mul(wet, normCdfT(tf.sub(w, sigma)));
+  const ezz = tf.mul(tf.mul(2, m), tf.sub(tf.mul(2, normCdfT(tf.mul(sigma, Math.SQRT1_2))), 1));
+  const ezy = tf.sub(tf.mul(y, tf.sub(tf.mul(2, fw), 1)), tf.mul(m, tf.sub(tf.mul(2, fws), 1)));
+  const q = tf.sub(1, pi);
+  return tf.sub(
+    tf.add(tf.mul(q, y), tf.mul(pi, ezy)),
+    tf.add(tf.mul(tf.mul(pi, q), m), tf.mul(tf.mul(0.5, tf.square(pi)), ezz)),
+  );
+}
+
 interface DrnData {
   x: Float32Array;
   y: Float32Array;
@@ -185,9 +214,13 @@ function glorot(rng: () => number, fanIn: number, fanOut: number): Float32Array 
   return Float32Array.from({ length: fanIn * fanOut }, () => (2 * rng() - 1) * lim);
 }
 
+/** Network outputs: location and scale corrections, and (hurdle) the wet-probability logit correction. */
+const outputsOf = (family: SiteFamily) => (family === 'hurdle-lognormal' ? 3 : 2);
+
 /** Variables are created inside tidy so their initial-value tensors are released. */
 function makeVars(p: SiteDrnParams, rng: () => number): Vars {
   const inW = p.inputs + p.embedding;
+  const nOut = outputsOf(p.family);
   return tf.tidy(
     () =>
       ({
@@ -196,12 +229,12 @@ function makeVars(p: SiteDrnParams, rng: () => number): Vars {
         // Small output weights: the untrained network is (nearly) the base EMOS.
         w2: tf.variable(
           tf.tensor2d(
-            glorot(rng, p.hidden, 2).map((w) => 0.1 * w),
-            [p.hidden, 2],
+            glorot(rng, p.hidden, nOut).map((w) => 0.1 * w),
+            [p.hidden, nOut],
           ),
         ),
-        b2: tf.variable(tf.zeros([2])),
-        wl: tf.variable(tf.zeros([inW, 2])),
+        b2: tf.variable(tf.zeros([nOut])),
+        wl: tf.variable(tf.zeros([inW, nOut])),
         emb:
           p.embedding > 0
             ? tf.variable(
@@ -212,7 +245,30 @@ function makeVars(p: SiteDrnParams, rng: () => number): Vars {
   ) as unknown as Vars;
 }
 
-/** μ, σ [n] in target units. */
+/**
+ * Rows `st` of the embedding table with a scatter-add gradient computed on the CPU: tfjs-cpu's gradient of
+ * `gather` (unsortedSegmentSum) costs O(batch × stations) with large temporaries, which made the 969-station
+ * UWME archive take minutes per epoch; this costs O(batch × width).
+ */
+export function embeddingLookup(emb: tf.Tensor2D, st: tf.Tensor1D): tf.Tensor2D {
+  const op = tf.customGrad(((table: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([st]);
+    return {
+      value: tf.gather(table, st),
+      gradFunc: (dy: tf.Tensor) => {
+        const [S, E] = table.shape;
+        const g = new Float32Array(S * E);
+        const d = dy.dataSync();
+        const idx = st.dataSync();
+        for (let i = 0; i < idx.length; i++) for (let e = 0; e < E; e++) g[idx[i] * E + e] += d[i * E + e];
+        return [tf.tensor2d(g, [S, E])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(emb) as tf.Tensor2D;
+}
+
+/** μ, σ [n] in target units and the third parameter (CSG: the base δ; hurdle: π; else the base's 0). */
 function forward(
   p: SiteDrnParams,
   v: Pick<Vars, 'w1' | 'b1' | 'w2' | 'b2' | 'wl' | 'emb'>,
@@ -220,21 +276,29 @@ function forward(
   st: tf.Tensor1D | null,
   muBase: tf.Tensor1D,
   logSigmaBase: tf.Tensor1D,
-): [tf.Tensor, tf.Tensor] {
+  thirdBase: tf.Tensor1D,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
   let input: tf.Tensor = x;
-  if (v.emb && st) input = tf.concat([x, tf.gather(v.emb, st) as tf.Tensor2D], 1);
+  if (v.emb && st) input = tf.concat([x, embeddingLookup(v.emb as tf.Tensor2D, st)], 1);
   const h = tf.relu(tf.add(tf.matMul(input as tf.Tensor2D, v.w1 as tf.Tensor2D), v.b1));
   const out = tf.add(
     tf.add(tf.matMul(h as tf.Tensor2D, v.w2 as tf.Tensor2D), v.b2),
     tf.matMul(input as tf.Tensor2D, v.wl as tf.Tensor2D),
   );
-  const [o0, o1] = tf.split(out, 2, 1);
+  const [o0, o1, o2] = tf.split(out, outputsOf(p.family), 1);
   // μ = μ_EMOS + s_y·o₀, σ = σ_EMOS·exp(o₁): the network learns a correction of the base EMOS
   // (CSG: μ = softplus(softplus⁻¹ μ_EMOS + s_y·o₀)).
   const loc = tf.add(muBase, tf.mul(tf.reshape(o0, [-1]), p.yScale));
   const mu = p.family === 'censored-shifted-gamma' ? tf.add(tf.softplus(loc), 1e-4 * p.yScale) : loc;
+  if (p.family === 'hurdle-lognormal') {
+    // Log-normal of log amounts: σ = σ_EMOS·exp(o₁) (capped as in emos.ts), logit π = logit π_EMOS + o₂.
+    const s = tf.minimum(tf.add(tf.exp(tf.add(logSigmaBase, tf.reshape(o1, [-1]))), 1e-3), HURDLE_MAX_SIGMA);
+    const pb = tf.clipByValue(thirdBase, 1e-6, 1 - 1e-6);
+    const pi = tf.sigmoid(tf.add(tf.log(tf.div(pb, tf.sub(1, pb))), tf.reshape(o2, [-1])));
+    return [tf.add(muBase, tf.reshape(o0, [-1])), s, pi];
+  }
   const sigma = tf.add(tf.exp(tf.add(logSigmaBase, tf.reshape(o1, [-1]))), 1e-3 * p.yScale);
-  return [mu, sigma];
+  return [mu, sigma, thirdBase];
 }
 
 function lossOf(
@@ -249,7 +313,9 @@ function lossOf(
       ? gaussianCrpsElementwise(mu, sigma, y)
       : p.family === 'censored-logistic'
         ? censoredLogisticCrps(mu, sigma, y)
-        : csgCrps(mu, sigma, y, delta);
+        : p.family === 'hurdle-lognormal'
+          ? hurdleCrps(mu, sigma, delta, y)
+          : csgCrps(mu, sigma, y, delta);
   return tf.mean(c);
 }
 
@@ -457,15 +523,16 @@ export class SiteDrn {
             const db = tf.tensor1d(Float32Array.from(idx.map((r) => d.db[r])));
             const sb = vars.emb ? tf.tensor1d(Int32Array.from(idx.map((r) => d.s[r])), 'int32') : null;
             const cost = opt.minimize(() => {
-              const [mu, sigma] = forward(
+              const [mu, sigma, third] = forward(
                 p,
                 vars,
                 xb,
                 sb,
                 tf.tensor1d(Float32Array.from(idx.map((r) => d.mb[r]))),
                 tf.tensor1d(Float32Array.from(idx.map((r) => d.lb[r]))),
+                db,
               );
-              const loss = lossOf(p, mu, sigma, yb, db);
+              const loss = lossOf(p, mu, sigma, yb, third);
               return o.l2 > 0 ? tf.add(loss, tf.mul(tf.sum(tf.square(vars.w1)), o.l2)) : loss;
             }, true);
             cost?.dispose();
@@ -473,8 +540,8 @@ export class SiteDrn {
         }
         if (xv && yv) {
           const loss = tf.tidy(() => {
-            const [mu, sigma] = forward(p, vars, xv, sv, mbv!, lbv!);
-            return lossOf(p, mu, sigma, yv, dbv!).dataSync()[0];
+            const [mu, sigma, third] = forward(p, vars, xv, sv, mbv!, lbv!, dbv!);
+            return lossOf(p, mu, sigma, yv, third).dataSync()[0];
           });
           tick(epoch, loss);
           if (loss < bestLoss - 1e-6) {
@@ -516,32 +583,37 @@ export function predictSiteDrn(p: SiteDrnParams, x: PairFeatures, station: Int32
   const lb = Float32Array.from(base.sigma, (v) => Math.log(v));
   const mu = new Float64Array(x.n);
   const sigma = new Float64Array(x.n);
+  const hurdle = p.family === 'hurdle-lognormal';
+  const third = hurdle ? new Float64Array(x.n) : base.shift;
   const inW = p.inputs + p.embedding;
+  const nOut = outputsOf(p.family);
   for (const w of p.nets) {
-    const [m, s] = tf.tidy(() => {
+    const [m, s, t] = tf.tidy(() => {
       const vars = {
         w1: tf.tensor2d(w.w1, [inW, p.hidden]),
         b1: tf.tensor1d(w.b1),
-        w2: tf.tensor2d(w.w2, [p.hidden, 2]),
+        w2: tf.tensor2d(w.w2, [p.hidden, nOut]),
         b2: tf.tensor1d(w.b2),
-        wl: tf.tensor2d(w.wl, [inW, 2]),
+        wl: tf.tensor2d(w.wl, [inW, nOut]),
         emb: w.emb ? tf.tensor2d(w.emb, [p.stations, p.embedding]) : null,
       };
       const st = vars.emb ? tf.tensor1d(station, 'int32') : null;
-      const [a, b] = forward(
+      const [a, b, c] = forward(
         p,
         vars as unknown as Vars,
         tf.tensor2d(X, [x.n, p.inputs]),
         st,
         tf.tensor1d(mb),
         tf.tensor1d(lb),
+        tf.tensor1d(Float32Array.from(base.shift)),
       );
-      return [a.dataSync().slice(), b.dataSync().slice()];
+      return [a.dataSync().slice(), b.dataSync().slice(), c.dataSync().slice()];
     });
     for (let i = 0; i < x.n; i++) {
       mu[i] += m[i] / p.nets.length;
       sigma[i] += s[i] / p.nets.length;
+      if (hurdle) third[i] += t[i] / p.nets.length;
     }
   }
-  return { mu, sigma, shift: base.shift };
+  return { mu, sigma, shift: third };
 }

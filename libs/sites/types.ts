@@ -58,8 +58,13 @@ export interface SitePairs {
 
 /**
  * Predictive distribution families: Gaussian; logistic left-censored at 0 (Messner et al. 2014); censored
- * shifted gamma (Scheuerer & Hamill 2015).
+ * shifted gamma (Scheuerer & Hamill 2015); hurdle log-normal (P(Y > 0) = π, log-normal amounts when wet).
  */
-export type SiteFamily = 'normal' | 'censored-logistic' | 'censored-shifted-gamma';
+export type SiteFamily = 'normal' | 'censored-logistic' | 'censored-shifted-gamma' | 'hurdle-lognormal';
 
-export const SITE_FAMILIES: readonly SiteFamily[] = ['normal', 'censored-logistic', 'censored-shifted-gamma'];
+export const SITE_FAMILIES: readonly SiteFamily[] = [
+  'normal',
+  'censored-logistic',
+  'censored-shifted-gamma',
+  'hurdle-lognormal',
+];

@@ -458,6 +458,23 @@ export interface components {
              */
             path: string;
         };
+        AnalysisDto: {
+            /**
+             * @description analysis file relative to the data root (e.g. an earlier upload inbox/uploads/<sha256>.nc): the model predictors at its levels, on its grid, valid at the initialisation time
+             * @example inbox/analysis-2020010100.nc
+             */
+            path?: string;
+            /**
+             * @description the variable holding each predictor's analysis (in `path`, else in the source file); default the predictor names
+             * @example {
+             *       "z": "z_an",
+             *       "t": "t_an"
+             *     }
+             */
+            variables?: {
+                [key: string]: string;
+            };
+        };
         ForecastRequestDto: {
             /** @description a file under the data root (or upload `file` as multipart) */
             source?: components["schemas"]["SourceDto"];
@@ -532,6 +549,8 @@ export interface components {
              *     ]
              */
             bbox?: number[];
+            /** @description mixed only: the analysis at the initialisation that feeds the network (a file and/or variables); without it the subset mean at step 0 stands in, and the product and job result say so */
+            analysis?: components["schemas"]["AnalysisDto"];
         };
         ForecastUploadDto: {
             /**
@@ -560,6 +579,11 @@ export interface components {
             thresholds?: string;
             /** @example -30,30,40,75 */
             bbox?: string;
+            /**
+             * @description mixed only: the analysis as JSON text (see ForecastRequestDto.analysis)
+             * @example {"path":"inbox/analysis.nc"}
+             */
+            analysis?: string;
         };
         PointSeriesDto: {
             /**

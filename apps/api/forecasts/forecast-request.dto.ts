@@ -3,7 +3,7 @@
  * types only; defaults and cross-field rules live in libs/contracts/jobs.ts `normaliseForecastRequest`.
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -64,6 +64,45 @@ export class SourceDto {
   @ApiProperty({ description: 'NetCDF file relative to the data root', example: 'inbox/era5.nc' })
   @IsString()
   path!: string;
+}
+
+@ValidatorConstraint({ name: 'analysisVariables' })
+class AnalysisVariablesConstraint implements ValidatorConstraintInterface {
+  validate(v: unknown): boolean {
+    const name = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+    return (
+      typeof v === 'object' &&
+      v !== null &&
+      !Array.isArray(v) &&
+      Object.keys(v).length > 0 &&
+      Object.entries(v).every(([k, x]) => name.test(k) && typeof x === 'string' && name.test(x))
+    );
+  }
+  defaultMessage(): string {
+    return 'analysis.variables must map model predictors to NetCDF variable names, e.g. {"z": "z_an"}';
+  }
+}
+
+export class AnalysisDto {
+  @ApiPropertyOptional({
+    description:
+      'analysis file relative to the data root (e.g. an earlier upload inbox/uploads/<sha256>.nc): the model predictors at its levels, on its grid, valid at the initialisation time',
+    example: 'inbox/analysis-2020010100.nc',
+  })
+  @IsOptional()
+  @IsString()
+  path?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description:
+      "the variable holding each predictor's analysis (in `path`, else in the source file); default the predictor names",
+    example: { z: 'z_an', t: 't_an' },
+  })
+  @IsOptional()
+  @Validate(AnalysisVariablesConstraint)
+  variables?: Record<string, string>;
 }
 
 export class ForecastRequestDto {
@@ -211,6 +250,26 @@ export class ForecastRequestDto {
   @ArrayMaxSize(4)
   @IsNumber({}, { each: true })
   bbox?: number[];
+
+  @ApiPropertyOptional({
+    type: AnalysisDto,
+    description:
+      'mixed only: the analysis at the initialisation that feeds the network (a file and/or variables); without it the subset mean at step 0 stands in, and the product and job result say so',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    try {
+      const v = JSON.parse(value) as unknown;
+      // A multipart form field is JSON text: parsed, then typed so the nested rules apply.
+      return typeof v === 'object' && v !== null && !Array.isArray(v) ? plainToInstance(AnalysisDto, v) : v;
+    } catch {
+      return value;
+    }
+  })
+  @ValidateNested()
+  @Type(() => AnalysisDto)
+  analysis?: AnalysisDto;
 }
 
 export class TrainRequestDto {

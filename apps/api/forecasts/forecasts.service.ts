@@ -117,7 +117,11 @@ export class ForecastsService {
       const file = resolveInRoot(this.config.dataDir, req.source.path, { mustExist: true });
       // `2t`, `air_temperature` and the NetCDF name are one request: resolved (in a child) before the id.
       req = { ...req, variable: await this.guard.resolveVariable(this.config.dataDir, req) };
-      const stamp = fileStamp(file);
+      // A replaced analysis file is a new job too.
+      const analysisFile = req.analysis?.path
+        ? resolveInRoot(this.config.dataDir, req.analysis.path, { mustExist: true })
+        : undefined;
+      const stamp = fileStamp(file) + (analysisFile ? ` analysis ${fileStamp(analysisFile)}` : '');
       const id = jobIdFor('forecast', req, stamp);
       const existing = await this.queues.get(id);
       if (existing) return { view: existing, created: false };

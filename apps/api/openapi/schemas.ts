@@ -632,4 +632,9 @@ export class ForecastUploadDto {
   thresholds?: string;
   @ApiPropertyOptional({ example: '-30,30,40,75' })
   bbox?: string;
+  @ApiPropertyOptional({
+    example: '{"path":"inbox/analysis.nc"}',
+    description: 'mixed only: the analysis as JSON text (see ForecastRequestDto.analysis)',
+  })
+  analysis?: string;
 }

@@ -2,7 +2,11 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { parseMemberSelection } from '../../../libs/ensemble/stats.js';
 import { selectBackend, type BackendKind } from '../../../libs/model/backend.js';
-import { postprocessWithModel, type Product } from '../../../libs/pipeline/forecast/index.js';
+import {
+  postprocessWithModel,
+  type AnalysisSpec,
+  type Product,
+} from '../../../libs/pipeline/forecast/index.js';
 
 const nums = (s: string | undefined, name: string) =>
   s?.split(',').map((x) => {
@@ -10,6 +14,21 @@ const nums = (s: string | undefined, name: string) =>
     if (!Number.isFinite(v)) throw new InvalidArgumentError(`--${name}: '${x}' is not a number`);
     return v;
   });
+
+/** `--analysis FILE` and/or `--analysis-variables z=z_an,t=t_an` → the analysis spec (none = fallback). */
+function analysisOption(file?: string, vars?: string): AnalysisSpec | undefined {
+  if (file === undefined && vars === undefined) return undefined;
+  const variables = vars?.split(',').map((pair) => {
+    const [k, v, ...rest] = pair.split('=').map((x) => x.trim());
+    if (!k || !v || rest.length)
+      throw new InvalidArgumentError(`--analysis-variables: '${pair}' is not predictor=variable`);
+    return [k, v] as const;
+  });
+  return {
+    ...(file !== undefined ? { path: file } : {}),
+    ...(variables ? { variables: Object.fromEntries(variables) } : {}),
+  };
+}
 
 /** `epp postprocess`: calibrated products of the mixed model for one forecast file (DESIGN §2–3). */
 export function registerPostprocess(program: Command): void {
@@ -28,6 +47,14 @@ export function registerPostprocess(program: Command): void {
     .option('--variable <name>', 'one target variable only (e.g. t)')
     .option('--level <hPa>', 'its level (e.g. 850)')
     .option('--members <sel>', 'member ids forming the subset (e.g. 0-4); default the first k')
+    .option(
+      '--analysis <file>',
+      'analysis at the initialisation time (z, t at the model levels, same grid); default: the subset mean at step 0 (fallback, stated in the output)',
+    )
+    .option(
+      '--analysis-variables <map>',
+      'the analysis variables per predictor, e.g. z=z_an,t=t_an (in --analysis, else in the forecast file)',
+    )
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', process.env.EPP_TF_BACKEND ?? 'auto')
     .option('--json', 'print the result as JSON')
     .action(
@@ -41,6 +68,8 @@ export function registerPostprocess(program: Command): void {
         variable?: string;
         level?: string;
         members?: string;
+        analysis?: string;
+        analysisVariables?: string;
         backend: string;
         json?: boolean;
       }) => {
@@ -55,6 +84,7 @@ export function registerPostprocess(program: Command): void {
           variable: o.variable,
           level: o.level === undefined ? undefined : Number(o.level),
           members: o.members ? parseMemberSelection(o.members) : undefined,
+          analysis: analysisOption(o.analysis, o.analysisVariables),
         });
         if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         else

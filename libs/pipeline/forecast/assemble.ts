@@ -106,7 +106,7 @@ export async function assembleForecast(
     await o.onTime?.(i + 1, fields.length);
   }
   const first = sets[0].field;
-  const provenance = provenanceOf(req, inputs, first, o.modelLabel);
+  const provenance = { ...provenanceOf(req, inputs, first, o.modelLabel), ...sets[0].provenance };
   const describe = (products: ProductKind[]) => {
     const input: ProductInput = {
       variable: req.variable,

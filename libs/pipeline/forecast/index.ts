@@ -41,6 +41,7 @@ export {
 } from './assemble.js';
 export { applyEmosFile, realizationsPath, type ApplyEmosFileOptions } from './emosApply.js';
 export { ModelTargetError } from './predictGaussian.js';
+export { AnalysisMismatchError, readAnalysis, type AnalysisSpec } from './analysis.js';
 export {
   ALL_PRODUCTS,
   postprocessWithModel,

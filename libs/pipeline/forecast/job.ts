@@ -21,6 +21,7 @@ import { openDataset } from '../../netcdf/index.js';
 import { writeNetcdf } from '../../netcdf/index.js';
 import { assembleForecast, productHistory, type AssembledForecast } from './assemble.js';
 import { checkModelAvailable, type ForecastInputs } from './methods.js';
+import { checkMixedAnalysis } from './mixed.js';
 import { planField, readField } from './read.js';
 
 export interface ForecastContext {
@@ -56,15 +57,17 @@ export function outputDir(id: string): string {
  */
 export async function preflightForecast(req: ForecastRequest, inputs: ForecastInputs): Promise<void> {
   const ds = await openDataset(inputs.source);
+  let plan;
   try {
     req = { ...req, variable: resolveVariable(ds, req.variable) };
     // Every selected time is read: a corrupt chunk anywhere in the request is refused before enqueueing.
-    const plan = planField(ds, req);
+    plan = planField(ds, req);
     for (const t of plan.times) readField(ds, req, plan, t);
   } finally {
     ds.close();
   }
   checkModelAvailable(req, inputs);
+  if (req.method === 'mixed') await checkMixedAnalysis(req, inputs, plan);
 }
 
 const isoTime = (t: number) => (Number.isFinite(t) ? new Date(t * 1000).toISOString() : 'unknown');

@@ -26,12 +26,14 @@ export function forecastInputPaths(req: ForecastRequest): {
   source: string;
   model?: string;
   emosCoefficients?: string;
+  analysis?: string;
 } {
   if (req.method === 'raw') return { source: req.source.path };
   return {
     source: req.source.path,
     model: `models/${req.model}`,
     ...(req.method === 'emos' ? { emosCoefficients: emosCoefficientsPath(req) } : {}),
+    ...(req.method === 'mixed' && req.analysis?.path ? { analysis: req.analysis.path } : {}),
   };
 }
 
@@ -43,6 +45,8 @@ export interface ForecastInputs {
   model?: string;
   /** The EMOS coefficients file (`emos`). */
   emosCoefficients?: string;
+  /** The analysis file of a `mixed` request (`analysis.path`). */
+  analysis?: string;
 }
 
 /** Check that the model a request needs exists (404 at the API when it does not). */

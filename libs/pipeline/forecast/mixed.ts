@@ -16,7 +16,11 @@ import type { MixedModel } from '../../model/mixedModel.js';
 import type { ModelConfig } from '../../model/config.js';
 import { openDataset } from '../../netcdf/index.js';
 import { cropToBbox, gaussianProducts, type ProductSet } from './products.js';
-import { predictGaussian, readModelSamples, targetIndex } from './predictGaussian.js';
+import { buildModelInput } from '../../model/features.js';
+import { checkDomain, modelProvenance, provenanceAttributes } from '../../model/provenance.js';
+import type { ModelManifest } from '../../model/serialize.js';
+import { withAnalysis, type AnalysisSpec } from './analysis.js';
+import { predictGaussian, readModelSamples, targetIndex, type ModelSample } from './predictGaussian.js';
 
 export interface MixedOptions {
   /** Index on the file's time axis (from planField); ignored for files with a `step` axis. */
@@ -104,6 +108,79 @@ function retire(e: CachedModel): void {
   if (e.users === 0) void e.model.then((m) => m.dispose()).catch(() => undefined);
 }
 
+/**
+ * Check a mixed request's analysis against the model and the file at every selected time, without running
+ * the network (the API's preflight, so a mismatch is a 422 before the job is queued). `plan` = planField's.
+ */
+export async function checkMixedAnalysis(
+  req: ForecastRequest,
+  inputs: { source: string; model?: string; analysis?: string },
+  plan: { memberIds: number[]; timeDim?: string; times: { index: number }[] },
+): Promise<void> {
+  const spec = analysisSpec(req, inputs);
+  if (!spec || !inputs.model) return;
+  const m = JSON.parse(manifestConfig(inputs.model).bytes.toString('utf8')) as Pick<
+    ModelManifest,
+    'config' | 'grid'
+  >;
+  const ds = await openDataset(inputs.source);
+  try {
+    const times = plan.timeDim === 'step' ? [undefined] : plan.times.map((t) => t.index);
+    await withAnalysis(ds, m, spec, (analysis) => {
+      for (const time of times)
+        readModelSamples(ds, m, {
+          members: plan.memberIds.slice(0, m.config.members),
+          ...(time !== undefined ? { time } : {}),
+          analysis,
+        });
+    });
+  } finally {
+    ds.close();
+  }
+}
+
+/** The request's analysis with its file resolved (inputs.analysis, confined by the caller), or none. */
+export function analysisSpec(
+  req: Pick<ForecastRequest, 'analysis'>,
+  inputs: { analysis?: string },
+): AnalysisSpec | undefined {
+  if (!req.analysis) return undefined;
+  if (req.analysis.path && !inputs.analysis)
+    throw new ModelError('forecast job inputs have no analysis file for analysis.path');
+  return {
+    ...(inputs.analysis ? { path: inputs.analysis } : {}),
+    ...(req.analysis.variables ? { variables: req.analysis.variables } : {}),
+  };
+}
+
+/**
+ * The mixed model's part of a product's provenance (issue 14): training data, version hash, which analysis
+ * fed the network and the domain-of-use check — the same words `epp postprocess` writes (postprocess.ts).
+ */
+function mixedProvenance(
+  folder: string,
+  model: MixedModel,
+  sample: ModelSample,
+  members: number[],
+): Record<string, string> {
+  const manifest = JSON.parse(manifestConfig(folder).bytes.toString('utf8')) as ModelManifest;
+  const p = modelProvenance(folder, manifest, 'mixed', members);
+  const { raw } = buildModelInput(
+    { ny: model.grid.ny, nx: model.grid.nx, ens: sample.ens, analysis: sample.analysis },
+    model.config,
+  );
+  const attrs = provenanceAttributes(
+    p,
+    sample.analysisSource,
+    checkDomain(raw, model.config, model.stats, p),
+  );
+  return Object.fromEntries(
+    Object.entries(attrs)
+      .filter(([k]) => !['epp_method', 'epp_members', 'epp_model_id'].includes(k))
+      .map(([k, v]) => [k.replace(/^epp_/, ''), v]),
+  );
+}
+
 /** Dispose every cached model (tests, shutdown). */
 export function clearModelCache(): void {
   for (const e of models.values()) retire(e);
@@ -117,7 +194,7 @@ export function clearModelCache(): void {
 export async function mixedProducts(
   field: EnsembleField,
   req: ForecastRequest,
-  inputs: { source: string; model?: string },
+  inputs: { source: string; model?: string; analysis?: string },
   o: MixedOptions = {},
 ): Promise<ProductSet> {
   if (!inputs.model) throw new ModelError('forecast job inputs have no model folder');
@@ -130,22 +207,29 @@ export async function mixedProducts(
     const ds = await openDataset(inputs.source);
     let sample;
     try {
-      const samples = readModelSamples(ds, model, {
-        members: field.members,
-        ...(o.stepAxis ? {} : { time: o.timeIndex ?? 0 }),
-      });
+      const spec = analysisSpec(req, inputs);
+      const samples = await withAnalysis(ds, model, spec, (analysis) =>
+        readModelSamples(ds, model, {
+          members: field.members,
+          ...(o.stepAxis ? {} : { time: o.timeIndex ?? 0 }),
+          analysis,
+        }),
+      );
       sample = samples[0];
     } finally {
       ds.close();
     }
     const g = await predictGaussian(model, sample, { threads: o.tfThreads });
+    const provenance = mixedProvenance(folder, model, sample, field.members);
     let full = field;
     if (o.stepAxis && Number.isFinite(sample.validTime)) full = { ...field, validTime: sample.validTime };
-    if (!req.bbox) return { ...gaussianProducts(full, g.mu[t], g.sigma[t], req), distribution: 'norm' };
+    if (!req.bbox)
+      return { ...gaussianProducts(full, g.mu[t], g.sigma[t], req), distribution: 'norm', provenance };
     const crop = (data: Float32Array) => cropToBbox({ ...full, data, members: [0] }, req.bbox!).data;
     return {
       ...gaussianProducts(cropToBbox(full, req.bbox), crop(g.mu[t]), crop(g.sigma[t]), req),
       distribution: 'norm',
+      provenance,
     };
   } finally {
     release();

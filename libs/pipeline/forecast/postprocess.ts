@@ -22,13 +22,15 @@ import {
   type ProductTime,
 } from '../../products/index.js';
 import { productHistory, sha256File } from './assemble.js';
-import { buildModelInput, ANALYSIS_SOURCE_TEXT, type AnalysisSource } from '../../model/features.js';
+import { buildModelInput, type AnalysisSource } from '../../model/features.js';
 import {
   checkDomain,
   modelProvenance,
+  provenanceAttributes,
   type DomainCheck,
   type ModelProvenance,
 } from '../../model/provenance.js';
+import { withAnalysis, type AnalysisSpec } from './analysis.js';
 import { predictGaussian, readModelSamples } from './predictGaussian.js';
 
 export type Product = 'mean' | 'std' | 'percentiles' | 'probabilities' | 'realizations';
@@ -42,6 +44,8 @@ export interface PostprocessOptions {
   level?: number;
   /** Member ids (values of the member coordinate) forming the subset; default: the first k members. */
   members?: number[];
+  /** The analysis at the initialisation (a file and/or variable names); default the fallback (said so). */
+  analysis?: AnalysisSpec;
   products?: Product[];
   percentiles?: number[];
   /** Thresholds for probabilities (units of the single selected target). */
@@ -63,26 +67,6 @@ export interface PostprocessResult {
   analysisSource: AnalysisSource;
   /** The input compared with the training data (grid/variables are checked before: MismatchError). */
   domain: DomainCheck;
-}
-
-/** Global attributes of a product: provenance, analysis source and domain of use (issue 14). */
-export function provenanceAttributes(
-  p: ModelProvenance,
-  analysis: AnalysisSource,
-  domain: DomainCheck,
-): Record<string, string> {
-  return {
-    epp_model_id: p.model_id,
-    epp_model_version_hash: p.model_version_hash,
-    epp_training_data: p.training_data,
-    epp_training_data_fingerprint: p.training_data_fingerprint,
-    epp_training_data_kind: p.training_data_kind,
-    epp_method: p.method,
-    epp_members: p.members,
-    epp_analysis_source: ANALYSIS_SOURCE_TEXT[analysis],
-    epp_domain_of_use: domain.inside ? 'inside the training data' : 'OUTSIDE the training data',
-    ...(domain.warnings.length ? { epp_domain_warning: domain.warnings.join('; ') } : {}),
-  };
 }
 
 function validate(o: PostprocessOptions): Product[] {
@@ -121,7 +105,9 @@ export async function postprocessWithModel(o: PostprocessOptions): Promise<Postp
       throw new InvalidArgumentError(
         'probabilities need one target (thresholds have its units): pass --variable and --level',
       );
-    const samples = readModelSamples(ds, model, { members: o.members });
+    const samples = await withAnalysis(ds, model, o.analysis, (analysis) =>
+      readModelSamples(ds, model, { members: o.members, analysis }),
+    );
     const k = cfg.members;
     const n = model.grid.ny * model.grid.nx;
     const results: { mu: Float32Array[]; sigma: Float32Array[] }[] = [];

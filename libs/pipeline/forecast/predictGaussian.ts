@@ -49,12 +49,19 @@ export interface SampleSelection {
   members?: number[];
   /** Index on the file's time axis (files without `step`); default: every time. */
   time?: number;
-  /** Analysis at the initialisation per predictor key ([ny · nx] each), from the request (file or variable). */
-  analysis?: Float32Array[];
+  /**
+   * The analysis at an initialisation time (seconds since 1970) per predictor key ([ny · nx] each), from the
+   * request (a file or variables: analysis.ts readAnalysis); absent = the fallback (subset mean at step 0).
+   */
+  analysis?: (initTime: number) => Float32Array[];
 }
 
 /** Check the file against the model (grid, variables, levels, members, leads) and read its samples. */
-export function readModelSamples(ds: Dataset, model: MixedModel, sel: SampleSelection = {}): ModelSample[] {
+export function readModelSamples(
+  ds: Dataset,
+  model: Pick<MixedModel, 'config' | 'grid'>,
+  sel: SampleSelection = {},
+): ModelSample[] {
   const c = model.config;
   const grid = model.grid;
   const file = ds.path;
@@ -124,7 +131,7 @@ export function readModelSamples(ds: Dataset, model: MixedModel, sel: SampleSele
     const timeAt =
       timeName && ds.variable(timeName).dims.length ? { [ds.variable(timeName).dims[0]]: 0 } : {};
     const ens = c.leads.map((l) => keys.map((key) => block(key, { ...timeAt, step: steps.indexOf(l) })));
-    const analysis = sel.analysis ?? null;
+    const analysis = sel.analysis?.(timeName ? times[0] : NaN) ?? null;
     return [
       {
         validTime: times[0] + c.leads[c.leads.length - 1] * 3600,
@@ -143,11 +150,12 @@ export function readModelSamples(ds: Dataset, model: MixedModel, sel: SampleSele
   }
   return wanted.map((ti) => {
     const fields = keys.map((key) => block(key, tdim ? { [tdim]: ti } : {}));
+    const analysis = sel.analysis?.(timeName ? times[ti] : NaN) ?? null;
     return {
       validTime: times[ti],
       ens: c.leads.map(() => fields),
-      analysis: sel.analysis ?? null,
-      analysisSource: sel.analysis ? 'analysis' : 'fallback-subset-mean-step0',
+      analysis,
+      analysisSource: analysis ? 'analysis' : 'fallback-subset-mean-step0',
     };
   });
 }

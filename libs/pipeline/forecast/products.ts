@@ -22,6 +22,8 @@ export interface ProductSet {
   /** P(x > t) in `data` and P(x < t) in `below`, [threshold, y, x]. */
   probabilities?: { thresholds: number[]; data: Float32Array; below: Float32Array };
   realizations?: { ids: number[]; data: Float32Array };
+  /** What the method adds to the file's and the job result's provenance (mixed: model, analysis, domain). */
+  provenance?: Record<string, string>;
 }
 
 /**

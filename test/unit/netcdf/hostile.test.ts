@@ -291,11 +291,11 @@ describeRealData('files netCDF-C refuses are refused (fuzz campaign findings)', 
 });
 
 /**
- * The fresh-seed campaign (seed 14, 5,000 cases): object-header messages that HDF5 refuses when it reads the
+ * The fresh-seed campaigns (seeds 14 and 15, 5,000 cases each): object-header messages that HDF5 refuses when it reads the
  * header (message flags, versions of messages epp otherwise skips), each changed byte re-checksummed so that
  * only the message check can catch it. The byte changes are the campaign's, replayed on the real files.
  */
-describeRealData('fuzz seed 14: object-header messages netCDF-C refuses are refused', () => {
+describeRealData('fuzz seeds 14 and 15: object-header messages netCDF-C refuses are refused', () => {
   const emos = 'improver_test_data/estimate-emos-coefficients';
   test.each([
     [
@@ -336,6 +336,18 @@ describeRealData('fuzz seed 14: object-header messages netCDF-C refuses are refu
       190,
       32,
       'dataspace of rank 32 needs 264 bytes, its message holds 8',
+    ],
+    // Seed 15, case 271: a version-2 dataspace's class byte (1, simple) set to 65.
+    [271, 'site', 'gefs-innsbruck-tmin/observation.nc', 21029, 21046, 65, 'dataspace class 65 with rank 1'],
+    // Seed 15, case 2670: the attribute info message's flags set to 255 (two bits are defined).
+    [
+      2670,
+      'real',
+      `${emos}/normal/truth/20170602T1500Z-PT0000H-temperature_at_screen_level.nc`,
+      9514,
+      9639,
+      255,
+      'message of type 21: flags 255 set reserved bits',
     ],
     // A dataset's fill value message retyped as link info: HDF5 then takes the dataset for a group.
     [

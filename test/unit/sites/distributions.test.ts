@@ -138,3 +138,65 @@ describe('censored shifted gamma (Scheuerer & Hamill 2015)', () => {
     expect(std).toBeCloseTo(Math.sqrt(m2 - m1 * m1), 1);
   });
 });
+
+describe('hurdle log-normal (P(Y > 0) = π, log-normal amounts)', () => {
+  const H = 'hurdle-lognormal';
+  /** ∫ (F(x) − 1{y ≤ x})² dx in t = log x (the log-normal's natural scale), below e^{μ−12σ} F is constant. */
+  function hurdleIntegral(mu: number, sigma: number, pi: number, y: number): number {
+    const F = (x: number) => cdf(H, mu, sigma, x, pi);
+    const tLo = mu - 12 * sigma;
+    const tHi = Math.max(mu + 12 * sigma, y > 0 ? Math.log(y) + 1 : -Infinity);
+    const below = (t: number) => F(Math.exp(t)) ** 2 * Math.exp(t);
+    const above = (t: number) => (1 - F(Math.exp(t))) ** 2 * Math.exp(t);
+    if (!(y > Math.exp(tLo))) return pi ** 2 * Math.exp(tLo) + simpson(above, tLo, tHi);
+    const ty = Math.log(y);
+    return (1 - pi) ** 2 * Math.exp(tLo) + simpson(below, tLo, ty) + simpson(above, ty, tHi);
+  }
+  // (μ, σ, π, y)
+  const hCases: [number, number, number, number][] = [
+    [0.5, 1, 0.6, 0],
+    [0.5, 1, 0.6, 2.3],
+    [1.5, 0.4, 0.9, 0.2],
+    [-1, 1.8, 0.3, 0.05],
+    [2, 0.8, 0.97, 15],
+    [0, 1.2, 0.5, 1],
+  ];
+  test.each(hCases)('μ=%p σ=%p π=%p y=%p: closed form = numerical integral', (mu, sigma, pi, y) => {
+    const g = new Float64Array(3);
+    expect(crpsAndGrad(H, mu, sigma, y, g, pi)).toBeCloseTo(hurdleIntegral(mu, sigma, pi, y), 6);
+  });
+
+  test.each(hCases)(
+    'μ=%p σ=%p π=%p y=%p: gradient = central differences of the integral',
+    (mu, sigma, pi, y) => {
+      const g = new Float64Array(3);
+      crpsAndGrad(H, mu, sigma, y, g, pi);
+      const e = 1e-3;
+      const d = (a: [number, number, number], b: [number, number, number]) =>
+        (hurdleIntegral(a[0], a[1], a[2], y) - hurdleIntegral(b[0], b[1], b[2], y)) / (2 * e);
+      expect(g[0]).toBeCloseTo(d([mu + e, sigma, pi], [mu - e, sigma, pi]), 4);
+      expect(g[1]).toBeCloseTo(d([mu, sigma + e, pi], [mu, sigma - e, pi]), 4);
+      expect(g[2]).toBeCloseTo(d([mu, sigma, pi + e], [mu, sigma, pi - e]), 4);
+    },
+  );
+
+  test('point mass 1 − π at 0, quantile inverts the CDF, mean/std match the quantile-integral moments', () => {
+    const [mu, sigma, pi] = [0.3, 0.9, 0.55];
+    expect(cdf(H, mu, sigma, 0, pi)).toBeCloseTo(0.45, 12);
+    expect(cdf(H, mu, sigma, -1e-9, pi)).toBe(0);
+    expect(quantile(H, mu, sigma, 0.44, pi)).toBe(0);
+    for (const p of [0.5, 0.8, 0.99])
+      expect(cdf(H, mu, sigma, quantile(H, mu, sigma, p, pi), pi)).toBeCloseTo(p, 9);
+    let m1 = 0;
+    let m2 = 0;
+    const n = 200_000;
+    for (let i = 0; i < n; i++) {
+      const q = quantile(H, mu, sigma, (i + 0.5) / n, pi);
+      m1 += q / n;
+      m2 += (q * q) / n;
+    }
+    const [mean, std] = meanStd(H, mu, sigma, pi);
+    expect(mean).toBeCloseTo(m1, 2);
+    expect(std).toBeCloseTo(Math.sqrt(m2 - m1 * m1), 1);
+  });
+});

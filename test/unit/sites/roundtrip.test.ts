@@ -9,6 +9,7 @@ import { openDataset } from '../../../libs/netcdf/open.js';
 import { evaluateSiteModel } from '../../../libs/sites/evaluate.js';
 import { fitSiteFiles, predictSiteFiles } from '../../../libs/sites/files.js';
 import { fitSiteModel, predictSiteModel } from '../../../libs/sites/model.js';
+import { pairSites } from '../../../libs/sites/pairing.js';
 import { readSiteForecast, readSiteObservations } from '../../../libs/sites/read.js';
 import { describeRealData, realSiteFile } from '../../helpers/realData.js';
 
@@ -142,6 +143,44 @@ describeRealData('site models: fit / predict / evaluate on a small slice', () =>
     expect(shift).toBeGreaterThan(0);
     const pe = predictSiteModel(emos, f, test);
     // A censored family: some days have a 1 % quantile of exactly 0, every quantile is ≥ 0.
+    expect(pe.quantiles.some((q) => q === 0)).toBe(true);
+    expect(pe.quantiles.every((q) => !(q < 0))).toBe(true);
+    const before = tf.memory().numTensors;
+    const drn = fitSiteModel(f, obs, { ...common, method: 'drn', drn: { seeds: 1, maxEpochs: 2 } });
+    const e = evaluateSiteModel(drn, f, obs, test);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(e.crps.model.mean).toBeLessThan(e.crps.rawAll.fair.mean);
+    expect(e.crps.emosAll!.mean).toBeLessThan(e.crps.rawAll.fair.mean);
+  });
+
+  test('hurdle log-normal on Innsbruck precipitation: the logistic part matches the wet frequency, emos beats the raw ensemble, drn trains and leaks no tensor', async () => {
+    const f = await readSiteForecast(
+      realSiteFile('gefs-innsbruck-precip/forecast.nc'),
+      'precipitation_amount',
+    );
+    const obs = await readSiteObservations(
+      realSiteFile('gefs-innsbruck-precip/observation.nc'),
+      'precipitation_amount',
+      f.units,
+    );
+    const common = {
+      members: 6,
+      trainFrom: iso('2007-01-01'),
+      trainTo: iso('2011-01-01'),
+      family: 'hurdle-lognormal' as const,
+    };
+    const train = { from: common.trainFrom, to: common.trainTo };
+    const test = { from: iso('2011-01-01'), to: iso('2012-01-01') };
+    const emos = fitSiteModel(f, obs, { ...common, method: 'emos' });
+    expect(emos.family).toBe('hurdle-lognormal');
+    // Maximum likelihood with an intercept: the mean fitted P(Y > 0) equals the training wet frequency.
+    const pt = predictSiteModel(emos, f, train, [0]);
+    const pairs = pairSites(f, obs, [0, 1, 2, 3, 4, 5], train);
+    const wetFreq = pairs.obs.reduce((a, y) => a + (y > 0 ? 1 : 0), 0) / pairs.n;
+    const times = Array.from(pt.times);
+    const pWet = Array.from(pairs.time, (t) => pt.probabilities[times.indexOf(f.times[t])]);
+    expect(Math.abs(pWet.reduce((a, b) => a + b, 0) / pairs.n - wetFreq)).toBeLessThan(1e-3);
+    const pe = predictSiteModel(emos, f, test);
     expect(pe.quantiles.some((q) => q === 0)).toBe(true);
     expect(pe.quantiles.every((q) => !(q < 0))).toBe(true);
     const before = tf.memory().numTensors;
