@@ -26,9 +26,16 @@ run() { # name dir variable allK halfK trainTo testFrom testTo hasExtras
   if [ "$precip" = yes ]; then # the censored shifted gamma (Scheuerer & Hamill 2015) next to the default family
     epp sites fit "${common[@]}" --method emos --members "$all" --distribution censored-shifted-gamma --out "$OUT/$name-emos-seasonal-csg" >/dev/null
     models+=(emos-seasonal-csg)
+    # the hurdle log-normal (logistic P(Y > 0) + log-normal amounts) for the probability of precipitation
+    epp sites fit "${common[@]}" --method emos --members "$all" --distribution hurdle-lognormal --out "$OUT/$name-emos-seasonal-hurdle" >/dev/null
+    models+=(emos-seasonal-hurdle)
   fi
   epp sites fit "${common[@]}" --method drn --members "$half" --out "$OUT/$name-drn" >/dev/null
   models+=(drn)
+  if [ "$precip" = yes ]; then # the DRN with the hurdle family (wet probability corrected by the network too)
+    epp sites fit "${common[@]}" --method drn --members "$half" --distribution hurdle-lognormal --out "$OUT/$name-drn-hurdle" >/dev/null
+    models+=(drn-hurdle)
+  fi
   for m in "${models[@]}"; do
     epp sites evaluate --model "$OUT/$name-$m" --forecast "$F" --observations "$O" --from "$from" --to "$end" --json >"$OUT/$name-$m.eval.json"
   done

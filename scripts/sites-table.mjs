@@ -18,16 +18,19 @@ for (const [archive, rows] of Object.entries(byArchive)) {
   console.log(
     `\n#### ${archive}: test ${e0.period.from} .. ${e0.period.to}, ${e0.pairs} pairs on ${e0.days} days\n`,
   );
-  console.log('| forecast | members | mean CRPS [95 % CI over days] |');
-  console.log('|---|---|---|');
-  console.log(`| raw ensemble, fair | ${e0.members.all} | ${ci(e0.crps.rawAll.fair)} |`);
-  console.log(`| raw ensemble, standard | ${e0.members.all} | ${ci(e0.crps.rawAll.standard)} |`);
+  // PIT flatness: the largest deviation of a PIT-histogram bin (10 bins) from 0.1, the flat value.
+  const pitDev = (e) => Math.max(...e.pit.map((p) => Math.abs(p - 0.1))).toFixed(3);
+  console.log('| forecast | members | mean CRPS [95 % CI over days] | PIT max abs(bin − 0.1) |');
+  console.log('|---|---|---|---|');
+  console.log(`| raw ensemble, fair | ${e0.members.all} | ${ci(e0.crps.rawAll.fair)} | |`);
+  console.log(`| raw ensemble, standard | ${e0.members.all} | ${ci(e0.crps.rawAll.standard)} | |`);
   const drn = rows.find(([n]) => n === 'drn')?.[1];
   if (drn) {
-    console.log(`| raw ensemble, fair | ${drn.members.model} | ${ci(drn.crps.rawK.fair)} |`);
-    console.log(`| raw ensemble, standard | ${drn.members.model} | ${ci(drn.crps.rawK.standard)} |`);
+    console.log(`| raw ensemble, fair | ${drn.members.model} | ${ci(drn.crps.rawK.fair)} | |`);
+    console.log(`| raw ensemble, standard | ${drn.members.model} | ${ci(drn.crps.rawK.standard)} | |`);
   }
-  for (const [name, e] of rows) console.log(`| ${name} | ${e.members.model} | ${ci(e.crps.model)} |`);
+  for (const [name, e] of rows)
+    console.log(`| ${name} | ${e.members.model} | ${ci(e.crps.model)} | ${pitDev(e)} |`);
   // Every model's Brier score and reliability at the first threshold (P > 0.1 mm for precipitation).
   for (const [name, e] of rows) {
     const b = e.brier[0];

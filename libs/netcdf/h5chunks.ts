@@ -460,6 +460,8 @@ export class H5ChunkReader {
     const version = this.uint(d, 0, 1);
     const flags = this.uint(d, 1, 1);
     if (version < 1 || version > 3) throw this.corrupt(`attribute message version ${version}`);
+    // Versions 2 and 3 define two flags (shared datatype, shared dataspace); HDF5 refuses others (H5Oattr.c).
+    if (version > 1 && flags & ~3) throw this.corrupt(`attribute message flags ${flags} set reserved bits`);
     if (version > 1 && flags & 3) return this.no('shared attribute datatypes');
     const nameSize = this.uint(d, 2, 2);
     const typeSize = this.uint(d, 4, 2);

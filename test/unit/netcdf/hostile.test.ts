@@ -291,11 +291,11 @@ describeRealData('files netCDF-C refuses are refused (fuzz campaign findings)', 
 });
 
 /**
- * The fresh-seed campaigns (seeds 14 and 15, 5,000 cases each): object-header messages that HDF5 refuses when it reads the
+ * The fresh-seed campaigns (seeds 14 to 16, 5,000 cases each): object-header messages that HDF5 refuses when it reads the
  * header (message flags, versions of messages epp otherwise skips), each changed byte re-checksummed so that
  * only the message check can catch it. The byte changes are the campaign's, replayed on the real files.
  */
-describeRealData('fuzz seeds 14 and 15: object-header messages netCDF-C refuses are refused', () => {
+describeRealData('fuzz seeds 14 to 16: object-header messages netCDF-C refuses are refused', () => {
   const emos = 'improver_test_data/estimate-emos-coefficients';
   test.each([
     [
@@ -348,6 +348,16 @@ describeRealData('fuzz seeds 14 and 15: object-header messages netCDF-C refuses 
       9639,
       255,
       'message of type 21: flags 255 set reserved bits',
+    ],
+    // Seed 16, case 2477: a version-3 attribute message's flags (0: nothing shared) set to 180.
+    [
+      2477,
+      'real',
+      'improver_test_data/apply-emos-coefficients/realizations/realizations_coefficients.nc',
+      13416,
+      13600,
+      180,
+      'attribute message flags 180 set reserved bits',
     ],
     // A dataset's fill value message retyped as link info: HDF5 then takes the dataset for a group.
     [

@@ -18,9 +18,10 @@ import {
   planField,
   readField,
   ModelTargetError,
+  runForecastJob,
 } from '../../../libs/pipeline/forecast/index.js';
 import { describeRealData, realFile } from '../../helpers/realData.js';
-import { resolveForecastInputs } from '../../../libs/service/job-paths.js';
+import { resolveForecastInputs, resolveForecastPaths } from '../../../libs/service/job-paths.js';
 
 const grid = {
   kind: 'latlon' as const,
@@ -210,6 +211,30 @@ describeRealData('mixed method with the committed default model on the real ERA5
       timeIndex: 3,
     });
     expect(Array.from(c.mean)).not.toEqual(Array.from(a.mean));
+  }, 60000);
+
+  test('the job result and its file say the model was trained on a synthetic testbed, with the domain warning', async () => {
+    const req = request();
+    const r = await runForecastJob(
+      { id: 'fc-era5', request: req, sourceStamp: 'x' },
+      resolveForecastPaths(root, 'fc-era5', req),
+      { tfBackend: 'wasm' },
+    );
+    expect(r.provenance).toMatchObject({
+      method: 'mixed',
+      training_data_kind: 'synthetic testbed',
+      domain_of_use: 'OUTSIDE the training data',
+    });
+    expect(String(r.provenance?.domain_warning)).toMatch(/trained on a synthetic testbed/);
+    expect(String(r.provenance?.analysis_source)).toMatch(/no analysis given.*fallback/);
+    const ds = await openDataset(path.join(root, r.outputs.nc));
+    try {
+      expect(ds.attrs.epp_training_data_kind).toBe('synthetic testbed');
+      expect(String(ds.attrs.epp_domain_warning)).toMatch(/synthetic testbed/);
+      expect(String(ds.attrs.epp_analysis_source)).toMatch(/fallback/);
+    } finally {
+      ds.close();
+    }
   }, 60000);
 
   test('a target the model does not predict → ModelTargetError listing t850, z500', async () => {
