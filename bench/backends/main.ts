@@ -9,6 +9,7 @@ import { printResults, median } from '../report.js';
 import { selectBackend, type BackendName } from '../../libs/model/backend.js';
 import { describeError } from '../../libs/contracts/errors.js';
 import { networks, type BenchNetwork } from './networks.js';
+import { arg } from '../common/args.js';
 
 interface Timing {
   forward_ms: number;
@@ -17,11 +18,6 @@ interface Timing {
   forward_gflops: number;
   train_flops: number;
   runs: number;
-}
-
-function arg(argv: string[], name: string, fallback: string): string {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
 }
 
 async function timeIt(runs: number, f: () => Promise<void>): Promise<number> {
@@ -84,9 +80,9 @@ async function timeNetwork(spec: BenchNetwork, runs: number): Promise<Timing> {
 
 export async function run(argv: string[]): Promise<void> {
   const asJson = argv.includes('--json');
-  const wanted = arg(argv, '--backends', 'tensorflow,wasm,cpu').split(',') as BackendName[];
-  const runs = Number(arg(argv, '--runs', '5'));
-  const cpuRuns = Number(arg(argv, '--cpu-runs', '3'));
+  const wanted = arg(argv, 'backends', 'tensorflow,wasm,cpu').split(',') as BackendName[];
+  const runs = Number(arg(argv, 'runs', '5'));
+  const cpuRuns = Number(arg(argv, 'cpu-runs', '3'));
   const json: Record<string, unknown> = {};
   const peak: Record<string, number> = {};
   const unavailable: Record<string, string> = {};

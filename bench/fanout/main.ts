@@ -22,13 +22,9 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../../libs/contracts/config.js';
 import { normaliseForecastRequest, type ForecastJobPayload } from '../../libs/contracts/jobs.js';
 import { printResults } from '../report.js';
+import { arg } from '../common/args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-function arg(argv: string[], name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -1,6 +1,6 @@
 /**
  * `npm run -s bench -- grid025 [--json] [--grids 181x360,721x1440] [--compare 181x360] [--tile 512]
- *  [--threads 1,2] [--untiled 181x360] [--runs 1] [--network recipe|default]`
+ *  [--threads 1,2] [--untiled 181x360] [--runs 1] [--network recipe|default] [--from-file]`
  *
  * The mixed model (BC + UQ) on one global field per grid, each grid in its own child process (so each peak RSS
  * is that grid's alone), side by side in one table: 1° (181 × 360) and 0.25° (721 × 1440 ≈ 1.04 M points) by
@@ -16,35 +16,29 @@
  * (TensorThreadPool.forecast), the speed-up against 1 thread in the table.
  * Reports the time per field (median of `--runs` after one warm-up), the peak RSS, the sizes involved and the
  * load average before/after.
+ *
+ * `--from-file`: the input is instead read from a 51-member forecast file of that grid (written once to the
+ * temp folder: step × number × level × lat × lon of z and t, 2.5 GB at 0.25°) through the gridded
+ * post-processing reader (readModelSamples, per-field hyperslabs of the 5 subset members); the child reports
+ * the read time and the peak RSS just after the read as well.
  */
-import { execFile } from 'node:child_process';
+import { existsSync, renameSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { arg, listArg, networkConfig, numberListArg, runChild } from '../common/args.js';
 import { median, peakRssMiB, printResults } from '../report.js';
 import { selectBackend } from '../../libs/model/backend.js';
 import { countParams } from '../../libs/model/bcNet.js';
-import { resolveModelConfig, type ModelConfig } from '../../libs/model/config.js';
-import { featurize } from '../../libs/model/features.js';
+import { buildModelInput, featurize, type RawSample } from '../../libs/model/features.js';
+import type { ModelConfig } from '../../libs/model/config.js';
+import { openDataset } from '../../libs/netcdf/open.js';
+import { writeNetcdf } from '../../libs/netcdf/write.js';
+import { readModelSamples } from '../../libs/pipeline/forecast/predictGaussian.js';
 import { MixedModel, type GaussianForecast } from '../../libs/model/mixedModel.js';
 import { NormalizationFitter } from '../../libs/model/normalization.js';
 import { TensorThreadPool } from '../../libs/model/parallel/pool.js';
 import { exactHalo } from '../../libs/model/tiling.js';
-
-const RECIPE: Partial<ModelConfig> = {
-  bcFilters: 16,
-  bcLevels: 2,
-  uqFilters: 8,
-  uqBlocks: 1,
-  uqBranchFilters: 4,
-};
-
-function arg(argv: string[], name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-}
-
-const gridList = (s: string) => (s ? s.split(',').filter(Boolean) : []);
 
 type Mode = 'tiled' | 'compare' | 'untiled';
 
@@ -64,6 +58,10 @@ interface CaseResult {
   subsetInputMiB?: number;
   full51MemberFieldMiB?: number;
   setupSeconds?: number;
+  /** --from-file: the 51-member file read, its time and the peak RSS just after it. */
+  file?: string;
+  readSeconds?: number;
+  readPeakRssMiB?: number;
   secondsPerField?: number;
   untiledSecondsPerField?: number;
   maxAbsDiffMu?: number;
@@ -123,44 +121,59 @@ async function runCase(
   tile: number,
   runs: number,
   network: string,
+  file: string,
 ): Promise<CaseResult> {
   const load0 = os.loadavg()[0];
   const [ny, nx] = grid.split('x').map(Number);
   await selectBackend('wasm');
-  const cfg = resolveModelConfig(network === 'recipe' ? RECIPE : {});
+  const cfg = networkConfig(network);
   const n = ny * nx;
   const K = cfg.predictors.length * cfg.levels.length;
   const t0 = performance.now();
-  const raw = featurize(
-    {
-      ny,
-      nx,
-      ens: cfg.leads.map((_, l) =>
-        Array.from({ length: K }, (_, k) =>
-          Float32Array.from(
-            { length: cfg.members * n },
-            (_, q) => 250 + 10 * Math.sin(q / 997 + k + l) + (q % 7),
-          ),
-        ),
-      ),
-      truth: cfg.targets.map((_, t) =>
-        Float32Array.from({ length: n }, (_, q) => 251 + Math.sin(q / 983 + t)),
-      ),
-      analysis: Array.from({ length: K }, (_, k) =>
-        Float32Array.from({ length: n }, (_, q) => 250 + Math.cos(q / 991 + k)),
-      ),
-    },
-    cfg,
-  );
-  const fit = new NormalizationFitter(true);
-  fit.add(raw);
-  const model = MixedModel.create(cfg, fit.finish(), {
+  const gridSpec = {
     ny,
     nx,
     latitudes: Array.from({ length: ny }, (_, i) => 90 - (180 * i) / (ny - 1)),
     longitudes: Array.from({ length: nx }, (_, j) => (360 * j) / nx),
     periodic: true,
-  });
+  };
+  let read: Pick<CaseResult, 'file' | 'readSeconds' | 'readPeakRssMiB'> = {};
+  let raw: RawSample;
+  if (file) {
+    const r0 = performance.now();
+    const ds = await openDataset(file);
+    try {
+      const [sample] = readModelSamples(ds, { config: cfg, grid: gridSpec }, {});
+      ({ raw } = buildModelInput({ ny, nx, ens: sample.ens, analysis: sample.analysis }, cfg));
+    } finally {
+      ds.close();
+    }
+    read = { file, readSeconds: (performance.now() - r0) / 1000, readPeakRssMiB: await peakRssMiB() };
+  } else
+    raw = featurize(
+      {
+        ny,
+        nx,
+        ens: cfg.leads.map((_, l) =>
+          Array.from({ length: K }, (_, k) =>
+            Float32Array.from(
+              { length: cfg.members * n },
+              (_, q) => 250 + 10 * Math.sin(q / 997 + k + l) + (q % 7),
+            ),
+          ),
+        ),
+        truth: cfg.targets.map((_, t) =>
+          Float32Array.from({ length: n }, (_, q) => 251 + Math.sin(q / 983 + t)),
+        ),
+        analysis: Array.from({ length: K }, (_, k) =>
+          Float32Array.from({ length: n }, (_, q) => 250 + Math.cos(q / 991 + k)),
+        ),
+      },
+      cfg,
+    );
+  const fit = new NormalizationFitter(true);
+  fit.add(raw);
+  const model = MixedModel.create(cfg, fit.finish(), gridSpec);
   randomizeWeights(model);
   const pool = threads > 1 ? await TensorThreadPool.start({ threads, backend: 'wasm' }) : null;
   await pool?.loadModel(model);
@@ -188,6 +201,7 @@ async function runCase(
     subsetInputMiB: (cfg.leads.length * K * cfg.members * n * 4) / 2 ** 20,
     full51MemberFieldMiB: (51 * n * 4) / 2 ** 20,
     setupSeconds,
+    ...read,
   };
   let out: Partial<CaseResult>;
   let forecast: GaussianForecast;
@@ -221,37 +235,72 @@ async function runCase(
   };
 }
 
+/**
+ * A 51-member forecast file of the grid in the temp folder (kept for the next run): step (the config's
+ * leads) × number × level × lat × lon of every predictor, float32, deterministic smooth values.
+ */
+async function membersFile(grid: string, cfg: ModelConfig): Promise<string> {
+  const [ny, nx] = grid.split('x').map(Number);
+  const file = path.join(os.tmpdir(), `epp-grid025-${grid}-51members.nc`);
+  if (existsSync(file)) return file;
+  const M = 51;
+  const L = cfg.levels.length;
+  const S = cfg.leads.length;
+  const n = ny * nx;
+  const dims = ['step', 'number', 'level', 'latitude', 'longitude'];
+  await writeNetcdf(`${file}.part`, {
+    dimensions: [
+      { name: 'step', size: S },
+      { name: 'number', size: M },
+      { name: 'level', size: L },
+      { name: 'latitude', size: ny },
+      { name: 'longitude', size: nx },
+    ],
+    variables: [
+      { name: 'step', dtype: 'double', dims: ['step'], data: cfg.leads, attrs: { units: 'hours' } },
+      {
+        name: 'number',
+        dtype: 'int',
+        dims: ['number'],
+        data: Array.from({ length: M }, (_, i) => i),
+        attrs: { standard_name: 'realization' },
+      },
+      { name: 'level', dtype: 'int', dims: ['level'], data: cfg.levels, attrs: { units: 'hPa' } },
+      {
+        name: 'latitude',
+        dtype: 'float',
+        dims: ['latitude'],
+        data: Array.from({ length: ny }, (_, i) => 90 - (180 * i) / (ny - 1)),
+      },
+      {
+        name: 'longitude',
+        dtype: 'float',
+        dims: ['longitude'],
+        data: Array.from({ length: nx }, (_, j) => (360 * j) / nx),
+      },
+      ...cfg.predictors.map((v, k) => {
+        const data = new Float32Array(S * M * L * n);
+        for (let f = 0; f < S * M * L; f++)
+          for (let q = 0; q < n; q++) data[f * n + q] = 250 + 10 * Math.sin(q / 997 + k + f) + (q % 7);
+        return { name: v, dtype: 'float' as const, dims, data };
+      }),
+    ],
+  });
+  renameSync(`${file}.part`, file);
+  return file;
+}
+
 /** Run one grid in a child process (own peak RSS); a crash or wasm abort is reported, not fatal. */
 function child(grid: string, mode: Mode, threads: number, argv: string[]): Promise<CaseResult> {
-  const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const load0 = os.loadavg()[0];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [main, 'grid025', '--child', `${grid}:${mode}:${threads}`, ...argv],
-      { maxBuffer: 1 << 20 },
-      (err, stdout, stderr) => {
-        const line = stdout.trim().split('\n').at(-1) ?? '';
-        try {
-          resolve(JSON.parse(line) as CaseResult);
-        } catch {
-          const why = (stderr.trim().split('\n').filter(Boolean).at(-1) ?? err?.message ?? 'no output').slice(
-            0,
-            200,
-          );
-          resolve({
-            grid,
-            mode,
-            threads,
-            ok: false,
-            error: why,
-            peakRssMiB: NaN,
-            loadAverage1m: { before: load0, after: os.loadavg()[0] },
-          });
-        }
-      },
-    );
-  });
+  return runChild<CaseResult>('grid025', `${grid}:${mode}:${threads}`, argv, (error, loadAverage1m) => ({
+    grid,
+    mode,
+    threads,
+    ok: false,
+    error,
+    peakRssMiB: NaN,
+    loadAverage1m,
+  }));
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -266,7 +315,7 @@ export async function run(argv: string[]): Promise<void> {
     const threads = Number(th);
     let res: CaseResult;
     try {
-      res = await runCase(grid, mode, threads, tile, runs, network);
+      res = await runCase(grid, mode, threads, tile, runs, network, arg(argv, 'file', ''));
     } catch (err) {
       res = {
         grid,
@@ -281,15 +330,23 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(JSON.stringify(res) + '\n');
     return;
   }
-  const grids = gridList(arg(argv, 'grids', '181x360,721x1440'));
-  const compare = new Set(gridList(arg(argv, 'compare', '181x360')));
-  const untiled = gridList(arg(argv, 'untiled', ''));
-  const threadList = gridList(arg(argv, 'threads', '1')).map(Number);
+  const grids = listArg(argv, 'grids', '181x360,721x1440');
+  const compare = new Set(listArg(argv, 'compare', '181x360'));
+  const untiled = listArg(argv, 'untiled', '');
+  const threadList = numberListArg(argv, 'threads', '1');
   const pass = ['--tile', String(tile), '--runs', String(runs), '--network', network];
+  const fromFile = argv.includes('--from-file');
+  const files = new Map<string, string>();
+  const passFor = async (g: string) => {
+    if (!fromFile) return pass;
+    if (!files.has(g)) files.set(g, await membersFile(g, networkConfig(network)));
+    return [...pass, '--file', files.get(g)!];
+  };
   const results: CaseResult[] = [];
-  for (const g of untiled) results.push(await child(g, 'untiled', 1, pass));
+  for (const g of untiled) results.push(await child(g, 'untiled', 1, await passFor(g)));
   for (const g of grids)
-    for (const th of threadList) results.push(await child(g, compare.has(g) ? 'compare' : 'tiled', th, pass));
+    for (const th of threadList)
+      results.push(await child(g, compare.has(g) ? 'compare' : 'tiled', th, await passFor(g)));
   // Speed-up of the tiled pass against 1 thread on the same grid (when both ran).
   const speedUp = (r: CaseResult) => {
     const one = results.find((x) => x.grid === r.grid && x.threads === 1 && x.secondsPerField);

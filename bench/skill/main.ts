@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
+import { arg } from '../common/args.js';
 import { peakRssMiB, printResults } from '../report.js';
 import { selectBackend, type BackendKind } from '../../libs/model/backend.js';
 import { readManifest } from '../../libs/model/folder.js';
@@ -16,11 +17,6 @@ import { evaluateModel, type EvaluationReport } from '../../libs/pipeline/evalua
 import { postprocessWithModel } from '../../libs/pipeline/forecast/index.js';
 import type { Interval } from '../../libs/scoring/skill.js';
 import type { WeightKind } from '../../libs/scoring/weights.js';
-
-function arg(argv: string[], name: string, dflt: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
-}
 
 const iv = (x?: Interval) => (x ? `${fmt(x.value)} [${fmt(x.lo)}, ${fmt(x.hi)}]` : '-');
 const pc = (x?: Interval) =>
@@ -201,7 +197,12 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(
       `${t.target} strongest statistical baseline ${b.method} (CRPS ${fmt(b.crps)}): served model 1 gains ${pc(b.served)} % over it` +
         (evals.length > 1 ? ` (mean ± sd over ${evals.length} models ${meanSpread(per, 100)} %)` : '') +
-        ` — ${b.closesGap ? 'it CLOSES the gap (served network not better at 95 %)' : 'the network stays better at 95 %'}\n`,
+        ` — ${b.closesGap ? 'it CLOSES the gap (served network not better at 95 %)' : 'the network stays better at 95 %'}` +
+        // The strongest of the baselines this run fitted: name the ones it did not, since they may be stronger.
+        (t.emosNotFitted?.length
+          ? `; strongest of those fitted — not fitted in this run: ${t.emosNotFitted.join(', ')}`
+          : '') +
+        '\n',
     );
   }
   process.stdout.write(

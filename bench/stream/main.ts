@@ -9,9 +9,8 @@
  * Each (years, mode) runs in its own child process, so each peak RSS is its own. The two modes must give
  * the same normalisation (checked: the largest |difference| of the fitted BC means and target scales).
  */
-import { execFile } from 'node:child_process';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { arg, listArg, numberListArg, runChild } from '../common/args.js';
 import { peakRssMiB, printResults } from '../report.js';
 import { resolveModelConfig } from '../../libs/model/config.js';
 import { NormalizationFitter } from '../../libs/model/normalization.js';
@@ -22,11 +21,6 @@ import {
   streamSamples,
   type ArchiveIndex,
 } from '../../libs/pipeline/dataset/index.js';
-
-function arg(argv: string[], name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-}
 
 type Mode = 'loaded' | 'streamed';
 
@@ -77,29 +71,14 @@ async function runCase(data: string, years: number, mode: Mode, prefetch: number
 }
 
 function child(years: number, mode: Mode, argv: string[]): Promise<Result> {
-  const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const load0 = os.loadavg()[0];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [main, 'stream', '--child', `${years}:${mode}`, ...argv],
-      { maxBuffer: 1 << 20 },
-      (err, stdout, stderr) => {
-        try {
-          resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Result);
-        } catch {
-          resolve({
-            years,
-            mode,
-            ok: false,
-            error: (stderr.trim().split('\n').at(-1) ?? err?.message ?? 'no output').slice(0, 200),
-            peakRssMiB: NaN,
-            loadAverage1m: { before: load0, after: os.loadavg()[0] },
-          });
-        }
-      },
-    );
-  });
+  return runChild<Result>('stream', `${years}:${mode}`, argv, (error, loadAverage1m) => ({
+    years,
+    mode,
+    ok: false,
+    error,
+    peakRssMiB: NaN,
+    loadAverage1m,
+  }));
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -126,8 +105,8 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(JSON.stringify(r) + '\n');
     return;
   }
-  const years = arg(argv, 'years', '1,4').split(',').map(Number);
-  const modes = arg(argv, 'modes', 'loaded,streamed').split(',') as Mode[];
+  const years = numberListArg(argv, 'years', '1,4');
+  const modes = listArg(argv, 'modes', 'loaded,streamed') as Mode[];
   const pass = ['--data', data, '--prefetch', String(prefetch)];
   const results: Result[] = [];
   for (const y of years) for (const m of modes) results.push(await child(y, m, pass));

@@ -10,30 +10,17 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
+import { arg, networkConfig, numberListArg } from '../common/args.js';
 import { median, peakRssMiB, printResults } from '../report.js';
 import { selectBackend } from '../../libs/model/backend.js';
 import { countParams } from '../../libs/model/bcNet.js';
-import { resolveModelConfig, type ModelConfig } from '../../libs/model/config.js';
+import type { ModelConfig } from '../../libs/model/config.js';
 import { featurize, type RawSample } from '../../libs/model/features.js';
 import { MixedModel } from '../../libs/model/mixedModel.js';
 import { NormalizationFitter } from '../../libs/model/normalization.js';
 import { TensorThreadPool } from '../../libs/model/parallel/pool.js';
 import type { TrainStage } from '../../libs/model/stageLoss.js';
 import { StageTrainer } from '../../libs/pipeline/train/index.js';
-
-/** scripts/train-default.sh's network. */
-const RECIPE: Partial<ModelConfig> = {
-  bcFilters: 16,
-  bcLevels: 2,
-  uqFilters: 8,
-  uqBlocks: 1,
-  uqBranchFilters: 4,
-};
-
-function arg(argv: string[], name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-}
 
 /** Deterministic pseudo-random fields (mulberry32) with some structure, so BN moments and losses are not trivial. */
 function samples(cfg: ModelConfig, n: number, ny = 61, nx = 120): RawSample[] {
@@ -98,12 +85,12 @@ async function timeSteps(
 
 export async function run(argv: string[]): Promise<void> {
   const asJson = argv.includes('--json');
-  const threadCounts = arg(argv, 'threads', '1,2').split(',').map(Number);
+  const threadCounts = numberListArg(argv, 'threads', '1,2');
   const steps = Number(arg(argv, 'steps', '5'));
   const nPredict = Number(arg(argv, 'predict', '8'));
   const network = arg(argv, 'network', 'recipe');
   await selectBackend('wasm');
-  const cfg = resolveModelConfig(network === 'recipe' ? RECIPE : {});
+  const cfg = networkConfig(network);
   const data = samples(cfg, 2 * (steps + 1));
   const fit = new NormalizationFitter(true);
   data.forEach((s) => fit.add(s));

@@ -16,23 +16,53 @@ export interface EmosSamples {
   n: number;
 }
 
+/**
+ * Training samples delivered in consecutive chunks (e.g. read from disk one time at a time): fn is called
+ * once per chunk in order and may return false to stop early. Every statistic below adds the chunks' samples
+ * in the same order as one array of all of them would, so the results are bitwise the same.
+ */
+export type EmosChunks = (fn: (s: EmosSamples) => boolean | void) => void;
+
+/** One array as a single chunk. */
+export function oneChunk(s: EmosSamples): EmosChunks {
+  return (fn) => void fn(s);
+}
+
+function chunksOf(s: EmosSamples | EmosChunks): EmosChunks {
+  return typeof s === 'function' ? s : oneChunk(s);
+}
+
 export interface Centring {
   centre: Float64Array;
   scale: Float64Array;
 }
 
 /** Centres (means) and scales (std, mean predictor only) of the predictors. */
-export function centring(s: EmosSamples, predictor: EmosPredictor): Centring {
-  const centre = new Float64Array(s.k);
-  const scale = new Float64Array(s.k).fill(1);
-  for (let j = 0; j < s.k; j++) {
-    let sum = 0;
-    for (let i = 0; i < s.n; i++) sum += s.predictors[j * s.n + i];
-    centre[j] = sum / s.n;
-    if (predictor === 'mean') {
-      let ss = 0;
-      for (let i = 0; i < s.n; i++) ss += (s.predictors[j * s.n + i] - centre[j]) ** 2;
-      const sd = Math.sqrt(ss / s.n);
+export function centring(samples: EmosSamples | EmosChunks, predictor: EmosPredictor): Centring {
+  const each = chunksOf(samples);
+  let k = -1;
+  let n = 0;
+  let sum = new Float64Array(0);
+  each((s) => {
+    if (k < 0) {
+      k = s.k;
+      sum = new Float64Array(k);
+    }
+    for (let j = 0; j < k; j++) for (let i = 0; i < s.n; i++) sum[j] += s.predictors[j * s.n + i];
+    n += s.n;
+  });
+  k = Math.max(k, 0);
+  const centre = new Float64Array(k);
+  const scale = new Float64Array(k).fill(1);
+  for (let j = 0; j < k; j++) centre[j] = sum[j] / n;
+  if (predictor === 'mean') {
+    const ss = new Float64Array(k);
+    each((s) => {
+      for (let j = 0; j < k; j++)
+        for (let i = 0; i < s.n; i++) ss[j] += (s.predictors[j * s.n + i] - centre[j]) ** 2;
+    });
+    for (let j = 0; j < k; j++) {
+      const sd = Math.sqrt(ss[j] / n);
       scale[j] = sd > 0 ? sd : 1;
     }
   }
@@ -41,12 +71,13 @@ export function centring(s: EmosSamples, predictor: EmosPredictor): Centring {
 
 /** The objective θ ↦ mean CRPS (Gneiting et al. 2005 eq. 5 / Thorarinsdottir & Gneiting 2010 eq. 6). */
 export function emosObjective(
-  s: EmosSamples,
+  samples: EmosSamples | EmosChunks,
   c: Centring,
   distribution: EmosDistribution,
   predictor: EmosPredictor,
 ): (theta: Float64Array, grad: Float64Array) => number {
-  const { k, n } = s;
+  const each = chunksOf(samples);
+  const k = c.centre.length;
   const crpsAndGrad = distribution === 'norm' ? crpsGaussianAndGrad : crpsTruncNormalAndGrad;
   const w = new Float64Array(k);
   const dw = new Float64Array(k);
@@ -68,25 +99,35 @@ export function emosObjective(
     let gA = 0;
     let gG = 0;
     let gD = 0;
-    for (let i = 0; i < n; i++) {
-      let mu = a;
-      for (let j = 0; j < k; j++) mu += w[j] * (s.predictors[j * n + i] - c.centre[j]);
-      const v = s.variance[i];
-      const sigma = Math.sqrt(g2c + d2 * v);
-      if (!(sigma > 0) || !Number.isFinite(mu)) return Infinity;
-      total += crpsAndGrad(mu, sigma, s.truth[i], g2);
-      const dmu = g2[0];
-      const ds = g2[1] / sigma;
-      gA += dmu;
-      for (let j = 0; j < k; j++) grad[1 + j] += dmu * dw[j] * (s.predictors[j * n + i] - c.centre[j]);
-      gG += ds * gamma;
-      gD += ds * delta * v;
-    }
+    let count = 0;
+    let bad = false;
+    each((s) => {
+      const n = s.n;
+      for (let i = 0; i < n; i++) {
+        let mu = a;
+        for (let j = 0; j < k; j++) mu += w[j] * (s.predictors[j * n + i] - c.centre[j]);
+        const v = s.variance[i];
+        const sigma = Math.sqrt(g2c + d2 * v);
+        if (!(sigma > 0) || !Number.isFinite(mu)) {
+          bad = true;
+          return false;
+        }
+        total += crpsAndGrad(mu, sigma, s.truth[i], g2);
+        const dmu = g2[0];
+        const ds = g2[1] / sigma;
+        gA += dmu;
+        for (let j = 0; j < k; j++) grad[1 + j] += dmu * dw[j] * (s.predictors[j * n + i] - c.centre[j]);
+        gG += ds * gamma;
+        gD += ds * delta * v;
+      }
+      count += n;
+    });
+    if (bad) return Infinity;
     grad[0] = gA;
     grad[k + 1] = gG;
     grad[k + 2] = gD;
-    for (let j = 0; j < grad.length; j++) grad[j] /= n;
-    const f = total / n;
+    for (let j = 0; j < grad.length; j++) grad[j] /= count;
+    const f = total / count;
     return Number.isFinite(f) ? f : Infinity;
   };
 }

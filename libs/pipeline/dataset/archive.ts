@@ -14,7 +14,7 @@ import { buildModelInput, type RawSample } from '../../model/features.js';
 import type { ModelGrid } from '../../model/mixedModel.js';
 import { openDataset } from '../../netcdf/open.js';
 import type { Dataset } from '../../netcdf/types.js';
-import { readGrid, readLevels, readSteps, requireAll, VariableReader } from './fields.js';
+import { readGrid, readLevels, readSteps, requireAll, SlabReader } from './fields.js';
 
 export type SplitName = 'train' | 'val' | 'test';
 
@@ -143,7 +143,7 @@ function membersOf(
 ) {
   const grid = readGrid(ds);
   const levels = readLevels(ds);
-  const r = new VariableReader(ds.readVariable(variable), grid, ds.path);
+  const r = new SlabReader(ds, variable, grid);
   const memberDim = ds.memberAxis()?.name ?? null;
   const mAxis = r.axis(memberDim);
   const m = mAxis < 0 ? 1 : r.v.shape[mAxis];

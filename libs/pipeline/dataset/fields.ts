@@ -3,7 +3,7 @@
  * a variable [step?, time?, member?, level?, lat, lon] → [k, ny, nx] or [ny, nx] Float32Arrays.
  * Errors name the file and list everything the model needs that the file lacks.
  */
-import type { Dataset, DecodedVariable } from '../../netcdf/types.js';
+import type { Dataset, DecodedVariable, VariableInfo } from '../../netcdf/types.js';
 import { MismatchError, NotFoundInFileError } from '../../contracts/errors.js';
 
 const LEVEL_NAMES = ['level', 'isobaricInhPa', 'pressure', 'plev', 'air_pressure'];
@@ -102,6 +102,55 @@ export class VariableReader {
     });
     const n = this.ny * this.nx;
     return Float32Array.from(this.v.data.subarray(offset, offset + n));
+  }
+}
+
+/**
+ * VariableReader's field(at) by hyperslab: each [ny, nx] field is read on its own, so the whole variable
+ * (e.g. all 51 members × every step of a 0.25° file, 1.2 GB per variable) is never decoded at once.
+ */
+export class SlabReader {
+  readonly v: VariableInfo;
+  private readonly latAxis: number;
+  readonly ny: number;
+  readonly nx: number;
+
+  constructor(
+    private readonly ds: Dataset,
+    name: string,
+    grid: FileGrid,
+  ) {
+    this.v = ds.variable(name);
+    const dims = this.v.dims;
+    this.latAxis = dims.indexOf(grid.latName);
+    if (
+      this.latAxis < 0 ||
+      dims.indexOf(grid.lonName) !== dims.length - 1 ||
+      this.latAxis !== dims.length - 2
+    )
+      throw new MismatchError(
+        `${ds.path}: variable ${name} must end with (${grid.latName}, ${grid.lonName}) dims`,
+      );
+    this.ny = this.v.shape[this.latAxis];
+    this.nx = this.v.shape[this.latAxis + 1];
+  }
+
+  /** Index of `dim` or -1. */
+  axis(dim: string | null): number {
+    return dim ? this.v.dims.indexOf(dim) : -1;
+  }
+
+  /** One [ny, nx] field at the given indices; axes not named must have length 1. */
+  field(at: Record<string, number>): Float32Array {
+    const start = this.v.dims.map((d, i) => {
+      if (i >= this.latAxis) return 0;
+      if (at[d] === undefined && this.v.shape[i] !== 1)
+        throw new MismatchError(`${this.ds.path}: variable ${this.v.name} has an unexpected dimension ${d}`);
+      return at[d] ?? 0;
+    });
+    const count = this.v.shape.map((n, i) => (i >= this.latAxis ? n : 1));
+    const data = this.ds.readVariable(this.v.name, { start, count }).data;
+    return data instanceof Float32Array ? data : Float32Array.from(data);
   }
 }
 

@@ -8,7 +8,15 @@ export {
   type LoadedSample,
   type SplitName,
 } from './archive.js';
-export { readGrid, readLevels, readSteps, requireAll, VariableReader, type FileGrid } from './fields.js';
+export {
+  readGrid,
+  readLevels,
+  readSteps,
+  requireAll,
+  SlabReader,
+  VariableReader,
+  type FileGrid,
+} from './fields.js';
 export {
   batchesOf,
   DEFAULT_PREFETCH,

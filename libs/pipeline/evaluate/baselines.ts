@@ -11,6 +11,7 @@
  *   CNN sees through a 3×3 kernel, and what error model 1's member error depends on).
  * - seasonal_local: both.
  */
+import { InvalidArgumentError } from '../../contracts/errors.js';
 import { bfgs } from '../../emos/bfgs.js';
 import {
   centring,
@@ -133,81 +134,121 @@ export function fitExtendedEmos(
   n: number,
   opts: { tolerance?: number; maxIterations?: number } = {},
 ): ExtendedEmos {
-  const k = predictorCount(kind);
-  const T = train.length;
-  const coef = new Float64Array(n * (k + 3));
-  const x = new Float64Array(k);
-  let notConverged = 0;
-  let unfitted = 0;
-  let previous: Float64Array<ArrayBufferLike> | null = null;
-  for (let p = 0; p < n; p++) {
-    const rows: number[] = [];
-    for (let t = 0; t < T; t++) {
-      const y = truths[t][p];
-      if (Number.isFinite(y) && Number.isFinite(train[t].mean[p]) && Number.isFinite(train[t].variance[p]))
-        rows.push(t);
-    }
-    const N = rows.length;
-    if (N < k + 3) {
-      const o = p * (k + 3);
-      coef.fill(0, o, o + k + 3);
-      coef[o + 1] = 1;
-      coef[o + k + 2] = 1;
-      unfitted++;
-      continue;
-    }
-    const s: EmosSamples = {
-      predictors: new Float64Array(k * N),
-      k,
-      variance: new Float64Array(N),
-      truth: new Float64Array(N),
-      n: N,
-    };
-    rows.forEach((t, i) => {
-      predictors(kind, train[t], p, x);
-      for (let j = 0; j < k; j++) s.predictors[j * N + i] = x[j];
-      s.variance[i] = train[t].variance[p];
-      s.truth[i] = truths[t][p];
-    });
-    const c = centring(s, 'mean');
-    // Initial guess in scaled parameters: a = mean truth, b_1 from OLS on the (scaled) mean.
-    let my = 0;
-    for (let i = 0; i < N; i++) my += s.truth[i];
-    my /= N;
-    let sxy = 0;
-    let sxx = 0;
-    for (let i = 0; i < N; i++) {
-      const z = (s.predictors[i] - c.centre[0]) / c.scale[0];
-      sxy += z * (s.truth[i] - my);
-      sxx += z * z;
-    }
-    const b1 = sxx > 0 ? sxy / sxx : 0;
-    let res = 0;
-    for (let i = 0; i < N; i++)
-      res += (s.truth[i] - my - (b1 * (s.predictors[i] - c.centre[0])) / c.scale[0]) ** 2;
-    const theta0 = new Float64Array(k + 3);
-    theta0[0] = my;
-    theta0[1] = b1;
-    theta0[k + 1] = Math.max(0.5 * Math.sqrt(res / N), 1e-3 * (c.scale[0] || 1));
-    theta0[k + 2] = 1;
-    const objective = emosObjective(s, c, 'norm', 'mean');
-    let start: Float64Array<ArrayBufferLike> = theta0;
-    if (previous) {
-      const warm = fromCoefficients(previous, c, 'mean');
-      const probe = new Float64Array(k + 3);
-      if (objective(warm, probe) < objective(theta0, probe)) start = warm;
-    }
-    const r = bfgs(objective, start, {
-      gradTol: opts.tolerance ?? 1e-7,
-      fTol: 1e-15,
-      maxIterations: opts.maxIterations ?? 1000,
-    });
-    if (!r.converged) notConverged++;
-    const solution = toCoefficients(r.x, c, 'mean');
-    if (Number.isFinite(r.f)) previous = solution;
-    coef.set(solution, p * (k + 3));
+  const fitter = new ExtendedEmosFitter(kind, n, opts);
+  fitter.fitPoints(0, n, train, truths);
+  return fitter.result();
+}
+
+/**
+ * fitExtendedEmos block by block of points, for training samples read from disk a block at a time: the
+ * blocks must come in order (the warm start runs on from one to the next), so the result is the same.
+ */
+export class ExtendedEmosFitter {
+  private readonly k: number;
+  private readonly coef: Float64Array;
+  private readonly x: Float64Array;
+  private notConverged = 0;
+  private unfitted = 0;
+  private previous: Float64Array<ArrayBufferLike> | null = null;
+  private next = 0;
+
+  constructor(
+    private readonly kind: ExtendedEmosKind,
+    private readonly n: number,
+    private readonly opts: { tolerance?: number; maxIterations?: number } = {},
+  ) {
+    this.k = predictorCount(kind);
+    this.coef = new Float64Array(n * (this.k + 3));
+    this.x = new Float64Array(this.k);
   }
-  return { kind, k, n, coef, notConverged, unfitted };
+
+  /** Fit the points [p0, p1): sample arrays and truths indexed by p − p0. */
+  fitPoints(p0: number, p1: number, train: ExtendedEmosSample[], truths: ArrayLike<number>[]): void {
+    if (p0 !== this.next || p1 > this.n)
+      throw new InvalidArgumentError(`extended EMOS: points [${p0}, ${p1}) out of order (next ${this.next})`);
+    const { kind, k, coef, x } = this;
+    const T = train.length;
+    for (let p = p0; p < p1; p++) {
+      const i0 = p - p0;
+      const rows: number[] = [];
+      for (let t = 0; t < T; t++) {
+        const y = truths[t][i0];
+        if (
+          Number.isFinite(y) &&
+          Number.isFinite(train[t].mean[i0]) &&
+          Number.isFinite(train[t].variance[i0])
+        )
+          rows.push(t);
+      }
+      const N = rows.length;
+      if (N < k + 3) {
+        const o = p * (k + 3);
+        coef.fill(0, o, o + k + 3);
+        coef[o + 1] = 1;
+        coef[o + k + 2] = 1;
+        this.unfitted++;
+        continue;
+      }
+      const s: EmosSamples = {
+        predictors: new Float64Array(k * N),
+        k,
+        variance: new Float64Array(N),
+        truth: new Float64Array(N),
+        n: N,
+      };
+      rows.forEach((t, i) => {
+        predictors(kind, train[t], i0, x);
+        for (let j = 0; j < k; j++) s.predictors[j * N + i] = x[j];
+        s.variance[i] = train[t].variance[i0];
+        s.truth[i] = truths[t][i0];
+      });
+      const c = centring(s, 'mean');
+      // Initial guess in scaled parameters: a = mean truth, b_1 from OLS on the (scaled) mean.
+      let my = 0;
+      for (let i = 0; i < N; i++) my += s.truth[i];
+      my /= N;
+      let sxy = 0;
+      let sxx = 0;
+      for (let i = 0; i < N; i++) {
+        const z = (s.predictors[i] - c.centre[0]) / c.scale[0];
+        sxy += z * (s.truth[i] - my);
+        sxx += z * z;
+      }
+      const b1 = sxx > 0 ? sxy / sxx : 0;
+      let res = 0;
+      for (let i = 0; i < N; i++)
+        res += (s.truth[i] - my - (b1 * (s.predictors[i] - c.centre[0])) / c.scale[0]) ** 2;
+      const theta0 = new Float64Array(k + 3);
+      theta0[0] = my;
+      theta0[1] = b1;
+      theta0[k + 1] = Math.max(0.5 * Math.sqrt(res / N), 1e-3 * (c.scale[0] || 1));
+      theta0[k + 2] = 1;
+      const objective = emosObjective(s, c, 'norm', 'mean');
+      let start: Float64Array<ArrayBufferLike> = theta0;
+      if (this.previous) {
+        const warm = fromCoefficients(this.previous, c, 'mean');
+        const probe = new Float64Array(k + 3);
+        if (objective(warm, probe) < objective(theta0, probe)) start = warm;
+      }
+      const r = bfgs(objective, start, {
+        gradTol: this.opts.tolerance ?? 1e-7,
+        fTol: 1e-15,
+        maxIterations: this.opts.maxIterations ?? 1000,
+      });
+      if (!r.converged) this.notConverged++;
+      const solution = toCoefficients(r.x, c, 'mean');
+      if (Number.isFinite(r.f)) this.previous = solution;
+      coef.set(solution, p * (k + 3));
+    }
+    this.next = p1;
+  }
+
+  result(): ExtendedEmos {
+    if (this.next !== this.n)
+      throw new InvalidArgumentError(`extended EMOS: fitted ${this.next} of ${this.n} points`);
+    const { kind, k, n, coef, notConverged, unfitted } = this;
+    return { kind, k, n, coef, notConverged, unfitted };
+  }
 }
 
 /** μ, σ at point p of a sample (NaN when the point has no coefficients). */

@@ -5,31 +5,35 @@
  * and the perfect-model ensemble; the same on extreme points (truth above its per-point 99th training
  * percentile or below the 1st) and on each labelled event; relative improvements; SSR; rank/PIT histograms.
  */
-import { EstimateEmos } from '../../emos/estimate.js';
 import type { EmosCoefficients } from '../../emos/types.js';
-import type { EnsembleField, Field2D, Grid } from '../../ensemble/types.js';
-import { parseTargetKey, predictorKeys } from '../../model/config.js';
+import type { Grid } from '../../ensemble/types.js';
+import { predictorKeys } from '../../model/config.js';
 import { loadModelFolder } from '../../model/folder.js';
 import type { ModelGrid } from '../../model/mixedModel.js';
 import { ANALYSIS_SOURCE_TEXT } from '../../model/features.js';
 import {
-  pointQuantiles,
   SkillAccumulator,
   type Interval,
   type SkillMethodKind,
   type SkillReport,
 } from '../../scoring/skill.js';
 import { appliedWeights, pointWeights, type AppliedWeights, type WeightKind } from '../../scoring/weights.js';
-import { indexArchive, loadSplit, type LoadedSample, type SplitName } from '../dataset/index.js';
+import { MismatchError } from '../../contracts/errors.js';
+import {
+  batchesOf,
+  indexArchive,
+  splitInits,
+  streamSamples,
+  type LoadedSample,
+  type SplitName,
+} from '../dataset/index.js';
 import {
   applyExtendedEmos,
-  fitExtendedEmos,
   minTrainingSamples,
-  sphericalLaplacian,
   type ExtendedEmos,
   type ExtendedEmosKind,
-  type ExtendedEmosSample,
 } from './baselines.js';
+import { extendedSamples, TrainingStats } from './trainingStats.js';
 import { crpsGaussian, ensembleCrpsAt, Histograms, MeanScore, SpreadSkill } from './scores.js';
 
 export interface EvaluateOptions {
@@ -170,48 +174,6 @@ export function toGrid(g: ModelGrid): Grid {
   };
 }
 
-export function fitEmos(
-  train: LoadedSample[],
-  t: number,
-  k: number,
-  grid: Grid,
-  g: ModelGrid,
-  key: string,
-  lead: number,
-  pointByPoint: boolean,
-  units = '1',
-): EmosCoefficients {
-  const { variable, level } = parseTargetKey(key);
-  const name = units === '1' ? key : variable;
-  const n = g.ny * g.nx;
-  const fc: EnsembleField[] = train.map((s) => ({
-    variable: name,
-    units,
-    data: s.rawMembers![t].subarray(0, k * n),
-    members: Array.from({ length: k }, (_, i) => i),
-    ny: g.ny,
-    nx: g.nx,
-    grid,
-    validTime: s.init + lead * 3600,
-    initTime: s.init,
-    leadHours: lead,
-    level,
-    source: `train ${new Date(s.init * 1000).toISOString()}`,
-  }));
-  const tr: Field2D[] = train.map((s) => ({
-    variable: name,
-    units,
-    data: s.raw.truth![t],
-    ny: g.ny,
-    nx: g.nx,
-    grid,
-    validTime: s.init + lead * 3600,
-    level,
-    source: 'truth',
-  }));
-  return new EstimateEmos({ distribution: 'norm', pointByPoint }).process(fc, tr);
-}
-
 /** The EMOS variants fitted point by point with extra predictors: method → (kind, members: subset or all). */
 const EXTENDED: [Method, ExtendedEmosKind, 'subset' | 'all'][] = [
   ['emos_seasonal', 'seasonal', 'subset'],
@@ -226,46 +188,6 @@ const EMOS_METHODS: Method[] = [
   ...EXTENDED.map(([m]) => m),
 ];
 
-/** Mean and variance (ddof 1) over the first m members of a [M, n] block. */
-function meanVar(block: Float32Array, m: number, n: number): { mean: Float32Array; variance: Float32Array } {
-  const mean = new Float32Array(n);
-  const variance = new Float32Array(n);
-  for (let p = 0; p < n; p++) {
-    let s = 0;
-    for (let i = 0; i < m; i++) s += block[i * n + p];
-    const mu = s / m;
-    let ss = 0;
-    for (let i = 0; i < m; i++) ss += (block[i * n + p] - mu) ** 2;
-    mean[p] = mu;
-    variance[p] = ss / (m - 1);
-  }
-  return { mean, variance };
-}
-
-/**
- * The fields the extended EMOS variants read for one sample and target, for the subset and for all members:
- * target mean, variance, its Laplacian, and the Laplacian of the subset-mean z850 (null without z850).
- */
-function extendedSamples(
-  s: LoadedSample,
-  t: number,
-  k: number,
-  lead: number,
-  g: ModelGrid,
-  z850: number | null,
-): Record<'subset' | 'all', ExtendedEmosSample> {
-  const n = g.ny * g.nx;
-  const raw = s.rawMembers![t];
-  const lap = (f: Float32Array) => sphericalLaplacian(f, g.latitudes, g.ny, g.nx);
-  const lapZ850 = z850 === null ? undefined : lap(s.raw.bc[z850]);
-  const validTime = s.init + lead * 3600;
-  const one = (m: number): ExtendedEmosSample => {
-    const { mean, variance } = meanVar(raw, m, n);
-    return { validTime, mean, variance, lapZ850, lapTarget: lap(mean) };
-  };
-  return { subset: one(k), all: one(s.memberCount!) };
-}
-
 /** Fraction of the raw10 → perfect50 CRPS gap that a method's CRPS closes. */
 function gap(c: MethodScores, crps: number | undefined): number | null {
   return c.perfect50 === undefined || c.raw10 === undefined || crps === undefined
@@ -279,6 +201,25 @@ function emosAt(c: EmosCoefficients, p: number, mean: number, varDdof1: number):
   return [c.alpha[i] + c.beta[i] * mean, Math.sqrt(c.gamma[i] ** 2 + c.delta[i] ** 2 * varDdof1)];
 }
 
+/** One target's fitted baselines and running scores while the test split streams past. */
+interface TargetScoring {
+  eg: EmosCoefficients;
+  ep: EmosCoefficients;
+  epAll: EmosCoefficients;
+  ext: Partial<Record<Method, { e: ExtendedEmos; members: 'subset' | 'all' }>>;
+  notFitted: string[];
+  q99: Float32Array;
+  q01: Float32Array;
+  acc: SkillAccumulator;
+  all: Record<Method, MeanScore>;
+  obs: Record<Method, MeanScore>;
+  ev: Record<Method, MeanScore>[];
+  ssMixed: SpreadSkill;
+  ss10: SpreadSkill;
+  ss5: SpreadSkill;
+  hist: Histograms;
+}
+
 export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationReport> {
   const split = o.split ?? 'test';
   const weightsKind = o.weights ?? 'area';
@@ -286,6 +227,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
   const seed = o.seed ?? 1;
   const progress = o.onProgress ?? (() => undefined);
   const { model } = await loadModelFolder(o.modelDir);
+  let stats: TrainingStats | null = null;
   try {
     const cfg = model.config;
     const g = model.grid;
@@ -295,16 +237,20 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
     const lead = cfg.leads[cfg.leads.length - 1];
     const weights = pointWeights(grid, n, weightsKind);
     const index = await indexArchive(o.dataDir);
-    const train = await loadSplit(index, 'train', cfg, { rawMembers: true }, (d, t) =>
-      progress('loading train', d, t),
-    );
-    const test = await loadSplit(
-      index,
-      split,
-      cfg,
-      { rawMembers: true, perfect: true, fallback: true },
-      (d, t) => progress(`loading ${split}`, d, t),
-    );
+    const keys = predictorKeys(cfg);
+    const z850 = keys.indexOf('z850') >= 0 ? keys.length + keys.indexOf('z850') : null;
+    // The training years are read once, in order, and kept on disk as the statistics the fits need; the
+    // test split is then read once more, sample by sample (memory does not grow with the years).
+    const trainInits = splitInits(index, 'train');
+    const testInits = splitInits(index, split);
+    stats = await TrainingStats.collect(index, trainInits, cfg, g, grid, {
+      k,
+      z850,
+      lead,
+      onProgress: (d, t) => progress('loading train', d, t),
+    });
+    const M = stats.members;
+    const T = stats.times;
     const events = (
       (index.manifest.events ?? []) as { name: string; start: string; end: string; bbox: number[] }[]
     ).map((e) => ({
@@ -319,33 +265,22 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
         return lat >= Math.min(lat0, lat1) && lat <= Math.max(lat0, lat1) && inLon;
       },
     }));
-
-    const preds: { mu: Float32Array[]; sigma: Float32Array[] }[] = [];
-    const served: { mu: Float32Array[]; sigma: Float32Array[] }[] = [];
-    for (let i = 0; i < test.length; i += 2) {
-      const batch = test.slice(i, i + 2);
-      preds.push(...(await model.predict(batch.map((s) => s.raw))));
-      served.push(...(await model.predict(batch.map((s) => s.rawFallback!))));
-      progress('predicting', Math.min(i + 2, test.length), test.length);
-    }
-
-    const targets: TargetReport[] = [];
-    const hasPerfect = test.every((s) => s.perfectMembers);
+    // loadSample reads a test initialisation's perfect-model members exactly when the index lists them.
+    const hasPerfect = testInits.every((i) => i.perfect !== null);
     const methods = METHODS.filter((m) => m !== 'perfect50' || hasPerfect);
-    let blocks = 0;
+    const scoreboard = () =>
+      Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>;
+
+    const scoring: TargetScoring[] = [];
     for (let t = 0; t < cfg.targets.length; t++) {
       const key = cfg.targets[t];
       progress(`fitting EMOS ${key}`, 0, 3);
-      const eg = fitEmos(train, t, k, grid, g, key, lead, false);
-      const ep = fitEmos(train, t, k, grid, g, key, lead, true);
-      const M = test[0].memberCount!;
-      const epAll = fitEmos(train, t, M, grid, g, key, lead, true);
-      const keys = predictorKeys(cfg);
-      const z850 = keys.indexOf('z850') >= 0 ? keys.length + keys.indexOf('z850') : null;
-      const trainExt = train.map((s) => extendedSamples(s, t, k, lead, g, z850));
-      const trainTruthExt = train.map((s) => s.raw.truth![t]);
-      const ext: Partial<Record<Method, { e: ExtendedEmos; members: 'subset' | 'all' }>> = {};
+      const eg = stats.fitEmos(t, 'subset', false);
+      const ep = stats.fitEmos(t, 'subset', true);
+      const epAll = stats.fitEmos(t, 'all', true);
+      const ext: TargetScoring['ext'] = {};
       const notFitted: string[] = [];
+      const fit: { m: Method; kind: ExtendedEmosKind; members: 'subset' | 'all' }[] = [];
       for (const [m, kind, members] of EXTENDED) {
         if (o.extendedEmos === false) {
           notFitted.push(`${m} (not asked for: --no-extended-emos)`);
@@ -355,128 +290,166 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
           notFitted.push(`${m} (the model has no z850 predictor)`);
           continue;
         }
-        if (train.length < minTrainingSamples(kind)) {
-          notFitted.push(`${m} (${train.length} training samples < ${minTrainingSamples(kind)})`);
+        if (T < minTrainingSamples(kind)) {
+          notFitted.push(`${m} (${T} training samples < ${minTrainingSamples(kind)})`);
           continue;
         }
-        progress(`fitting EMOS ${key} ${m}`, 0, 1);
-        ext[m] = {
-          e: fitExtendedEmos(
-            kind,
-            trainExt.map((x) => x[members]),
-            trainTruthExt,
-            n,
-          ),
-          members,
-        };
+        fit.push({ m, kind, members });
       }
-      trainExt.length = 0;
+      if (fit.length) {
+        progress(`fitting EMOS ${key} ${fit.map((f) => f.m).join(', ')}`, 0, 1);
+        stats.fitExtended(t, fit).forEach((e, i) => (ext[fit[i].m] = { e, members: fit[i].members }));
+      }
       progress(`fitting EMOS ${key}`, 3, 3);
-      const trainTruth = train.map((s) => s.raw.truth![t]);
-      const q99 = pointQuantiles(trainTruth, 0.99);
-      const q01 = pointQuantiles(trainTruth, 0.01);
-      const acc = new SkillAccumulator({
-        methods: methods
-          .filter((m) => ext[m] || !EXTENDED.some(([x]) => x === m))
-          .map((m) => ({ name: m, kind: KIND[m] })),
-        sampleTimes: test.map((s) => s.init),
-        weights,
-        upper: q99,
-        lower: q01,
-        replicates,
-        seed,
+      const [q99, q01] = stats.truthQuantiles(t, [0.99, 0.01]);
+      scoring.push({
+        eg,
+        ep,
+        epAll,
+        ext,
+        notFitted,
+        q99,
+        q01,
+        acc: new SkillAccumulator({
+          methods: methods
+            .filter((m) => ext[m] || !EXTENDED.some(([x]) => x === m))
+            .map((m) => ({ name: m, kind: KIND[m] })),
+          sampleTimes: testInits.map((i) => i.time),
+          weights,
+          upper: q99,
+          lower: q01,
+          replicates,
+          seed,
+        }),
+        all: scoreboard(),
+        obs: scoreboard(),
+        ev: events.map(scoreboard),
+        ssMixed: new SpreadSkill(),
+        ss10: new SpreadSkill(),
+        ss5: new SpreadSkill(),
+        hist: new Histograms(M),
       });
-      const all = Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>;
-      const obs = Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>;
-      const ev = events.map(
-        () => Object.fromEntries(METHODS.map((m) => [m, new MeanScore()])) as Record<Method, MeanScore>,
-      );
-      const ssMixed = new SpreadSkill();
-      const ss10 = new SpreadSkill();
-      const ss5 = new SpreadSkill();
-      const hist = new Histograms(M);
-      const P0 = test[0].perfectCount ?? 0;
-      const buf = new Float64Array(Math.max(M, P0, k));
-      const sorted = new Float64Array(Math.max(M, P0, k));
-      const sortedOf = (arr: Float32Array, m: number, p: number) => {
-        for (let i = 0; i < m; i++) sorted[i] = arr[i * n + p];
-        sorted.subarray(0, m).sort();
-        return sorted;
-      };
-      const xbuf = new Float64Array(16);
-      test.forEach((s, si) => {
-        const extTest = Object.keys(ext).length ? extendedSamples(s, t, k, lead, g, z850) : null;
-        const y = s.raw.truth![t];
-        const raw = s.rawMembers![t];
-        const perfect = s.perfectMembers?.[t];
-        const P = s.perfectCount ?? 0;
-        const valid = s.init + lead * 3600;
-        const activeEvents = events.map((e) => valid >= e.t0 && valid < e.t1);
-        for (let p = 0; p < n; p++) {
-          const w = weights[p];
-          let m10 = 0;
-          for (let i = 0; i < M; i++) m10 += raw[i * n + p];
-          m10 /= M;
-          let v10 = 0;
-          for (let i = 0; i < M; i++) v10 += (raw[i * n + p] - m10) ** 2;
-          let m5 = 0;
-          for (let i = 0; i < k; i++) m5 += raw[i * n + p];
-          m5 /= k;
-          let v5 = 0;
-          for (let i = 0; i < k; i++) v5 += (raw[i * n + p] - m5) ** 2;
-          const [mg, sg] = emosAt(eg, p, m5, v5 / (k - 1));
-          const [mp, sp] = emosAt(ep, p, m5, v5 / (k - 1));
-          const [ma, sa] = emosAt(epAll, p, m10, v10 / (M - 1));
-          const mu = preds[si].mu[t][p];
-          const sd = preds[si].sigma[t][p];
-          const muS = served[si].mu[t][p];
-          const sdS = served[si].sigma[t][p];
-          const gauss: [Method, number, number][] = [
-            ['emos_global', mg, sg],
-            ['emos_pointwise', mp, sp],
-            ['emos_pointwise_all', ma, sa],
-            ['mixed', mu, sd],
-            ['mixed_fallback', muS, sdS],
-          ];
-          const sc = {} as Record<Method, number>;
-          for (const [m, fit] of Object.entries(ext) as [
-            Method,
-            { e: ExtendedEmos; members: 'subset' | 'all' },
-          ][]) {
-            const [a, b] = applyExtendedEmos(fit.e, extTest![fit.members], p, xbuf);
-            gauss.push([m, a, b]);
-            sc[m] = crpsGaussian(a, b, y[p]);
-          }
-          for (const [name, a, b] of gauss) acc.addGaussian(name, si, p, a, b, y[p]);
-          acc.addEnsemble('raw10', si, p, sortedOf(raw, M, p), M, y[p]);
-          acc.addEnsemble('raw5', si, p, sortedOf(raw, k, p), k, y[p]);
-          if (perfect && hasPerfect) acc.addEnsemble('perfect50', si, p, sortedOf(perfect, P, p), P, y[p]);
-          Object.assign(sc, {
-            raw10: ensembleCrpsAt(raw, M, n, p, y[p], buf),
-            raw5: ensembleCrpsAt(raw, k, n, p, y[p], buf),
-            emos_global: crpsGaussian(mg, sg, y[p]),
-            emos_pointwise: crpsGaussian(mp, sp, y[p]),
-            emos_pointwise_all: crpsGaussian(ma, sa, y[p]),
-            mixed: crpsGaussian(mu, sd, y[p]),
-            mixed_fallback: crpsGaussian(muS, sdS, y[p]),
-            perfect50: perfect ? ensembleCrpsAt(perfect, P, n, p, y[p], buf) : NaN,
-          });
-          const extreme = y[p] > q99[p] || y[p] < q01[p];
-          for (const m of METHODS) {
-            if (sc[m] === undefined) continue;
-            all[m].add(sc[m], w);
-            if (extreme) obs[m].add(sc[m], w);
-            events.forEach((e, ei) => {
-              if (activeEvents[ei] && e.inBox(p)) ev[ei][m].add(sc[m], w);
-            });
-          }
-          ssMixed.add(mu, sd * sd, y[p], w);
-          ss10.add(m10, v10 / (M - 1), y[p], w);
-          ss5.add(m5, v5 / (k - 1), y[p], w);
-          hist.addRank(raw, M, n, p, y[p]);
-          hist.addPit(mu, sd, y[p]);
+    }
+    stats.dispose();
+    stats = null;
+
+    let buf = new Float64Array(Math.max(M, k));
+    let sorted = new Float64Array(Math.max(M, k));
+    const sortedOf = (arr: Float32Array, m: number, p: number) => {
+      for (let i = 0; i < m; i++) sorted[i] = arr[i * n + p];
+      sorted.subarray(0, m).sort();
+      return sorted;
+    };
+    const xbuf = new Float64Array(16);
+    /** Scores of target t for test sample si (in split order) into its accumulators. */
+    const score = (
+      t: number,
+      s: LoadedSample,
+      si: number,
+      pred: { mu: Float32Array[]; sigma: Float32Array[] },
+      servedPred: { mu: Float32Array[]; sigma: Float32Array[] },
+    ) => {
+      const { eg, ep, epAll, ext, q99, q01, acc, all, obs, ev, ssMixed, ss10, ss5, hist } = scoring[t];
+      const extTest = Object.keys(ext).length ? extendedSamples(s, t, k, lead, g, z850) : null;
+      const y = s.raw.truth![t];
+      const raw = s.rawMembers![t];
+      const perfect = s.perfectMembers?.[t];
+      const P = s.perfectCount ?? 0;
+      const valid = s.init + lead * 3600;
+      const activeEvents = events.map((e) => valid >= e.t0 && valid < e.t1);
+      for (let p = 0; p < n; p++) {
+        const w = weights[p];
+        let m10 = 0;
+        for (let i = 0; i < M; i++) m10 += raw[i * n + p];
+        m10 /= M;
+        let v10 = 0;
+        for (let i = 0; i < M; i++) v10 += (raw[i * n + p] - m10) ** 2;
+        let m5 = 0;
+        for (let i = 0; i < k; i++) m5 += raw[i * n + p];
+        m5 /= k;
+        let v5 = 0;
+        for (let i = 0; i < k; i++) v5 += (raw[i * n + p] - m5) ** 2;
+        const [mg, sg] = emosAt(eg, p, m5, v5 / (k - 1));
+        const [mp, sp] = emosAt(ep, p, m5, v5 / (k - 1));
+        const [ma, sa] = emosAt(epAll, p, m10, v10 / (M - 1));
+        const mu = pred.mu[t][p];
+        const sd = pred.sigma[t][p];
+        const muS = servedPred.mu[t][p];
+        const sdS = servedPred.sigma[t][p];
+        const gauss: [Method, number, number][] = [
+          ['emos_global', mg, sg],
+          ['emos_pointwise', mp, sp],
+          ['emos_pointwise_all', ma, sa],
+          ['mixed', mu, sd],
+          ['mixed_fallback', muS, sdS],
+        ];
+        const sc = {} as Record<Method, number>;
+        for (const [m, fit] of Object.entries(ext) as [
+          Method,
+          { e: ExtendedEmos; members: 'subset' | 'all' },
+        ][]) {
+          const [a, b] = applyExtendedEmos(fit.e, extTest![fit.members], p, xbuf);
+          gauss.push([m, a, b]);
+          sc[m] = crpsGaussian(a, b, y[p]);
         }
-      });
+        for (const [name, a, b] of gauss) acc.addGaussian(name, si, p, a, b, y[p]);
+        acc.addEnsemble('raw10', si, p, sortedOf(raw, M, p), M, y[p]);
+        acc.addEnsemble('raw5', si, p, sortedOf(raw, k, p), k, y[p]);
+        if (perfect && hasPerfect) acc.addEnsemble('perfect50', si, p, sortedOf(perfect, P, p), P, y[p]);
+        Object.assign(sc, {
+          raw10: ensembleCrpsAt(raw, M, n, p, y[p], buf),
+          raw5: ensembleCrpsAt(raw, k, n, p, y[p], buf),
+          emos_global: crpsGaussian(mg, sg, y[p]),
+          emos_pointwise: crpsGaussian(mp, sp, y[p]),
+          emos_pointwise_all: crpsGaussian(ma, sa, y[p]),
+          mixed: crpsGaussian(mu, sd, y[p]),
+          mixed_fallback: crpsGaussian(muS, sdS, y[p]),
+          perfect50: perfect ? ensembleCrpsAt(perfect, P, n, p, y[p], buf) : NaN,
+        });
+        const extreme = y[p] > q99[p] || y[p] < q01[p];
+        for (const m of METHODS) {
+          if (sc[m] === undefined) continue;
+          all[m].add(sc[m], w);
+          if (extreme) obs[m].add(sc[m], w);
+          events.forEach((e, ei) => {
+            if (activeEvents[ei] && e.inBox(p)) ev[ei][m].add(sc[m], w);
+          });
+        }
+        ssMixed.add(mu, sd * sd, y[p], w);
+        ss10.add(m10, v10 / (M - 1), y[p], w);
+        ss5.add(m5, v5 / (k - 1), y[p], w);
+        hist.addRank(raw, M, n, p, y[p]);
+        hist.addPit(mu, sd, y[p]);
+      }
+    };
+
+    // The test split, two samples per prediction call as before, scored as it streams past.
+    let si = 0;
+    const stream = streamSamples(index, testInits, cfg, { rawMembers: true, perfect: true, fallback: true });
+    for await (const batch of batchesOf(stream, 2)) {
+      const preds = await model.predict(batch.map((s) => s.raw));
+      const served = await model.predict(batch.map((s) => s.rawFallback!));
+      for (const [bi, s] of batch.entries()) {
+        if (s.memberCount !== M)
+          throw new MismatchError(
+            `${o.dataDir}: ${split} sample ${new Date(s.init * 1000).toISOString()} has ${s.memberCount} members, the training samples ${M}`,
+          );
+        const P = s.perfectCount ?? 0;
+        if (P > buf.length) {
+          buf = new Float64Array(P);
+          sorted = new Float64Array(P);
+        }
+        for (let t = 0; t < cfg.targets.length; t++) score(t, s, si, preds[bi], served[bi]);
+        si++;
+      }
+      progress('predicting and scoring', si, testInits.length);
+    }
+
+    const targets: TargetReport[] = [];
+    let blocks = 0;
+    for (let t = 0; t < cfg.targets.length; t++) {
+      const key = cfg.targets[t];
+      const { ext, notFitted, acc, all, obs, ev, ssMixed, ss10, ss5, hist } = scoring[t];
       progress(`bootstrap ${key}`, 0, 1);
       const skill = acc.result('raw10');
       blocks = skill.blocks;
@@ -536,7 +509,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
     }
     return {
       split,
-      samples: test.length,
+      samples: testInits.length,
       leadHours: lead,
       members: k,
       weights: appliedWeights(grid, weightsKind),
@@ -548,6 +521,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvaluationRepor
       targets,
     };
   } finally {
+    stats?.dispose();
     model.dispose();
   }
 }

@@ -16,7 +16,7 @@ import { buildModelInput, type AnalysisSource } from '../../model/features.js';
 import type { GaussianForecast, MixedModel } from '../../model/mixedModel.js';
 import { predictOnThreads, type ThreadedInference } from '../../model/parallel/inference.js';
 import type { Dataset } from '../../netcdf/types.js';
-import { readGrid, readLevels, readSteps, requireAll, VariableReader } from '../dataset/index.js';
+import { readGrid, readLevels, readSteps, requireAll, SlabReader } from '../dataset/index.js';
 
 /** The model's inputs for one valid time: ens[lead][predictorKey] = [member · ny · nx], analysis[predictorKey]. */
 export interface ModelSample {
@@ -101,7 +101,7 @@ export function readModelSamples(
   const stepValues = readSteps(ds);
   const steps = scalarAnalysis && stepValues?.length === 1 && stepValues[0] === 0 ? null : stepValues;
   const keys = predictorKeys(c);
-  const readers = new Map(c.predictors.map((v) => [v, new VariableReader(ds.readVariable(v), fg, file)]));
+  const readers = new Map(c.predictors.map((v) => [v, new SlabReader(ds, v, fg)]));
   const n = fg.latitudes.length * fg.longitudes.length;
   const block = (key: string, at: Record<string, number>) => {
     const { variable, level } = parseTargetKey(key);
