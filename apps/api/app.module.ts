@@ -7,7 +7,7 @@ import path from 'node:path';
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { MulterModule } from '@nestjs/platform-express';
+import { MultipartModule } from '@nestjs/platform-fastify/multipart';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { QUEUES } from '../../libs/contracts/jobs.js';
 import { ApiKeyStore } from '../../libs/service/api-keys.js';
@@ -68,7 +68,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ...queueModules,
-        MulterModule.register({
+        MultipartModule.register({
           storage: new QuarantineStorage(uploads, opts.openUploadSink),
           limits: { fileSize: config.uploadLimitBytes, files: 1, fields: 30, fieldNestingDepth: 2 },
         }),

@@ -1,19 +1,19 @@
 /**
- * Build the HTTP application (used by main.ts and by the tests): body limits, validation with field names,
- * the error envelope for body-parser errors, OpenAPI at /docs and /docs-json, graceful shutdown hooks.
+ * Build the HTTP application (used by main.ts and by the tests) on Fastify (measured several times the
+ * requests/s of Nest on Express: docs/notes/session-5/issue-16.md): body limits, a JSON parser that refuses
+ * deep nesting, validation with field names, OpenAPI at /docs and /docs-json, graceful shutdown hooks.
+ * Errors of the HTTP layer itself (body too large, bad JSON) reach the same error filter as the handlers'.
  */
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { ValidationError } from 'class-validator';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import type { EppConfig } from '../../libs/contracts/config.js';
-import { InvalidArgumentError } from '../../libs/contracts/errors.js';
+import { EppError, InvalidArgumentError } from '../../libs/contracts/errors.js';
 import type { ApiKeyStore } from '../../libs/service/api-keys.js';
 import { FileGuard } from '../../libs/service/file-guard.js';
 import { AppModule, type AppOptions } from './app.module.js';
-import { errorBody } from './error.filter.js';
 import { MetricsService } from './metrics.service.js';
 import { verifyJsonDepth } from './json-depth.js';
 import { buildOpenApiDocument } from './openapi/document.js';
@@ -34,17 +34,34 @@ export async function createApp(
   keys: ApiKeyStore,
   opts: AppOptions = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, keys, opts), {
-    bodyParser: false,
-    logger: config.logLevel === 'silent' ? false : ['error', 'warn'],
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    // Idle keep-alive sockets outlive typical proxy timeouts, so clients rarely reuse a socket being closed.
+    keepAliveTimeout: 65000,
+    // As Express did: `/v1/jobs/` is `/v1/jobs`; long ids reach the handler (and its 400), not a 404.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },
   });
-  app.use(app.get(MetricsService).middleware());
-  app.use(express.json({ limit: config.bodyLimitBytes, verify: verifyJsonDepth }));
-  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (!err) return next();
-    const { status, code, message } = errorBody(err);
-    res.status(status).json({ error: { code, message } });
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, keys, opts),
+    adapter,
+    { bodyParser: false, logger: config.logLevel === 'silent' ? false : ['error', 'warn'] },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  app.get(MetricsService).instrument(fastify);
+  // JSON bodies: nesting checked on the bytes before parsing; an empty body is `{}` (as body-parser).
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: config.bodyLimitBytes },
+    (_req, body: Buffer, done) => {
+      try {
+        verifyJsonDepth(body);
+        done(null, body.length ? JSON.parse(body.toString('utf8')) : {});
+      } catch (err) {
+        done(err instanceof EppError ? err : new InvalidArgumentError('request body is not valid JSON'));
+      }
+    },
+  );
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

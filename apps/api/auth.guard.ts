@@ -4,10 +4,10 @@
  */
 import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import type { Role } from '../../libs/contracts/config.js';
 import { EppError } from '../../libs/contracts/errors.js';
 import { ApiKeyStore, roleAllows } from '../../libs/service/api-keys.js';
+import type { Req } from './http.js';
 import { KEY_STORE } from './tokens.js';
 
 const ROLE_KEY = 'epp:role';
@@ -44,7 +44,7 @@ export class ApiKeyGuard implements CanActivate {
         context.getClass(),
       ]) ?? 'read';
     if (need === 'public') return true;
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<Req>();
     const key = bearerKey(req.headers.authorization);
     if (!key) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>');
     const role = this.keys.roleOf(key);

@@ -1,16 +1,16 @@
 /**
  * One place maps every error to `{"error": {"code", "message"}}` and an HTTP status: typed EppErrors by
- * code, Nest's HttpExceptions (e.g. multer's 413) by status, a full disk as 507, anything else as 500
+ * code, Nest's HttpExceptions (e.g. the multipart interceptor's 413) and Fastify's own errors by status, a full disk as 507, anything else as 500
  * (logged, not leaked). 503s say when to come back (`Retry-After`); messages name files relative to the
  * data root; an upload still in quarantine when its request fails is deleted.
  */
 import { rmSync } from 'node:fs';
 import { ArgumentsHost, Catch, HttpException, Inject, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { EppError } from '../../libs/contracts/errors.js';
 import { relativeToRoot } from '../../libs/service/data-root.js';
 import { isDiskFull } from '../../libs/service/errors.js';
+import type { Reply, Req } from './http.js';
 import { CONFIG } from './tokens.js';
 
 export const STATUS_BY_CODE: Record<string, number> = {
@@ -70,14 +70,18 @@ export function errorBody(err: unknown): { status: number; code: string; message
             : `HTTP_${status}`;
     return { status, code, message };
   }
-  // body-parser errors carry status/type (entity.too.large → 413, entity.parse.failed → 400).
-  const e = err as { status?: number; type?: string; message?: string };
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+  // Fastify's own errors (body too large, unsupported content type, bad URL) carry a 4xx statusCode.
+  const e = err as { statusCode?: number; message?: string };
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)
     return {
-      status: e.status,
-      code: e.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INVALID_ARGUMENT',
-      message:
-        e.type === 'entity.parse.failed' ? 'request body is not valid JSON' : (e.message ?? 'bad request'),
+      status: e.statusCode,
+      code:
+        e.statusCode === 413
+          ? 'PAYLOAD_TOO_LARGE'
+          : e.statusCode === 415
+            ? 'UNSUPPORTED_MEDIA_TYPE'
+            : 'INVALID_ARGUMENT',
+      message: e.message ?? 'bad request',
     };
   return { status: 500, code: 'INTERNAL', message: 'internal error' };
 }
@@ -90,9 +94,9 @@ export class EppExceptionFilter implements ExceptionFilter {
 
   catch(err: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const res = http.getResponse<Response>();
+    const res = http.getResponse<Reply>();
     // An upload whose request failed before the handler took it over (e.g. field validation) is not kept.
-    const upload = http.getRequest<Request>().file?.path;
+    const upload = (http.getRequest<Req & { file?: { path?: string } }>().file as { path?: string })?.path;
     if (upload) rmSync(upload, { force: true });
     const body = errorBody(err);
     const { status, code } = body;
@@ -100,11 +104,11 @@ export class EppExceptionFilter implements ExceptionFilter {
     const message = relativeToRoot(body.message, this.config.dataDir);
     if (status >= 500 && status !== 501 && status !== 503 && status !== 507)
       this.log.error(err instanceof Error ? err.stack : String(err));
-    if (res.headersSent) {
-      res.end();
+    if (res.sent || res.raw.headersSent) {
+      res.raw.end();
       return;
     }
-    if (status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
-    res.status(status).json({ error: { code, message } });
+    if (status === 503) res.header('Retry-After', String(RETRY_AFTER_S));
+    res.status(status).send({ error: { code, message } });
   }
 }

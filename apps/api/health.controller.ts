@@ -4,11 +4,11 @@
  */
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { EPP_VERSION } from '../../libs/contracts/version.js';
 import type { ApiKeyStore } from '../../libs/service/api-keys.js';
 import { bearerKey, Public } from './auth.guard.js';
+import type { Reply } from './http.js';
 import { MetricsService } from './metrics.service.js';
 import { HealthDto } from './openapi/schemas.js';
 import { JobQueues } from './queue/job-queues.js';
@@ -31,7 +31,7 @@ export class HealthController {
   })
   @ApiOkResponse({ type: HealthDto })
   @ApiResponse({ status: 503, type: HealthDto, description: 'degraded: Redis down or no worker alive' })
-  async health(@Headers('authorization') auth: string | undefined, @Res() res: Response): Promise<void> {
+  async health(@Headers('authorization') auth: string | undefined, @Res() res: Reply): Promise<void> {
     const q = await this.queues.health();
     const ok = q.redis !== 'down' && q.workers.length > 0;
     const body: Record<string, unknown> = { status: ok ? 'ok' : 'degraded' };
@@ -49,7 +49,7 @@ export class HealthController {
         },
         time: new Date().toISOString(),
       });
-    res.status(ok ? 200 : 503).json(body);
+    res.status(ok ? 200 : 503).send(body);
   }
 
   @Get('metrics')
@@ -57,7 +57,7 @@ export class HealthController {
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ content: { 'text/plain': { schema: { type: 'string' } } }, description: 'metrics' })
-  async prometheus(@Res() res: Response): Promise<void> {
+  async prometheus(@Res() res: Reply): Promise<void> {
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }
 }

@@ -25,8 +25,8 @@ export function jsonDepth(buf: Uint8Array): number {
   return max;
 }
 
-/** body-parser `verify` hook: refuse bodies nested deeper than MAX_JSON_DEPTH (400, INVALID_ARGUMENT). */
-export function verifyJsonDepth(_req: unknown, _res: unknown, buf: Buffer): void {
+/** Refuse a body nested deeper than MAX_JSON_DEPTH (400, INVALID_ARGUMENT), before it is parsed. */
+export function verifyJsonDepth(buf: Uint8Array): void {
   const depth = jsonDepth(buf);
   if (depth > MAX_JSON_DEPTH)
     throw new InvalidArgumentError(

@@ -13,8 +13,6 @@ try {
   const config = loadConfig();
   const { store, generated } = loadOrCreateKeys(config.dataDir, config.apiKeys);
   const app = await createApp(config, store);
-  // Idle keep-alive sockets outlive typical proxy timeouts, so clients rarely reuse a socket being closed.
-  (app.getHttpServer() as { keepAliveTimeout: number }).keepAliveTimeout = 65000;
   await app.listen(config.port, config.host);
   // The address actually bound (EPP_HOST, default 0.0.0.0 = every interface), not a guess.
   const bound = (

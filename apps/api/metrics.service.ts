@@ -5,7 +5,7 @@
  * (embedded mode; Redis workers export theirs on EPP_WORKER_METRICS_PORT), build info, process metrics.
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { EPP_VERSION } from '../../libs/contracts/version.js';
@@ -107,20 +107,26 @@ export class MetricsService implements OnModuleInit {
     });
   }
 
-  /** Express middleware timing every request; the route label is Express's matched pattern. */
-  middleware() {
-    return (req: Request, res: Response, next: NextFunction): void => {
-      const end = this.http.startTimer();
-      res.once('finish', () => {
-        const route = (req.route as { path?: string } | undefined)?.path;
-        end({
-          method: req.method,
-          route: route ? `${req.baseUrl ?? ''}${route}` : 'unmatched',
-          status: String(res.statusCode),
-        });
-      });
-      next();
-    };
+  /** Time every request (Fastify hooks); the route label is the matched pattern (`/v1/jobs/:id`). */
+  instrument(fastify: FastifyInstance): void {
+    const started = new WeakMap<object, bigint>();
+    fastify.addHook('onRequest', (req, _reply, done) => {
+      started.set(req, process.hrtime.bigint());
+      done();
+    });
+    fastify.addHook('onResponse', (req, reply, done) => {
+      const t0 = started.get(req);
+      if (t0 !== undefined)
+        this.http.observe(
+          {
+            method: req.method,
+            route: req.routeOptions.url ?? 'unmatched',
+            status: String(reply.statusCode),
+          },
+          Number(process.hrtime.bigint() - t0) / 1e9,
+        );
+      done();
+    });
   }
 }
 

@@ -11,7 +11,7 @@ import {
   UploadedFile,
   UseInterceptors,
 } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { FileInterceptor, type UploadedMultipartFile } from '@nestjs/platform-fastify/multipart';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -29,7 +29,6 @@ import {
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Response } from 'express';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { parseBbox, parseDecimal, queueOfJobId, type JobView } from '../../../libs/contracts/jobs.js';
 import { writeNetcdf } from '../../../libs/netcdf/index.js';
@@ -41,6 +40,7 @@ import {
   type Interp,
 } from '../../../libs/pipeline/forecast/index.js';
 import { RequireRole } from '../auth.guard.js';
+import { sendFile, type Reply } from '../http.js';
 import { ApiErrors, MULTIPART_SCHEMA } from '../openapi/decorators.js';
 import {
   AreaResultDto,
@@ -138,7 +138,7 @@ export class ForecastsController {
   @ApiAcceptedResponse({ type: JobAcceptedDto, description: 'queued (or the existing identical job)' })
   @ApiErrors(400, 403, 404, 413, 422, 501, 503)
   @UseInterceptors(FileInterceptor('file'))
-  async submit(@Body() body: ForecastRequestDto, @UploadedFile() file?: Express.Multer.File) {
+  async submit(@Body() body: ForecastRequestDto, @UploadedFile() file?: UploadedMultipartFile) {
     const upload = file as QuarantinedFile | undefined;
     const { view, created } = await this.forecasts.submit(
       { ...body },
@@ -155,21 +155,18 @@ export class ForecastsController {
     content: { 'application/x-netcdf': { schema: { type: 'string', format: 'binary' } } },
   })
   @ApiErrors(404)
-  download(@Param('id') raw: string, @Res() res: Response): void {
+  download(@Param('id') raw: string, @Res() res: Reply): void {
     const id = forecastId(raw);
-    res.type('application/x-netcdf');
-    res.setHeader('Content-Disposition', `attachment; filename="${id}.nc"`);
-    res.sendFile(this.results.file(id, 'result.nc'));
+    sendFile(res, this.results.file(id, 'result.nc'), 'application/x-netcdf', `${id}.nc`);
   }
 
   @Get(':id/result.json')
   @ApiOperation({ summary: 'The result summary and product list' })
   @ApiOkResponse({ type: ForecastResultDto })
   @ApiErrors(404)
-  summary(@Param('id') raw: string, @Res() res: Response): void {
+  summary(@Param('id') raw: string, @Res() res: Reply): void {
     const id = forecastId(raw);
-    res.type('application/json');
-    res.sendFile(this.results.file(id, 'result.json'));
+    sendFile(res, this.results.file(id, 'result.json'), 'application/json; charset=utf-8');
   }
 
   @Get(':id/point')
@@ -187,7 +184,7 @@ export class ForecastsController {
   @ApiErrors(400, 404)
   async point(
     @Param('id') raw: string,
-    @Res() res: Response,
+    @Res() res: Reply,
     @Query('lat') lat?: string,
     @Query('lon') lon?: string,
     @Query('interp') interp?: string,
@@ -200,9 +197,9 @@ export class ForecastsController {
     const fmt = oneOf('format', format, ['json', 'csv'] as const, 'json');
     const series = pointSeries(await this.results.load(id), la, lo, how);
     if (fmt === 'csv') {
-      res.type('text/csv');
+      res.type('text/csv; charset=utf-8');
       res.send(pointSeriesCsv(series));
-    } else res.json(series);
+    } else res.send(series);
   }
 
   @Get(':id/area')
@@ -218,7 +215,7 @@ export class ForecastsController {
   @ApiErrors(400, 404)
   async area(
     @Param('id') raw: string,
-    @Res() res: Response,
+    @Res() res: Reply,
     @Query('bbox') bbox?: string,
     @Query('format') format?: string,
   ): Promise<void> {
@@ -227,7 +224,7 @@ export class ForecastsController {
     const fmt = oneOf('format', format, ['json', 'nc'] as const, 'json');
     const loaded = await this.results.load(id);
     if (fmt === 'json') {
-      res.json(areaStats(loaded, box));
+      res.send(areaStats(loaded, box));
       return;
     }
     const spec = await areaSubgrid(loaded, box);
@@ -236,7 +233,7 @@ export class ForecastsController {
       const file = path.join(dir, 'area.nc');
       await writeNetcdf(file, spec);
       res.type('application/x-netcdf');
-      res.setHeader('Content-Disposition', `attachment; filename="${id}-area.nc"`);
+      res.header('Content-Disposition', `attachment; filename="${id}-area.nc"`);
       res.send(readFileSync(file));
     } finally {
       rmSync(dir, { recursive: true, force: true });

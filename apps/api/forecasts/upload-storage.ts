@@ -1,5 +1,5 @@
 /**
- * Multer storage engine for uploads: streams the file into quarantine (libs/service/quarantine.ts) under a
+ * Storage engine for uploads (the multer contract, as @nestjs/platform-fastify/multipart takes it): streams the file into quarantine (libs/service/quarantine.ts) under a
  * name owned by this process, mode 0600, hashing it on the way (SHA-256, its name in the inbox). Whatever goes wrong — the client aborts, the size limit, a full
  * disk — the partial file is removed; a full disk is answered 507 (StorageFullError). `openSink` is the
  * storage boundary (tests inject a failing one).
@@ -8,32 +8,33 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import type { Request } from 'express';
-import type { StorageEngine } from 'multer';
+import type {
+  IncomingMultipartFile,
+  MultipartStorageEngine,
+  UploadedMultipartFile,
+} from '@nestjs/platform-fastify/multipart';
 import { isDiskFull, StorageFullError } from '../../../libs/service/errors.js';
 import { quarantineName } from '../../../libs/service/quarantine.js';
 
 export type OpenSink = (file: string) => Writable;
 
-/** What multer reports for a stored upload, plus its content hash. */
-export type QuarantinedFile = Express.Multer.File & { sha256: string };
+/** What the multipart interceptor reports for a stored upload, plus its content hash. */
+export type QuarantinedFile = UploadedMultipartFile & { path: string; sha256: string };
 
 const defaultSink: OpenSink = (file) => createWriteStream(file, { flags: 'wx', mode: 0o600 });
 
-export class QuarantineStorage implements StorageEngine {
+export class QuarantineStorage implements MultipartStorageEngine {
   constructor(
     private readonly dir: string,
     private readonly openSink: OpenSink = defaultSink,
   ) {}
 
   _handleFile(
-    _req: Request,
-    file: Express.Multer.File,
-    cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
+    _req: unknown,
+    file: IncomingMultipartFile,
+    cb: (error?: unknown, info?: Partial<UploadedMultipartFile>) => void,
   ): void {
     const target = path.join(this.dir, quarantineName());
-    // Known at once, so multer's abort clean-up removes a file still being written.
-    file.path = target;
     let size = 0;
     const hash = createHash('sha256');
     let settled = false;
@@ -68,8 +69,8 @@ export class QuarantineStorage implements StorageEngine {
     file.stream.pipe(sink);
   }
 
-  _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
-    rmSync(file.path, { force: true });
+  _removeFile(_req: unknown, file: UploadedMultipartFile, cb: (error: Error | null) => void): void {
+    if (file.path) rmSync(file.path, { force: true });
     cb(null);
   }
 }

@@ -17,7 +17,6 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import type { EppConfig } from '../../../libs/contracts/config.js';
 import {
   jobIdFor,
@@ -33,6 +32,7 @@ import {
   resolveSiteReportInputs,
 } from '../../../libs/service/run-job.js';
 import { RequireRole } from '../auth.guard.js';
+import { sendFile, type Reply } from '../http.js';
 import { accepted } from '../forecasts/forecasts.controller.js';
 import { ApiErrors } from '../openapi/decorators.js';
 import { JobAcceptedDto, ReportRequestDto, ReportViewDto } from '../openapi/schemas.js';
@@ -42,7 +42,7 @@ import { CONFIG } from '../tokens.js';
 const DOWNLOADS = {
   'report.html': 'text/html; charset=utf-8',
   'report.pdf': 'application/pdf',
-  'scores.json': 'application/json',
+  'scores.json': 'application/json; charset=utf-8',
 } as const;
 type Download = keyof typeof DOWNLOADS;
 
@@ -123,14 +123,12 @@ export class ReportsController {
     },
   })
   @ApiErrors(404)
-  download(@Param('id') id: string, @Param('name') name: string, @Res() res: Response): void {
+  download(@Param('id') id: string, @Param('name') name: string, @Res() res: Reply): void {
     if (!(name in DOWNLOADS)) throw new NotFoundError(`reports have no ${name}`);
     const abs = this.fileOf(id, name as Download);
     if (!existsSync(abs))
       throw new NotFoundError(`report ${id} has no ${name} (unknown id, not completed, or not produced)`);
-    res.type(DOWNLOADS[name as Download]);
-    if (name === 'report.pdf') res.setHeader('Content-Disposition', `attachment; filename="${id}.pdf"`);
-    res.sendFile(abs);
+    sendFile(res, abs, DOWNLOADS[name as Download], name === 'report.pdf' ? `${id}.pdf` : undefined);
   }
 
   private fileOf(id: string, name: Download): string {

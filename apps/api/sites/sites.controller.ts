@@ -18,7 +18,7 @@ import {
   UploadedFile,
   UseInterceptors,
 } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { FileInterceptor, type UploadedMultipartFile } from '@nestjs/platform-fastify/multipart';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -36,7 +36,6 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
-import type { Response } from 'express';
 import type { EppConfig } from '../../../libs/contracts/config.js';
 import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import type { JobView } from '../../../libs/contracts/jobs.js';
@@ -45,6 +44,7 @@ import { parseStationPercentiles, stationSeries } from '../../../libs/pipeline/s
 import { NotFoundError } from '../../../libs/service/errors.js';
 import { resolveSitePredictionFiles } from '../../../libs/service/site-jobs.js';
 import { RequireRole } from '../auth.guard.js';
+import { sendFile, type Reply } from '../http.js';
 import { jobLinks } from '../forecasts/forecasts.controller.js';
 import type { QuarantinedFile } from '../forecasts/upload-storage.js';
 import { ApiErrors, MULTIPART_SCHEMA } from '../openapi/decorators.js';
@@ -99,7 +99,7 @@ export class SitesController {
   @ApiCreatedResponse({ type: SiteFileDto })
   @ApiErrors(400, 403, 413, 422)
   @UseInterceptors(FileInterceptor('file'))
-  async upload(@Body() body: Record<string, unknown>, @UploadedFile() file?: Express.Multer.File) {
+  async upload(@Body() body: Record<string, unknown>, @UploadedFile() file?: UploadedMultipartFile) {
     const upload = file as QuarantinedFile | undefined;
     if (!upload) throw new InvalidArgumentError('file is required (multipart field "file")');
     return this.sites.storeUpload({ path: upload.path, sha256: upload.sha256 }, body.role, body.variable);
@@ -166,7 +166,7 @@ export class SitesController {
   @ApiAcceptedResponse({ type: SiteJobAcceptedDto, description: 'queued (or the existing identical job)' })
   @ApiErrors(400, 403, 404, 413, 422, 503)
   @UseInterceptors(FileInterceptor('file'))
-  async predict(@Body() body: SitePredictRequestDto, @UploadedFile() file?: Express.Multer.File) {
+  async predict(@Body() body: SitePredictRequestDto, @UploadedFile() file?: UploadedMultipartFile) {
     const upload = file as QuarantinedFile | undefined;
     const { view, created, model } = await this.sites.submitPredict(
       { ...body },
@@ -196,11 +196,9 @@ export class SitesController {
     content: { 'application/x-netcdf': { schema: { type: 'string', format: 'binary' } } },
   })
   @ApiErrors(400, 404)
-  download(@Param('id') id: string, @Res() res: Response): void {
+  download(@Param('id') id: string, @Res() res: Reply): void {
     const abs = this.file(id, 'nc');
-    res.type('application/x-netcdf');
-    res.setHeader('Content-Disposition', `attachment; filename="${id}.nc"`);
-    res.sendFile(abs);
+    sendFile(res, abs, 'application/x-netcdf', `${id}.nc`);
   }
 
   @Get('predictions/:id/result.json')
@@ -208,10 +206,9 @@ export class SitesController {
   @ApiParam({ name: 'id', example: 'sp-0123456789abcdef01234567' })
   @ApiOkResponse({ type: SitePredictionResultDto })
   @ApiErrors(400, 404)
-  summary(@Param('id') id: string, @Res() res: Response): void {
+  summary(@Param('id') id: string, @Res() res: Reply): void {
     const abs = this.file(id, 'json');
-    res.type('application/json');
-    res.sendFile(abs);
+    sendFile(res, abs, 'application/json; charset=utf-8');
   }
 
   @Get('predictions/:id/stations/:station')
