@@ -144,7 +144,11 @@ async function runCase(
     const ds = await openDataset(file);
     try {
       const [sample] = readModelSamples(ds, { config: cfg, grid: gridSpec }, {});
-      ({ raw } = buildModelInput({ ny, nx, ens: sample.ens, analysis: sample.analysis }, cfg));
+      // Synthetic truth only feeds the normalisation fit (the file is a forecast; the weights are random).
+      const truth = cfg.targets.map((_, t) =>
+        Float32Array.from({ length: n }, (_, q) => 251 + Math.sin(q / 983 + t)),
+      );
+      ({ raw } = buildModelInput({ ny, nx, ens: sample.ens, analysis: sample.analysis, truth }, cfg));
     } finally {
       ds.close();
     }

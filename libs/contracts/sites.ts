@@ -17,6 +17,11 @@ export const SITE_MODEL_SUBDIR = 'sites';
 /** The files of a finished site prediction under `outputs/<id>/`. */
 export const SITE_PREDICTION_FILE = 'prediction.nc';
 export const SITE_RESULT_FILE = 'result.json';
+/**
+ * The predictive distribution's parameters next to the prediction (family, μ, σ, shift per [time, station];
+ * null where missing): what the nightly batch verifies with the closed-form CRPS.
+ */
+export const SITE_PARAMETERS_FILE = 'parameters.json';
 
 /** A site fit request after defaults and validation; file paths are relative to the data root. */
 export interface SiteFitRequest {

@@ -16,10 +16,13 @@ import { resolveInRoot } from './data-root.js';
 async function handle(task: GuardTask): Promise<unknown> {
   switch (task.kind) {
     case 'preflight':
-      await preflightForecast(task.request, resolveForecastInputs(task.dataDir, task.request));
+      await preflightForecast(task.request, await resolveForecastInputs(task.dataDir, task.request));
       return null;
     case 'resolve':
-      return resolveForecastVariable(task.request, resolveForecastInputs(task.dataDir, task.request).source);
+      return resolveForecastVariable(
+        task.request,
+        resolveInRoot(task.dataDir, task.request.source.path, { mustExist: true }),
+      );
     case 'describe':
       return describeDataset(task.dataDir, task.path);
     case 'site-fit':

@@ -9,6 +9,7 @@ import { isModelId, type ForecastRequest, type TrainJobPayload } from '../contra
 import {
   forecastInputPaths,
   outputDir,
+  resolveForecastVariable,
   type ForecastInputs,
   type ForecastPaths,
 } from '../pipeline/forecast/index.js';
@@ -18,19 +19,22 @@ import { resolveInRoot } from './data-root.js';
 /**
  * The absolute, confined input files of a forecast request (the source must exist). The model folder is the
  * version the request names (`<id>` = its latest) in the data root's model store, or the install's bundled
- * model (libs/pipeline/train/store.ts); a model that exists nowhere is a 404 here.
+ * model (libs/pipeline/train/store.ts); a model that exists nowhere is a 404 here. EMOS coefficients are
+ * named by the variable's NetCDF name (`t850.nc`), so a request's alias or standard_name (`air_temperature`)
+ * is resolved in the source file first.
  */
-export function resolveForecastInputs(dataDir: string, req: ForecastRequest): ForecastInputs {
-  const rel = forecastInputPaths(req);
-  const source = resolveInRoot(dataDir, rel.source, { mustExist: true });
-  if (!rel.model) return { source };
+export async function resolveForecastInputs(dataDir: string, req: ForecastRequest): Promise<ForecastInputs> {
+  const source = resolveInRoot(dataDir, req.source.path, { mustExist: true });
+  if (req.method === 'raw') return { source };
   const model = resolveModelDir(dataDir, req.model);
+  const variable = req.method === 'emos' ? await resolveForecastVariable(req, source) : req.variable;
+  const rel = forecastInputPaths({ ...req, variable });
   return {
     source,
     model,
     ...(rel.analysis ? { analysis: resolveInRoot(dataDir, rel.analysis, { mustExist: true }) } : {}),
     ...(rel.emosCoefficients
-      ? { emosCoefficients: path.join(model, path.relative(rel.model, rel.emosCoefficients)) }
+      ? { emosCoefficients: path.join(model, path.relative(rel.model!, rel.emosCoefficients)) }
       : {}),
   };
 }
@@ -43,8 +47,12 @@ export function resolveModelDir(dataDir: string, ref: string): string {
 }
 
 /** Inputs plus the job's output folder `outputs/<id>` and a temporary sibling, all absolute and confined. */
-export function resolveForecastPaths(dataDir: string, id: string, req: ForecastRequest): ForecastPaths {
-  const inputs = resolveForecastInputs(dataDir, req);
+export async function resolveForecastPaths(
+  dataDir: string,
+  id: string,
+  req: ForecastRequest,
+): Promise<ForecastPaths> {
+  const inputs = await resolveForecastInputs(dataDir, req);
   const outRel = outputDir(id);
   return {
     ...inputs,

@@ -67,12 +67,12 @@ export async function runJob(queue: QueueName, data: unknown, ctx: RunContext): 
 }
 
 /** A forecast job: its request validated and every path resolved inside the data root, then the pipeline. */
-export function runForecast(
+export async function runForecast(
   p: ForecastJobPayload,
   ctx: Omit<RunContext, 'onProgress'> & { onProgress?: ProgressFn },
 ): Promise<ForecastJobResult> {
   const request = normaliseForecastRequest(p.request as unknown as Record<string, unknown>);
-  return runForecastJob({ ...p, request }, resolveForecastPaths(ctx.dataDir, p.id, request), ctx);
+  return runForecastJob({ ...p, request }, await resolveForecastPaths(ctx.dataDir, p.id, request), ctx);
 }
 
 /** Output folder of a report job, relative to the data root. */

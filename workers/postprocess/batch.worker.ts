@@ -20,8 +20,8 @@ import {
   batchJobResult,
   NightlyBatch,
   outcomeOf,
+  type BatchQueueJob,
   type JobOutcome,
-  type PlannedJob,
 } from '../../libs/pipeline/batch/index.js';
 
 export const BATCH_SCHEDULER_ID = 'nightly-batch';
@@ -55,8 +55,8 @@ export function createBatchWorker({ config, log }: BatchWorkerOptions): Worker {
   batchQueue.on('error', (err) => log.error({ err: err.message }, 'batch queue error'));
   const retention = { age: config.jobRetentionS };
 
-  /** One round of forecast jobs as a flow whose parent is a `finalise` job (round 0: the planned jobs). */
-  function addRound(runId: string, round: number, jobs: PlannedJob[], prior: JobOutcome[]) {
+  /** One round of forecast jobs (gridded and site predictions) as a flow whose parent is a `finalise` job (round 0: the planned jobs). */
+  function addRound(runId: string, round: number, jobs: BatchQueueJob[], prior: JobOutcome[]) {
     return flow.add({
       name: FINALISE,
       queueName: QUEUES.batch,

@@ -12,7 +12,15 @@ export {
 } from './run.js';
 export { BatchBusyError, BatchStore } from './store.js';
 export {
+  INBOX_SITES,
+  SITE_SCORES_FILE,
+  type SiteLedgerEntry,
+  type SiteRunRecord,
+  type SiteVerification,
+} from './sites.js';
+export {
   unprocessedJobs,
+  type BatchQueueJob,
   type BatchRunRecord,
   type BatchTarget,
   type JobOutcome,

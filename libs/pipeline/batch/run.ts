@@ -8,11 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { EppError, InvalidArgumentError } from '../../contracts/errors.js';
 import type { ForecastJobPayload, ForecastJobResult, ProgressFn } from '../../contracts/jobs.js';
+import type { SitePredictJobPayload, SitePredictJobResult } from '../../contracts/sites.js';
+import { finaliseSites, planSiteJobs } from './sites.js';
 import { INBOX_FORECASTS, indexTruth, scanFolder } from './inbox.js';
 import { chooseMethod, planFallback, planJobs, type MethodChoice } from './plan.js';
 import { BatchStore } from './store.js';
 import {
   DEFAULT_TARGETS,
+  type BatchQueueJob,
   type BatchRunRecord,
   type BatchTarget,
   type JobOutcome,
@@ -41,13 +44,13 @@ export interface PrepareOptions {
 
 /** Runs a batch's jobs and reports each outcome (in any order); `done` counts finished jobs for progress. */
 export type BatchExecutor = (
-  jobs: PlannedJob[],
+  jobs: BatchQueueJob[],
   onJobDone: (done: number, total: number) => void | Promise<void>,
 ) => Promise<JobOutcome[]>;
 
 export interface PreparedBatch {
   record: BatchRunRecord;
-  jobs: PlannedJob[];
+  jobs: BatchQueueJob[];
 }
 
 const DAY = 86400;
@@ -61,8 +64,11 @@ const UNREADABLE_INPUT = new Set([
   'INSUFFICIENT_STORAGE',
 ]);
 
-/** The outcome of a finished forecast job. */
-export function outcomeOf(id: string, result: ForecastJobResult): JobOutcome {
+/** The outcome of a finished forecast job (gridded or site prediction: both report these two fields). */
+export function outcomeOf(
+  id: string,
+  result: Pick<ForecastJobResult | SitePredictJobResult, 'outputs'> & { summary: { validTime: string } },
+): JobOutcome {
   return {
     id,
     ok: true,
@@ -90,6 +96,16 @@ export function batchJobResult(r: BatchRunRecord) {
       fellBack: r.jobs.filter((j) => j.fallbackTo).length,
     },
     verified: r.verifications.filter((v) => v.status === 'verified').length,
+    ...(r.sites
+      ? {
+          sites: {
+            jobs: r.sites.jobs.length,
+            processed: r.sites.jobs.filter((j) => j.status === 'processed').length,
+            failed: r.sites.jobs.filter((j) => j.status === 'failed').length,
+            verified: r.sites.verifications.filter((v) => v.status === 'verified').length,
+          },
+        }
+      : {}),
     methods: Object.fromEntries(Object.entries(r.methods).map(([k, v]) => [k, v.method])),
     durationMs: r.durationMs,
     ...(r.error ? { error: r.error } : {}),
@@ -132,6 +148,7 @@ export class NightlyBatch {
         );
       const files = scanFolder(this.opts.dataDir, INBOX_FORECASTS);
       const jobs = planJobs(files, this.targets, methods, ledger, id);
+      const sites = planSiteJobs(this.opts.dataDir, ledger, id, this.opts.bundledModels);
       this.store.saveLedger(ledger);
       const record: BatchRunRecord = {
         id,
@@ -151,9 +168,10 @@ export class NightlyBatch {
           status: 'pending',
         })),
         verifications: [],
+        ...(Object.keys(sites.record.targets).length ? { sites: sites.record } : {}),
       };
       this.store.saveRun(record);
-      return { record, jobs };
+      return { record, jobs: [...jobs, ...sites.jobs] };
     } catch (err) {
       this.store.unlock(id);
       throw err;
@@ -248,6 +266,24 @@ export class NightlyBatch {
         await onProgress?.((k + 1) / todo.length, 'verifying');
       }
       this.store.appendScores(lines);
+      if (record.sites) {
+        const noResult = {
+          ok: false as const,
+          error: { code: 'NO_RESULT', message: 'the job reported no result (lost or still running)' },
+        };
+        await finaliseSites(
+          this.opts.dataDir,
+          id,
+          record.sites,
+          ledger,
+          (jobId) => {
+            const o = byId.get(jobId);
+            return o ? (o.ok ? { ok: true, output: o.output } : o) : noResult;
+          },
+          cutoff,
+          this.opts.bundledModels,
+        );
+      }
       this.store.saveLedger(ledger);
       record.status = 'completed';
     } catch (err) {
@@ -317,7 +353,7 @@ export class NightlyBatch {
     await p?.(0, 'scanning');
     const { record, jobs } = await this.prepare(o);
     await p?.(0.05, 'post-processing');
-    const execute = async (batch: PlannedJob[]): Promise<JobOutcome[]> => {
+    const execute = async (batch: BatchQueueJob[]): Promise<JobOutcome[]> => {
       try {
         return batch.length
           ? await executor(batch, (done, total) => p?.(0.05 + (0.8 * done) / total, 'post-processing'))
@@ -348,15 +384,22 @@ export class NightlyBatch {
   }
 }
 
-/** Executes jobs one after another in this process (the `epp batch run` path without a queue). */
+/**
+ * Executes jobs one after another in this process (the `epp batch run` path without a queue): gridded jobs
+ * with `runOne`, site predictions with `runSite` (without it they fail, naming the reason).
+ */
 export function sequentialExecutor(
   runOne: (payload: ForecastJobPayload) => Promise<ForecastJobResult>,
+  runSite?: (payload: SitePredictJobPayload) => Promise<SitePredictJobResult>,
 ): BatchExecutor {
   return async (jobs, onJobDone) => {
     const out: JobOutcome[] = [];
     for (const j of jobs) {
       try {
-        out.push(outcomeOf(j.payload.id, await runOne(j.payload)));
+        const p = j.payload;
+        if (!('kind' in p)) out.push(outcomeOf(p.id, await runOne(p)));
+        else if (!runSite) throw new InvalidArgumentError('this executor runs no site predictions');
+        else out.push(outcomeOf(p.id, await runSite(p)));
       } catch (err) {
         out.push({ id: j.payload.id, ok: false, error: errorOf(err) });
       }

@@ -3,6 +3,8 @@
  * do no duplicate work, the jobs it plans, the scores it appends to the history and the run record.
  */
 import type { ForecastJobPayload, Method } from '../../contracts/jobs.js';
+import type { SitePredictJobPayload } from '../../contracts/sites.js';
+import type { SiteLedgerEntry, SiteRunRecord } from './sites.js';
 import type { Scores } from '../../scoring/types.js';
 
 /** One variable at one pressure level, named like the paper's targets (`t850`, `z500`). */
@@ -50,6 +52,8 @@ export interface Ledger {
   files: Record<string, LedgerFile>;
   /** Truth files by path relative to the data root, with their valid times (read once per stamp). */
   truth: Record<string, { stamp: string; validTimes: number[] }>;
+  /** Site forecast files (inbox/sites/<model>/forecasts/) by path: their prediction and verification (sites.ts). */
+  sites?: Record<string, SiteLedgerEntry>;
 }
 
 /** One post-processing job of a batch. */
@@ -58,6 +62,9 @@ export interface PlannedJob {
   target: string;
   payload: ForecastJobPayload;
 }
+
+/** A job of a batch on the forecast queue: a gridded post-processing or a site prediction (sites.ts). */
+export type BatchQueueJob = PlannedJob | { file: string; target: string; payload: SitePredictJobPayload };
 
 /** Jobs of a run that failed and were not replaced by a fallback: the (file, target)s left unprocessed. */
 export function unprocessedJobs(r: BatchRunRecord): BatchRunRecord['jobs'] {
@@ -135,4 +142,6 @@ export interface BatchRunRecord {
     crps?: { raw10: number; raw5: number; postprocessed: number; skill: number };
   }[];
   error?: { code: string; message: string };
+  /** Site targets (inbox/sites/<model>/): their jobs and verifications (sites.ts). */
+  sites?: SiteRunRecord;
 }

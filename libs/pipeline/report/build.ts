@@ -61,10 +61,24 @@ export type ReportProgress = (fraction: number, message: string) => void;
 
 const iso = (t: number): string => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
 
-export function writeAtomic(file: string, data: string | Buffer): void {
+function writeAtomic(file: string, data: string | Buffer): void {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);
+}
+
+/** A report's two files in `out` (created): `report.html` (self-contained) and `scores.json`, each atomically. */
+export function writeReportFiles(
+  out: string,
+  report: CaseStudyReport,
+  scores: unknown,
+): { html: string; json: string } {
+  mkdirSync(out, { recursive: true });
+  const html = path.join(out, 'report.html');
+  const json = path.join(out, 'scores.json');
+  writeAtomic(html, renderHtml(report));
+  writeAtomic(json, JSON.stringify(scores, null, 2));
+  return { html, json };
 }
 
 function packageVersion(): string {
@@ -299,26 +313,15 @@ export async function buildCaseStudyReport(
   );
   await stage(0.86, 'writing the report');
 
-  mkdirSync(request.out, { recursive: true });
-  const htmlPath = path.join(request.out, 'report.html');
-  const jsonPath = path.join(request.out, 'scores.json');
-  writeAtomic(htmlPath, renderHtml(report));
-  writeAtomic(
-    jsonPath,
-    JSON.stringify(
-      {
-        title: report.title,
-        run: report.run,
-        warnings: report.warnings,
-        threshold,
-        lead,
-        validTimes: days.map((d) => d.truth.validTime),
-        scores: report.scores,
-      },
-      null,
-      2,
-    ),
-  );
+  const { html: htmlPath, json: jsonPath } = writeReportFiles(request.out, report, {
+    title: report.title,
+    run: report.run,
+    warnings: report.warnings,
+    threshold,
+    lead,
+    validTimes: days.map((d) => d.truth.validTime),
+    scores: report.scores,
+  });
   let pdf: string | null = null;
   if (!pdfReason) {
     await stage(0.9, 'printing PDF');

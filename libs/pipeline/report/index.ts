@@ -5,6 +5,7 @@ export {
   type CaseStudyRequest,
   type CaseStudyResult,
   type ReportProgress,
+  writeReportFiles,
 } from './build.js';
 export { assembleCaseStudy, type CaseDay, type CaseStudyInputs } from './assemble.js';
 export { parseTime, resolveCaseStudy, type ResolvedCaseStudy } from './options.js';

@@ -5,19 +5,16 @@
  * report.pdf (headless Chromium, when available). Shown in display units (°C, mm); scores.json keeps the
  * file's units.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { InvalidArgumentError } from '../../contracts/errors.js';
 import { browserUnavailableReason } from '../../report/browser.js';
 import { renderChart, type Series } from '../../report/charts/chart.js';
 import { rankHistogramChart, reliabilityChart } from '../../report/charts/verification.js';
-import { renderHtml } from '../../report/html.js';
 import type { CaseStudyReport, ReportImage, ReportTable } from '../../report/model.js';
 import { FIGURE_WIDTH, SERIES_COLORS } from '../../report/style.js';
 import { displayUnits, formatWithUnits, toDisplay, toDisplayDelta } from '../../report/units.js';
 import { readSiteForecast, readSiteObservations, type SiteMethod } from '../../sites/index.js';
 import type { Tail } from '../../sites/extremes.js';
-import { printReportPdf, writeAtomic } from './build.js';
+import { printReportPdf, writeReportFiles } from './build.js';
 import { displayPath, parseTime } from './options.js';
 import { siteCaseStudy, type CaseEvent, type Interval, type SiteCaseResult } from './siteCase.js';
 
@@ -262,30 +259,19 @@ export async function buildSiteCaseReport(
       { heading: 'Calibration over the event windows', images: charts, columns: 2 },
     ],
   };
-  mkdirSync(request.out, { recursive: true });
-  const htmlPath = path.join(request.out, 'report.html');
-  const jsonPath = path.join(request.out, 'scores.json');
-  writeAtomic(htmlPath, renderHtml(report));
-  writeAtomic(
-    jsonPath,
-    JSON.stringify(
-      {
-        title: report.title,
-        run: report.run,
-        variable: r.variable,
-        units: r.units,
-        tail: r.tail,
-        members: r.members,
-        systems: r.systems,
-        scores: r.scores,
-        events: r.events.map(({ window: _w, ...e }) => e),
-        models: r.models,
-        warnings,
-      },
-      null,
-      2,
-    ),
-  );
+  const { html: htmlPath, json: jsonPath } = writeReportFiles(request.out, report, {
+    title: report.title,
+    run: report.run,
+    variable: r.variable,
+    units: r.units,
+    tail: r.tail,
+    members: r.members,
+    systems: r.systems,
+    scores: r.scores,
+    events: r.events.map(({ window: _w, ...e }) => e),
+    models: r.models,
+    warnings,
+  });
   let pdf: string | null = null;
   if (!pdfReason) {
     onProgress(0.93, 'printing PDF');

@@ -11,6 +11,7 @@ import { InvalidArgumentError, ModelError } from '../../contracts/errors.js';
 import type { ProgressFn } from '../../contracts/jobs.js';
 import {
   SITE_MODEL_SUBDIR,
+  SITE_PARAMETERS_FILE,
   SITE_PREDICTION_FILE,
   SITE_RESULT_FILE,
   normaliseSiteFitRequest,
@@ -185,6 +186,19 @@ export async function runSitePredictJob(
         durationMs: Date.now() - t0,
       },
     };
+    const list = (a: Float64Array) => Array.from(a, (v) => (Number.isFinite(v) ? v : null));
+    writeFileSync(
+      path.join(paths.tmpDir, SITE_PARAMETERS_FILE),
+      JSON.stringify({
+        family: p.family,
+        units: p.units,
+        times: validTimes,
+        stations: p.stations.id,
+        mu: list(p.mu),
+        sigma: list(p.sigma),
+        shift: list(p.shift),
+      }) + '\n',
+    );
     writeFileSync(
       path.join(paths.tmpDir, SITE_RESULT_FILE),
       JSON.stringify({ id: payload.id, request: r, ...result }, null, 2) + '\n',

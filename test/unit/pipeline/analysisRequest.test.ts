@@ -343,9 +343,9 @@ describe('the service request field', () => {
   test('job: the analysis file is confined, checked in preflight, used, and the job provenance says which', async () => {
     const req = (analysis?: Record<string, unknown>) =>
       normaliseForecastRequest({ ...base, ...(analysis ? { analysis } : {}) });
-    expect(() => resolveForecastInputs(root, req({ path: '../outside.nc' }))).toThrow();
+    await expect(resolveForecastInputs(root, req({ path: '../outside.nc' }))).rejects.toThrow();
     const run = async (r: ReturnType<typeof req>) => {
-      const inputs = resolveForecastInputs(root, r);
+      const inputs = await resolveForecastInputs(root, r);
       await preflightForecast(r, inputs);
       const ds = await openDataset(inputs.source);
       const plan = planField(ds, r);
@@ -368,7 +368,7 @@ describe('the service request field', () => {
       analysisSpec(climate({ z: 0, t: 0 }), { hours: 12 }),
     );
     const late = req({ path: 'inbox/an-late.nc' });
-    await expect(preflightForecast(late, resolveForecastInputs(root, late))).rejects.toThrow(
+    await expect(preflightForecast(late, await resolveForecastInputs(root, late))).rejects.toThrow(
       AnalysisMismatchError,
     );
   }, 120_000);

@@ -190,9 +190,9 @@ describeRealData('mixed method with the committed default model on the real ERA5
     const req = request();
     const f = await field(req);
     const opts = { timeIndex: 1, tfBackend: 'wasm' as const };
-    const a = await mixedProducts(f, req, inputs(req), opts);
+    const a = await mixedProducts(f, req, await inputs(req), opts);
     const tensors = tf.memory().numTensors;
-    const b = await mixedProducts(f, req, inputs(req), opts);
+    const b = await mixedProducts(f, req, await inputs(req), opts);
     expect(tf.memory().numTensors).toBe(tensors); // model reused from the cache, every tensor disposed
     expect(Array.from(b.mean)).toEqual(Array.from(a.mean));
     const all = await field(request({ members: '1-10' }));
@@ -206,10 +206,15 @@ describeRealData('mixed method with the committed default model on the real ERA5
     }
     expect(worst).toBeLessThan(5);
     // Another time gives another forecast (the time index is honoured).
-    const c = await mixedProducts(await field(request({ time: 3 })), request({ time: 3 }), inputs(req), {
-      ...opts,
-      timeIndex: 3,
-    });
+    const c = await mixedProducts(
+      await field(request({ time: 3 })),
+      request({ time: 3 }),
+      await inputs(req),
+      {
+        ...opts,
+        timeIndex: 3,
+      },
+    );
     expect(Array.from(c.mean)).not.toEqual(Array.from(a.mean));
   }, 60000);
 
@@ -217,7 +222,7 @@ describeRealData('mixed method with the committed default model on the real ERA5
     const req = request();
     const r = await runForecastJob(
       { id: 'fc-era5', request: req, sourceStamp: 'x' },
-      resolveForecastPaths(root, 'fc-era5', req),
+      await resolveForecastPaths(root, 'fc-era5', req),
       { tfBackend: 'wasm' },
     );
     expect(r.provenance).toMatchObject({
@@ -239,7 +244,7 @@ describeRealData('mixed method with the committed default model on the real ERA5
 
   test('a target the model does not predict → ModelTargetError listing t850, z500', async () => {
     const req = request({ level: 500 });
-    await expect(mixedProducts(await field(req), req, inputs(req))).rejects.toThrow(ModelTargetError);
-    await expect(mixedProducts(await field(req), req, inputs(req))).rejects.toThrow(/t850, z500/);
+    await expect(mixedProducts(await field(req), req, await inputs(req))).rejects.toThrow(ModelTargetError);
+    await expect(mixedProducts(await field(req), req, await inputs(req))).rejects.toThrow(/t850, z500/);
   });
 });

@@ -34,6 +34,7 @@ import {
 import { getModel, listModels } from '../../../libs/service/catalog.js';
 import { resolveForecastInputs, resolveTrainPaths } from '../../../libs/service/job-paths.js';
 import { normaliseForecastRequest } from '../../../libs/contracts/jobs.js';
+import { writeNetcdf } from '../../../libs/netcdf/index.js';
 import { ArchiveWriter, TestbedGenerator } from '../../../libs/testbed/index.js';
 import { MINI_BATCH } from './batchFixture.js';
 
@@ -58,7 +59,7 @@ describe('model store', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const shipped = bundledModelsDir();
 
-  test('the install ships default; a data root without models/ still finds it as version bundled', () => {
+  test('the install ships default; a data root without models/ still finds it as version bundled', async () => {
     expect(shipped).toBe(path.resolve('data/models'));
     const dataDir = path.join(root, 'empty');
     mkdirSync(dataDir);
@@ -71,16 +72,47 @@ describe('model store', () => {
     expect(m.versions[0].trainingData).not.toBeNull();
     // With no bundled folder the model does not exist, and the 404 says so.
     expect(() => resolveModel(dataDir, 'default', null)).toThrow(ModelNotFoundError);
-    // A forecast request resolves its EMOS coefficients inside that version.
-    const req = normaliseForecastRequest({
-      source: { path: 'x.nc' },
-      variable: 't',
-      level: 850,
-      method: 'emos',
+    // A forecast request resolves its EMOS coefficients inside that version, named by the NetCDF name of
+    // the variable: a standard_name or an alias (`2t`) is resolved in the file first.
+    const grid = [
+      { name: 'latitude', size: 2 },
+      { name: 'longitude', size: 2 },
+    ];
+    await writeNetcdf(path.join(dataDir, 'x.nc'), {
+      dimensions: [{ name: 'level', size: 1 }, ...grid],
+      variables: [
+        { name: 'level', dtype: 'float', dims: ['level'], data: [850], attrs: { units: 'hPa' } },
+        {
+          name: 't',
+          dtype: 'float',
+          dims: ['level', 'latitude', 'longitude'],
+          data: new Float32Array(4),
+          attrs: { standard_name: 'air_temperature', units: 'K' },
+        },
+      ],
     });
-    writeFileSync(path.join(dataDir, 'x.nc'), 'x');
-    const inputs = resolveForecastInputs(dataDir, req);
-    expect(inputs.emosCoefficients).toBe(path.join(shipped!, 'default/emos/t850.nc'));
+    await writeNetcdf(path.join(dataDir, 'y.nc'), {
+      dimensions: grid,
+      variables: [
+        {
+          name: 't2m',
+          dtype: 'float',
+          dims: ['latitude', 'longitude'],
+          data: new Float32Array(4),
+          attrs: { standard_name: 'air_temperature', units: 'K' },
+        },
+      ],
+    });
+    const coefficients = async (file: string, variable: string, level?: number) =>
+      (
+        await resolveForecastInputs(
+          dataDir,
+          normaliseForecastRequest({ source: { path: file }, variable, level, method: 'emos' }),
+        )
+      ).emosCoefficients;
+    for (const variable of ['t', 'air_temperature'])
+      expect(await coefficients('x.nc', variable, 850)).toBe(path.join(shipped!, 'default/emos/t850.nc'));
+    expect(await coefficients('y.nc', '2t')).toBe(path.join(shipped!, 'default/emos/t2m.nc'));
   });
 
   test('publish: v1, v2, … with LATEST moved; earlier versions untouched; id@version selects', () => {
