@@ -7,64 +7,21 @@
  *  - end-to-end throughput of M small post-processing jobs (raw, real ERA5 t850, distinct requests; the
  *    per-job overhead) in embedded mode and on Redis with 1 and with 2 worker processes, and of K CPU-bound
  *    `mixed` jobs (the shipped default model) on Redis with 1 and 2 workers, with the 2/1 ratio;
+ *  - the ceiling of this machine for the point-query figures: a bare node:http server and a bare Fastify
+ *    route answering the same point-query JSON, under the same autocannon settings, in the same run;
+ *  - mixed jobs with EPP_TF_THREADS=1 per worker (1 vs 2 workers: the scaling of processes, not of tensor
+ *    threads) and, for reference, 1 worker with the default threads (the cores);
  *  - the load average at start and end (figures from a busy machine are not idle figures).
  * `--mixed-jobs K` (default 8).
  * Needs the real data (EPP_REAL_DATA, default ../shared/data/real) and `redis-server` on PATH.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { launch, ROOT, startRedis, startWorkers, stop, type Launched } from '../common/redis.js';
 import { printResults } from '../report.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const KEY = 'bench-admin-key-0123456789';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address() as net.AddressInfo;
-      s.close(() => resolve(a.port));
-    });
-  });
-}
-
-function launch(
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; out: () => string }> {
-  const child = spawn(args[0], args.slice(1), {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${args.join(' ')} not ready:\n${out}`)), 60000);
-    const on = (d: Buffer) => {
-      out += d.toString();
-      if (ready.test(out)) {
-        clearTimeout(t);
-        resolve({ child, out: () => out });
-      }
-    };
-    child.stdout.on('data', on);
-    child.stderr.on('data', on);
-    child.once('exit', (c) => reject(new Error(`${args[0]} exited ${c}:\n${out}`)));
-  });
-}
-
-async function stop(p: { child: ChildProcess }): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  await new Promise<void>((r) => {
-    p.child.once('exit', () => r());
-    p.child.kill('SIGTERM');
-  });
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies are read field by field
 type Json = any;
@@ -123,6 +80,19 @@ async function throughput(
   const seconds = (performance.now() - t0) / 1000;
   return { seconds, jobsPerS: n / seconds, msPerJob: (1000 * seconds) / n };
 }
+
+/** Bare servers answering every GET with the JSON in the file given as argument (the point-query ceiling). */
+const CEILING: Record<string, string> = {
+  'node:http': `import http from 'node:http'; import fs from 'node:fs';
+const obj = JSON.parse(fs.readFileSync(process.argv[1], 'utf8'));
+const s = http.createServer((q, r) => { const b = JSON.stringify(obj);
+  r.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(b) }); r.end(b); });
+s.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + s.address().port));`,
+  fastify: `import Fastify from 'fastify'; import fs from 'node:fs';
+const obj = JSON.parse(fs.readFileSync(process.argv[1], 'utf8'));
+const f = Fastify(); f.get('/v1/forecasts/:id/point', async () => obj);
+await f.listen({ port: 0, host: '127.0.0.1' }); console.log('listening on http://127.0.0.1:' + f.server.address().port);`,
+};
 
 /** autocannon against `paths` (cycled) for `seconds` with `connections` open connections. */
 async function load(
@@ -202,7 +172,7 @@ export async function run(argv: string[]): Promise<void> {
   const mog = path.join(real, 'improver_test_data/estimate-emos-coefficients/normal');
   for (const d of ['history', 'truth'])
     cpSync(path.join(mog, d), path.join(dataDir, 'mogreps', d), { recursive: true });
-  const procs: { child: ChildProcess }[] = [];
+  const procs: Launched[] = [];
   const results: Record<string, unknown> = {};
   const rows: (string | number)[][] = [];
   try {
@@ -215,7 +185,7 @@ export async function run(argv: string[]): Promise<void> {
     };
     const api = (env: Record<string, string>) =>
       launch(['node', 'dist/apps/api/main.js'], { ...base, ...env }, /listening on http:\/\/[\d.:]+/);
-    const urlOf = (p: { out: () => string }) => /listening on (http:\/\/[\d.]+:\d+)/.exec(p.out())![1];
+    const urlOf = (p: Launched) => /listening on (http:\/\/[\d.]+:\d+)/.exec(p.out)![1];
 
     // Embedded mode: point queries, then throughput of one in-process worker.
     const emb = await api({});
@@ -242,6 +212,26 @@ export async function run(argv: string[]): Promise<void> {
       ['', 'queries/s', pq.per_s],
       ['', 'non-2xx + errors', pq.non2xx + pq.errors],
     );
+    // The ceiling: the same JSON from a bare node:http server and a bare Fastify route (same settings).
+    const sample = await fetch(url + points[0], { headers: { authorization: `Bearer ${KEY}` } });
+    const bodyFile = path.join(dataDir, 'point-sample.json');
+    writeFileSync(bodyFile, await sample.text());
+    for (const [name, code] of Object.entries(CEILING)) {
+      const srv = await launch(
+        ['node', '--input-type=module', '-e', code, bodyFile],
+        {},
+        /listening on http:\/\/[\d.]+:\d+/,
+      );
+      procs.push(srv);
+      const c = await load(urlOf(srv), points, nPoints, seconds);
+      await stop(srv);
+      results[`ceiling_${name}`] = c;
+      rows.push(
+        [`the same JSON from bare ${name}, same settings`, 'p50 ms', c.p50_ms],
+        ['', 'p99 ms', c.p99_ms],
+        ['', 'queries/s', c.per_s],
+      );
+    }
     const hp = await healthDuringReport(url, Math.min(seconds, 5), 'bench (job processes)');
     results.health_during_report_process = hp;
     rows.push(['/health during a report job, job processes', 'p99 ms', hp.p99_ms]);
@@ -258,46 +248,49 @@ export async function run(argv: string[]): Promise<void> {
     await stop(inline);
 
     // Redis: the API plus 1, then 2 worker processes (distinct requests each round).
-    const port = await freePort();
-    const redis = await launch(
-      ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {},
-      /Ready to accept/,
-    );
+    const redis = await startRedis();
     procs.push(redis);
-    const redisEnv = { REDIS_URL: `redis://127.0.0.1:${port}`, EPP_QUEUE_PREFIX: `bench${process.pid}` };
+    const redisEnv = { REDIS_URL: redis.url, EPP_QUEUE_PREFIX: `bench${process.pid}` };
     const rapi = await api(redisEnv);
     procs.push(rapi);
     const rurl = urlOf(rapi);
+    const workerEnv = { ...base, ...redisEnv, EPP_LOG_LEVEL: 'info' };
+    // Small jobs: the per-job overhead (submit, queue, job process, read, write, poll).
     for (const workers of [1, 2]) {
-      const ws = await Promise.all(
-        Array.from({ length: workers }, () =>
-          launch(
-            ['node', 'dist/workers/postprocess/main.js'],
-            { ...base, ...redisEnv, EPP_LOG_LEVEL: 'info' },
-            /worker ready/,
-          ),
-        ),
-      );
+      const ws = await startWorkers(workers, workerEnv);
       procs.push(...ws);
       const name = `${workers} worker process${workers > 1 ? 'es' : ''}`;
       const r = await throughput(rurl, nJobs, workers * 10);
       results[`redis_${workers}_worker${workers > 1 ? 's' : ''}`] = r;
       rows.push([`${nJobs} raw jobs, Redis, ${name}`, 'jobs/s', r.jobsPerS], ['', 'ms per job', r.msPerJob]);
-      // Warm each worker's model cache, then the CPU-bound jobs.
-      await throughput(rurl, workers, 500 + workers * 10, 'mixed');
-      const m = await throughput(rurl, nMixed, 100 + workers * 10, 'mixed');
-      results[`redis_mixed_${workers}_worker${workers > 1 ? 's' : ''}`] = m;
+      await Promise.all(ws.map(stop));
+    }
+    // CPU-bound jobs: 1 and 2 workers with one tensor thread each (a worker with the default threads
+    // already uses every core), then 1 worker with the default for reference.
+    const rounds = [
+      { key: 'redis_mixed_1_worker_1_thread', workers: 1, threads: '1' },
+      { key: 'redis_mixed_2_workers_1_thread', workers: 2, threads: '1' },
+      { key: 'redis_mixed_1_worker_default_threads', workers: 1, threads: '' },
+    ];
+    for (const [k, round] of rounds.entries()) {
+      const env = round.threads ? { ...workerEnv, EPP_TF_THREADS: round.threads } : workerEnv;
+      const ws = await startWorkers(round.workers, env);
+      procs.push(...ws);
+      // Warm each worker's model cache, then the timed jobs (distinct requests each round).
+      await throughput(rurl, round.workers, 500 + k * 10, 'mixed');
+      const m = await throughput(rurl, nMixed, 100 + k * 10, 'mixed');
+      results[round.key] = m;
+      const threads = round.threads ? '1 tensor thread each' : `default tensor threads (${os.cpus().length})`;
       rows.push(
-        [`${nMixed} mixed jobs, Redis, ${name}`, 'jobs/s', m.jobsPerS],
+        [`${nMixed} mixed jobs, Redis, ${round.workers} worker(s), ${threads}`, 'jobs/s', m.jobsPerS],
         ['', 'ms per job', m.msPerJob],
       );
       await Promise.all(ws.map(stop));
     }
-    const m1 = results.redis_mixed_1_worker as { jobsPerS: number };
-    const m2 = results.redis_mixed_2_workers as { jobsPerS: number };
+    const m1 = results.redis_mixed_1_worker_1_thread as { jobsPerS: number };
+    const m2 = results.redis_mixed_2_workers_1_thread as { jobsPerS: number };
     results.mixed_speedup_2_vs_1 = m2.jobsPerS / m1.jobsPerS;
-    rows.push(['mixed jobs: 2 workers / 1 worker', 'ratio', m2.jobsPerS / m1.jobsPerS]);
+    rows.push(['mixed jobs: 2 workers / 1 worker (1 thread each)', 'ratio', m2.jobsPerS / m1.jobsPerS]);
   } finally {
     for (const p of procs.reverse()) await stop(p).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });

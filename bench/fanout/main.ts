@@ -11,63 +11,16 @@
  * time to add it and until every child has finished. The load average is printed with the figures.
  * Workers are started (ready, idle) before each burst; each round uses its own queue prefix and is obliterated.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../libs/contracts/config.js';
 import { normaliseForecastRequest, type ForecastJobPayload } from '../../libs/contracts/jobs.js';
+import { ROOT, startRedis, startWorkers, stop } from '../common/redis.js';
 import { printResults } from '../report.js';
 import { arg } from '../common/args.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address() as net.AddressInfo;
-      s.close(() => resolve(a.port));
-    });
-  });
-}
-
-function launch(args: string[], env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(args[0], args.slice(1), {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${args.join(' ')} not ready:\n${out}`)), 120_000);
-    const on = (d: Buffer) => {
-      out = (out + d.toString()).slice(-20_000);
-      if (ready.test(out)) {
-        clearTimeout(t);
-        child.stdout.removeAllListeners('data');
-        child.stderr.removeAllListeners('data');
-        child.stdout.resume();
-        child.stderr.resume();
-        resolve(child);
-      }
-    };
-    child.stdout.on('data', on);
-    child.stderr.on('data', on);
-    child.once('exit', (c) => reject(new Error(`${args[0]} exited ${c}:\n${out}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((r) => {
-    child.once('exit', () => r());
-    child.kill('SIGTERM');
-  });
-}
 
 const pct = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -157,13 +110,8 @@ export async function run(argv: string[]): Promise<void> {
     path.join(real, 'cfgrib_era5_eda/era5-levels-members.nc3.nc'),
     path.join(dataDir, 'inbox/era5.nc'),
   );
-  const port = await freePort();
-  const redisProc = await launch(
-    ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {},
-    /Ready to accept/,
-  );
-  const url = `redis://127.0.0.1:${port}`;
+  const redisProc = await startRedis();
+  const url = redisProc.url;
   const redis = new Redis(url, { maxRetriesPerRequest: null });
   const rounds: Round[] = [];
   let flow: Record<string, number> | null = null;
@@ -180,12 +128,6 @@ export async function run(argv: string[]): Promise<void> {
     EPP_LOG_LEVEL: 'info',
     EPP_BATCH_CRON: '0 2 * * *',
   });
-  const startWorkers = (n: number, prefix: string) =>
-    Promise.all(
-      Array.from({ length: n }, () =>
-        launch(['node', 'dist/workers/postprocess/main.js'], workerEnv(prefix), /worker ready/),
-      ),
-    );
   const probe = { waitingBytesPer1000: NaN };
   try {
     {
@@ -208,7 +150,7 @@ export async function run(argv: string[]): Promise<void> {
     for (const w of workerCounts) {
       const prefix = `fan${process.pid}w${w}`;
       const q = new Queue('forecast', { connection: { url, enableOfflineQueue: false }, prefix });
-      const workers = await startWorkers(w, prefix);
+      const workers = await startWorkers(w, workerEnv(prefix));
       const mem0 = await usedMemory(redis);
       const t0 = performance.now();
       for (let i = 0; i < nJobs; i += 500) {
@@ -245,7 +187,7 @@ export async function run(argv: string[]): Promise<void> {
     if (nFlow > 0) {
       // The nightly batch's shape: one parent job whose children are the forecast jobs of a run.
       const prefix = `fan${process.pid}flow`;
-      const workers = await startWorkers(Math.max(...workerCounts), prefix);
+      const workers = await startWorkers(Math.max(...workerCounts), workerEnv(prefix));
       const producer = new FlowProducer({ connection: { url }, prefix });
       const q = new Queue('forecast', { connection: { url, enableOfflineQueue: false }, prefix });
       const t0 = performance.now();
