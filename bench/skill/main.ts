@@ -193,7 +193,14 @@ export async function run(argv: string[]): Promise<void> {
   for (const [ti, t] of ev.targets.entries()) {
     const b = t.strongestBaseline;
     if (!b) continue;
-    const per = evals.map((e) => e.targets[ti].strongestBaseline?.served.value ?? NaN);
+    // Each model against the same baseline: an evaluation that did not fit model 1's strongest variant
+    // (--no-extended-emos) is scored against model 1's baseline CRPS (same archive, deterministic fits).
+    const per = evals.map((e) => {
+      const s = e.targets[ti].strongestBaseline;
+      if (s?.method === b.method) return s.served.value;
+      const served = e.targets[ti].crps.mixed_fallback;
+      return served === undefined ? NaN : 1 - served / b.crps;
+    });
     process.stdout.write(
       `${t.target} strongest statistical baseline ${b.method} (CRPS ${fmt(b.crps)}): served model 1 gains ${pc(b.served)} % over it` +
         (evals.length > 1 ? ` (mean ± sd over ${evals.length} models ${meanSpread(per, 100)} %)` : '') +
