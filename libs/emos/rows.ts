@@ -3,7 +3,7 @@
  * fit can read them from memory (EstimateEmos.process) or from a scratch file (libs/pipeline/evaluate reads
  * the training years once and spills them, so memory does not grow with the number of years).
  */
-import type { Grid } from '../ensemble/types.js';
+import type { EmosCoefficients } from './types.js';
 
 /** One time's statistics at the points [p0, p1) of a read: index i is point p0 + i. */
 export interface EmosRow {
@@ -27,17 +27,13 @@ export interface EmosRows {
 }
 
 /** What the coefficients carry beside the fit (EstimateEmos.process takes it from the first forecast). */
-export interface EmosRowsMeta {
+export type EmosRowsMeta = Pick<
+  EmosCoefficients,
+  'diagnostic' | 'units' | 'ny' | 'nx' | 'grid' | 'leadHours' | 'initTime'
+> & {
   /** Names the training data in error messages (e.g. the forecasts' sources). */
   label: string;
-  diagnostic: string;
-  units: string;
-  ny: number;
-  nx: number;
-  grid: Grid;
-  leadHours?: number;
-  initTime?: number;
-}
+};
 
 /** Rows held in memory: per time predictors [k·n] (predictor-major), variance [n], truth [n]. */
 export function residentRows(
