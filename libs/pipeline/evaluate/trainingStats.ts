@@ -3,8 +3,8 @@
  * baselines and extreme thresholds are fitted on, read in one streamed pass over the training split and
  * spilled to a scratch file, so that memory holds a few samples and one block of points whatever the number
  * of years. Read back by time rows (the global EMOS fit) or by blocks of points (point-by-point fits,
- * quantiles). The values are those the in-memory fits computed (same functions, stored as float64), so the
- * fits are bitwise the same.
+ * quantiles). The values are those the in-memory fits computed (same functions, stored exactly: float64, or
+ * float32 where the values are float32 already), so the fits are bitwise the same.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,24 +28,84 @@ import {
   type ExtendedEmosSample,
 } from './baselines.js';
 
-/** Fields stored per (time, point) of a target, in this order (field-major within a time's row). */
-const FIELDS = [
-  'mean5', // memberMean of the k-member subset (float64, as EstimateEmos computes it)
-  'var5', // memberVariance ddof 1 of the subset
-  'truth',
-  'meanAll', // the same over every raw member
-  'varAll',
-  'extMean5', // meanVar of the subset (float32, as the extended EMOS samples hold it)
+/**
+ * Fields stored per (time, point) of a target, in this order (field-major within a time's row), with their
+ * storage type: float64 for the statistics EstimateEmos computes in float64, float32 for those whose values
+ * are float32 already (the truth and the extended EMOS fields), so that the stored values are exact either way.
+ * The float64 fields come first, so that every field's offset stays a multiple of its size whatever n.
+ */
+const FIELD_TYPES = {
+  mean5: 'f64', // memberMean of the k-member subset (float64, as EstimateEmos computes it)
+  var5: 'f64', // memberVariance ddof 1 of the subset
+  meanAll: 'f64', // the same over every raw member
+  varAll: 'f64',
+  truth: 'f32',
+  extMean5: 'f32', // meanVar of the subset (float32, as the extended EMOS samples hold it)
+  extVar5: 'f32',
+  extLap5: 'f32', // spherical Laplacian of extMean5
+  extMeanAll: 'f32',
+  extVarAll: 'f32',
+  extLapAll: 'f32',
+  lapZ850: 'f32', // Laplacian of the subset-mean z850 (NaN without z850)
+} as const;
+type FieldName = keyof typeof FIELD_TYPES;
+type F64Field = { [f in FieldName]: (typeof FIELD_TYPES)[f] extends 'f64' ? f : never }[FieldName];
+type F32Field = Exclude<FieldName, F64Field>;
+const FIELDS = Object.keys(FIELD_TYPES) as FieldName[];
+const BYTES: Record<FieldName, number> = Object.fromEntries(
+  FIELDS.map((f) => [f, FIELD_TYPES[f] === 'f64' ? 8 : 4]),
+) as Record<FieldName, number>;
+/** Bytes per point of one time's row (64: 4 float64 + 8 float32 fields). */
+export const ROW_BYTES_PER_POINT = FIELDS.reduce((a, f) => a + BYTES[f], 0);
+
+/** One time's row of a target: every field at every point, each in its storage type. */
+class SpillRow {
+  readonly bytes: Buffer;
+  /** Byte offset of each field in the row. */
+  readonly offset: Record<FieldName, number>;
+  private readonly views: Record<FieldName, Float64Array | Float32Array>;
+
+  constructor(readonly n: number) {
+    this.bytes = Buffer.alloc(ROW_BYTES_PER_POINT * n);
+    let o = 0;
+    const offset = {} as Record<FieldName, number>;
+    const views = {} as Record<FieldName, Float64Array | Float32Array>;
+    for (const f of FIELDS) {
+      offset[f] = o;
+      views[f] =
+        FIELD_TYPES[f] === 'f64'
+          ? new Float64Array(this.bytes.buffer, this.bytes.byteOffset + o, n)
+          : new Float32Array(this.bytes.buffer, this.bytes.byteOffset + o, n);
+      o += BYTES[f] * n;
+    }
+    this.offset = offset;
+    this.views = views;
+  }
+
+  /** Float64 statistics are stored as they are; float32 fields take only Float32Array (exact by type). */
+  put64(f: F64Field, v: Float64Array): void {
+    this.views[f].set(v);
+  }
+
+  put32(f: F32Field, v: Float32Array): void {
+    this.views[f].set(v);
+  }
+
+  fill(f: FieldName, v: number): void {
+    this.views[f].fill(v);
+  }
+}
+
+/** The fields only the extended EMOS variants read (NaN when they are not asked for). */
+const EXTENDED_FIELDS: FieldName[] = [
+  'extMean5',
   'extVar5',
-  'extLap5', // spherical Laplacian of extMean5
+  'extLap5',
   'extMeanAll',
   'extVarAll',
   'extLapAll',
-  'lapZ850', // Laplacian of the subset-mean z850 (NaN without z850)
-] as const;
-type FieldName = (typeof FIELDS)[number];
-const F = FIELDS.length;
-const FIELD = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<FieldName, number>;
+  'lapZ850',
+];
 
 /** Points read back at a time by the point-block readers. */
 export const POINT_BLOCK = 512;
@@ -70,6 +130,14 @@ export function meanVar(
   return { mean, variance };
 }
 
+/** An extended EMOS sample as extendedSamples computes it: every field float32. */
+export interface ExtendedEmosSample32 extends ExtendedEmosSample {
+  mean: Float32Array;
+  variance: Float32Array;
+  lapZ850?: Float32Array;
+  lapTarget: Float32Array;
+}
+
 /**
  * The fields the extended EMOS variants read for one sample and target, for the subset and for all members:
  * target mean, variance, its Laplacian, and the Laplacian of the subset-mean z850 (null without z850).
@@ -81,55 +149,60 @@ export function extendedSamples(
   lead: number,
   g: ModelGrid,
   z850: number | null,
-): Record<'subset' | 'all', ExtendedEmosSample> {
+): Record<'subset' | 'all', ExtendedEmosSample32> {
   const n = g.ny * g.nx;
   const raw = s.rawMembers![t];
   const lap = (f: Float32Array) => sphericalLaplacian(f, g.latitudes, g.ny, g.nx);
   const lapZ850 = z850 === null ? undefined : lap(s.raw.bc[z850]);
   const validTime = s.init + lead * 3600;
-  const one = (m: number): ExtendedEmosSample => {
+  const one = (m: number): ExtendedEmosSample32 => {
     const { mean, variance } = meanVar(raw, m, n);
     return { validTime, mean, variance, lapZ850, lapTarget: lap(mean) };
   };
   return { subset: one(k), all: one(s.memberCount!) };
 }
 
-/** One target's rows on disk: row t = F fields × n float64. */
+/** One target's rows on disk: row t = the SpillRow layout (ROW_BYTES_PER_POINT × n bytes). */
 class SpillFile {
   private readonly fd: number;
   private rows = 0;
   private readonly rowBytes: number;
+  /** Byte offset of each field in a row of n points. */
+  private readonly offset: Record<FieldName, number>;
 
   constructor(
     readonly file: string,
     readonly n: number,
   ) {
     this.fd = openSync(file, 'w+');
-    this.rowBytes = F * n * 8;
+    this.rowBytes = ROW_BYTES_PER_POINT * n;
+    this.offset = new SpillRow(n).offset;
   }
 
   get times(): number {
     return this.rows;
   }
 
-  append(row: Float64Array): void {
-    const b = Buffer.from(row.buffer, row.byteOffset, row.byteLength);
+  append(row: SpillRow): void {
+    const b = row.bytes;
     let off = 0;
     while (off < b.length) off += writeSync(this.fd, b, off, b.length - off, this.rows * this.rowBytes + off);
     this.rows++;
   }
 
-  private readInto(dst: Float64Array, position: number): void {
-    const b = Buffer.from(dst.buffer, dst.byteOffset, dst.byteLength);
+  private readInto(dst: Buffer, position: number): void {
     let off = 0;
-    while (off < b.length) {
-      const got = readSync(this.fd, b, off, b.length - off, position + off);
+    while (off < dst.length) {
+      const got = readSync(this.fd, dst, off, dst.length - off, position + off);
       if (got === 0) throw new MismatchError(`${this.file}: scratch file shorter than written`);
       off += got;
     }
   }
 
-  /** fn(t, fields) for every time in order; fields[f] holds field f at the points [p0, p1) (valid during the call). */
+  /**
+   * fn(t, fields) for every time in order; fields[f] holds field f at the points [p0, p1) as float64 (float32
+   * fields widened, exactly), valid during the call.
+   */
   read(
     p0: number,
     p1: number,
@@ -139,10 +212,16 @@ class SpillFile {
     const w = p1 - p0;
     const buf = new Float64Array(fields.length * w);
     const views = fields.map((_, i) => buf.subarray(i * w, (i + 1) * w));
+    const raw = Buffer.alloc(8 * w);
+    const as64 = new Float64Array(raw.buffer, raw.byteOffset, w);
+    const as32 = new Float32Array(raw.buffer, raw.byteOffset, w);
     for (let t = 0; t < this.rows; t++) {
-      fields.forEach((name, i) =>
-        this.readInto(views[i], t * this.rowBytes + (FIELD[name] * this.n + p0) * 8),
-      );
+      fields.forEach((name, i) => {
+        const b = BYTES[name];
+        const at = t * this.rowBytes + this.offset[name] + p0 * b;
+        this.readInto(raw.subarray(0, b * w), at);
+        views[i].set(b === 8 ? as64 : as32);
+      });
       fn(t, views);
     }
   }
@@ -191,12 +270,11 @@ export class TrainingStats {
   ): Promise<TrainingStats> {
     const n = g.ny * g.nx;
     const dir = mkdtempSync(path.join(tmpdir(), 'epp-evaluate-'));
-    const files = cfg.targets.map((_, t) => new SpillFile(path.join(dir, `target-${t}.f64`), n));
+    const files = cfg.targets.map((_, t) => new SpillFile(path.join(dir, `target-${t}.bin`), n));
     const initTimes: number[] = [];
     let members = -1;
     try {
-      const row = new Float64Array(F * n);
-      const put = (f: FieldName, v: ArrayLike<number>) => row.set(v, FIELD[f] * n);
+      const row = new SpillRow(n);
       for await (const s of streamSamples(
         index,
         inits,
@@ -215,27 +293,27 @@ export class TrainingStats {
           const raw = s.rawMembers![t];
           const sub = { data: raw.subarray(0, o.k * n), members: o.k, points: n };
           const m5 = memberMean(sub);
-          put('mean5', m5);
-          put('var5', memberVariance(sub, 1, m5));
-          put('truth', s.raw.truth![t]);
+          row.put64('mean5', m5);
+          row.put64('var5', memberVariance(sub, 1, m5));
+          row.put32('truth', s.raw.truth![t]);
           const all = { data: raw.subarray(0, M * n), members: M, points: n };
           const mA = memberMean(all);
-          put('meanAll', mA);
-          put('varAll', memberVariance(all, 1, mA));
+          row.put64('meanAll', mA);
+          row.put64('varAll', memberVariance(all, 1, mA));
           if (o.extended === false) {
-            row.fill(NaN, FIELD.extMean5 * n);
+            for (const f of EXTENDED_FIELDS) row.fill(f, NaN);
             files[t].append(row);
             continue;
           }
           const ext = extendedSamples(s, t, o.k, o.lead, g, o.z850);
-          put('extMean5', ext.subset.mean);
-          put('extVar5', ext.subset.variance);
-          put('extLap5', ext.subset.lapTarget!);
-          put('extMeanAll', ext.all.mean);
-          put('extVarAll', ext.all.variance);
-          put('extLapAll', ext.all.lapTarget!);
-          if (ext.subset.lapZ850) put('lapZ850', ext.subset.lapZ850);
-          else row.fill(NaN, FIELD.lapZ850 * n, (FIELD.lapZ850 + 1) * n);
+          row.put32('extMean5', ext.subset.mean);
+          row.put32('extVar5', ext.subset.variance);
+          row.put32('extLap5', ext.subset.lapTarget);
+          row.put32('extMeanAll', ext.all.mean);
+          row.put32('extVarAll', ext.all.variance);
+          row.put32('extLapAll', ext.all.lapTarget);
+          if (ext.subset.lapZ850) row.put32('lapZ850', ext.subset.lapZ850);
+          else row.fill('lapZ850', NaN);
           files[t].append(row);
         }
       }

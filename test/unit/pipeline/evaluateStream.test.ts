@@ -4,7 +4,7 @@
  * fits on the whole split loaded in memory (loadSplit, EstimateEmos.process, fitExtendedEmos,
  * pointQuantiles), and evaluateModel's EMOS and raw CRPS equal those recomputed here from the loaded split.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EstimateEmos } from '../../../libs/emos/estimate.js';
@@ -27,7 +27,7 @@ import {
 import { fitExtendedEmos, type ExtendedEmosKind } from '../../../libs/pipeline/evaluate/baselines.js';
 import { evaluateModel, toGrid, TrainingStats } from '../../../libs/pipeline/evaluate/index.js';
 import { ensembleCrpsAt, MeanScore } from '../../../libs/pipeline/evaluate/scores.js';
-import { extendedSamples } from '../../../libs/pipeline/evaluate/trainingStats.js';
+import { extendedSamples, ROW_BYTES_PER_POINT } from '../../../libs/pipeline/evaluate/trainingStats.js';
 import { trainModel } from '../../../libs/pipeline/train/index.js';
 import type { ModelGrid } from '../../../libs/model/mixedModel.js';
 import { crpsGaussian } from '../../../libs/scoring/crps.js';
@@ -98,7 +98,10 @@ test('EMOS fits and training quantiles from the spilled statistics = the in-memo
     z850: z850(),
     lead,
   });
-  expect(existsSync(path.join(stats.dir, 'target-0.f64'))).toBe(true);
+  // 64 B per (time, point): 4 float64 statistics + the truth and 7 extended fields as float32.
+  expect(ROW_BYTES_PER_POINT).toBe(64);
+  for (let t = 0; t < cfg.targets.length; t++)
+    expect(statSync(path.join(stats.dir, `target-${t}.bin`)).size).toBe(inits.length * g.ny * g.nx * 64);
   try {
     const train = await loadSplit(index, 'train', cfg, { rawMembers: true });
     expect(stats.times).toBe(train.length);
