@@ -11,7 +11,7 @@ import { parseTargetKey, predictorKeys, type ModelConfig } from '../../model/con
 import type { ModelGrid } from '../../model/mixedModel.js';
 import type { Dataset } from '../../netcdf/types.js';
 import { openDataset } from '../../netcdf/open.js';
-import { readGrid, readLevels, VariableReader } from '../dataset/index.js';
+import { readGrid, readLevels, SlabReader } from '../dataset/index.js';
 
 /** Where a request's analysis comes from: a file, and/or other variable names (predictor → NetCDF name). */
 export interface AnalysisSpec {
@@ -62,7 +62,7 @@ export function readAnalysis(
     );
   const levels = readLevels(ds);
   const member = ds.memberAxis();
-  const readers = new Map<string, VariableReader>();
+  const readers = new Map<string, SlabReader>();
   const reader = (variable: string) => {
     const name = o.variables?.[variable] ?? variable;
     let r = readers.get(name);
@@ -71,7 +71,8 @@ export function readAnalysis(
         throw new AnalysisMismatchError(
           `${file}: no variable '${name}' for the model's predictor ${variable} (it has: ${ds.variables.map((v) => v.name).join(', ')})`,
         );
-      r = new VariableReader(ds.readVariable(name), g, file);
+      // By hyperslab: only the [ny, nx] field at the initialisation is decoded, not every time of the variable.
+      r = asAnalysisError(() => new SlabReader(ds, name, g));
       const units = r.v.attrs.units;
       const fu = o.forecast?.hasVariable(variable) ? o.forecast.variable(variable).attrs.units : undefined;
       if (typeof units === 'string' && typeof fu === 'string' && normUnits(units) !== normUnits(fu))
@@ -86,7 +87,7 @@ export function readAnalysis(
     }
     return { r, name };
   };
-  const at = (r: VariableReader, name: string): Record<string, number> => {
+  const at = (r: SlabReader, name: string): Record<string, number> => {
     const tdim = r.v.dims.find((d) => TIME_NAMES.includes(d) || (ds.hasVariable(d) && isTime(ds, d)));
     if (tdim) {
       const times = Array.from(ds.readTime(ds.hasVariable(tdim) ? tdim : name));
@@ -126,12 +127,18 @@ export function readAnalysis(
         `${file}: ${name} has no pressure-level axis (the model needs ${c.levels.join(', ')} hPa)`,
       );
     if (member && r.axis(member.name) >= 0) pick[member.name] = 0;
-    try {
-      return r.field(pick);
-    } catch (err) {
-      throw new AnalysisMismatchError(err instanceof Error ? err.message : String(err));
-    }
+    return asAnalysisError(() => r.field(pick));
   });
+}
+
+/** fn(), its mismatches (SlabReader's name the file) as AnalysisMismatchError naming it the analysis. */
+function asAnalysisError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof MismatchError) || err instanceof AnalysisMismatchError) throw err;
+    throw new AnalysisMismatchError(`analysis ${err.message}`);
+  }
 }
 
 function isTime(ds: Dataset, name: string): boolean {
