@@ -7,6 +7,7 @@ import { QUEUES, type JobState, type JobView, type QueueName } from '../../libs/
 import { NotFoundError } from '../../libs/service/errors.js';
 import { RequireRole } from './auth.guard.js';
 import { jobLinks } from './forecasts/forecasts.controller.js';
+import { ResultsService } from './forecasts/results.service.js';
 import { ApiErrors } from './openapi/decorators.js';
 import { JOB_STATES, JobDeletedDto, JobListDto, JobViewDto } from './openapi/schemas.js';
 import { JobQueues } from './queue/job-queues.js';
@@ -27,7 +28,10 @@ function intParam(name: string, raw: string | undefined, dflt: number, min: numb
 @ApiErrors(401)
 @Controller('v1/jobs')
 export class JobsController {
-  constructor(private readonly queues: JobQueues) {}
+  constructor(
+    private readonly queues: JobQueues,
+    private readonly results: ResultsService,
+  ) {}
 
   private async find(id: string): Promise<JobView> {
     const view = await this.queues.get(id);
@@ -88,7 +92,12 @@ export class JobsController {
   @ApiErrors(403, 404, 409)
   async remove(@Param('id') id: string) {
     await this.find(id);
-    return { id, outcome: await this.queues.remove(id) };
+    try {
+      return { id, outcome: await this.queues.remove(id) };
+    } finally {
+      // Its outputs are gone (or going): nothing cached for it may answer a query again.
+      this.results.forget(id);
+    }
   }
 
   /** Server-sent events: one `progress` event per change of state or progress, ending with the final state. */

@@ -195,11 +195,16 @@ export class ForecastsController {
     const lo = coord('lon', lon);
     const how = oneOf<Interp>('interp', interp, ['nearest', 'bilinear'], 'nearest');
     const fmt = oneOf('format', format, ['json', 'csv'] as const, 'json');
-    const series = pointSeries(await this.results.load(id), la, lo, how);
     if (fmt === 'csv') {
+      const series = pointSeries(await this.results.load(id), la, lo, how);
       res.type('text/csv; charset=utf-8');
       res.send(pointSeriesCsv(series));
-    } else res.send(series);
+    } else {
+      // Serialised here (cached per grid cell for nearest): the same bytes Fastify's serialiser would send.
+      const json = await this.results.pointJson(id, la, lo, how);
+      res.type('application/json; charset=utf-8');
+      res.send(json);
+    }
   }
 
   @Get(':id/area')
