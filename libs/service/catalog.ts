@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describeError, EppError } from '../contracts/errors.js';
 import { isModelId } from '../contracts/jobs.js';
+import { SITE_METHODS, SITE_MODEL_SUBDIR } from '../contracts/sites.js';
 import { openDataset } from '../netcdf/index.js';
 import { relativeToRoot, resolveInRoot } from './data-root.js';
 import { listModelIds, modelVersions, type ModelVersion } from '../pipeline/train/store.js';
@@ -131,12 +132,31 @@ function readJson(file: string): unknown {
   }
 }
 
+/** What a site model version (`<version>/sites/model.json`, libs/sites) was fitted on and how. */
+export interface SiteModelSummary {
+  method: string;
+  family: string | null;
+  variable: string;
+  units: string | null;
+  /** Realizations used, and how many the training forecast had. */
+  members: number[];
+  membersInFile: number | null;
+  trainFrom: string | null;
+  trainTo: string | null;
+  stations: number;
+  pairs: number | null;
+}
+
+export type ModelKind = 'mixed' | 'emos' | 'site';
+
 export interface ModelVersionEntry {
   version: string;
   latest: boolean;
   source: 'data' | 'bundled';
-  kinds: ('mixed' | 'emos')[];
+  kinds: ModelKind[];
   emos: string[];
+  /** The site model of this version (kind `site`), or null. */
+  site: SiteModelSummary | null;
   createdAt: string | null;
   trainingData: Record<string, unknown> | null;
   scores: Record<string, unknown> | null;
@@ -144,9 +164,10 @@ export interface ModelVersionEntry {
 
 export interface ModelEntry {
   id: string;
-  /** The latest version's kinds, EMOS sets, source and manifest. */
-  kinds: ('mixed' | 'emos')[];
+  /** The latest version's kinds, EMOS sets, site model, source and manifest. */
+  kinds: ModelKind[];
   emos: string[];
+  site: SiteModelSummary | null;
   source: 'data' | 'bundled';
   version: string;
   versions: ModelVersionEntry[];
@@ -155,6 +176,27 @@ export interface ModelEntry {
 
 const asObject = (v: unknown): Record<string, unknown> | null =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+
+/** The summary of a site model.json, or null when the file is not one (read as data, never trusted). */
+function siteSummary(file: string): SiteModelSummary | null {
+  const m = existsSync(file) ? asObject(readJson(file)) : null;
+  const method = SITE_METHODS.find((x) => x === m?.method);
+  if (!m || m.format !== 'epp-sites-model' || !method || typeof m.variable !== 'string') return null;
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return {
+    method,
+    family: str(m.family),
+    variable: m.variable,
+    units: str(m.units),
+    members: Array.isArray(m.members) ? m.members.filter((x): x is number => typeof x === 'number') : [],
+    membersInFile: num(m.membersInFile),
+    trainFrom: str(m.trainFrom),
+    trainTo: str(m.trainTo),
+    stations: Array.isArray(m.stations) ? m.stations.length : 0,
+    pairs: num(asObject(m.training)?.pairs),
+  };
+}
 
 function versionEntry(v: ModelVersion): {
   entry: ModelVersionEntry;
@@ -169,9 +211,11 @@ function versionEntry(v: ModelVersion): {
     : [];
   const manifestFile = path.join(v.dir, 'manifest.json');
   const manifest = existsSync(manifestFile) ? asObject(readJson(manifestFile)) : null;
+  const site = siteSummary(path.join(v.dir, SITE_MODEL_SUBDIR, 'model.json'));
   const kinds: ModelEntry['kinds'] = [];
   if (manifest) kinds.push('mixed');
   if (emos.length) kinds.push('emos');
+  if (site) kinds.push('site');
   let createdAt = typeof manifest?.createdAt === 'string' ? manifest.createdAt : null;
   if (!createdAt)
     try {
@@ -186,6 +230,7 @@ function versionEntry(v: ModelVersion): {
       source: v.source,
       kinds,
       emos,
+      site,
       createdAt,
       trainingData: asObject(manifest?.trainingData),
       scores: asObject(manifest?.scores),
@@ -202,6 +247,7 @@ function modelEntry(dataDir: string, id: string): ModelEntry | null {
     id,
     kinds: latest.entry.kinds,
     emos: latest.entry.emos,
+    site: latest.entry.site,
     source: latest.entry.source,
     version: latest.entry.version,
     versions: versions.map((v) => v.entry),

@@ -961,6 +961,59 @@ export interface components {
              */
             outcome: "cancelled" | "deleted";
         };
+        SiteModelSummaryDto: {
+            /**
+             * @example emos
+             * @enum {string}
+             */
+            method: "emos" | "drn";
+            /**
+             * @description predictive distribution
+             * @example normal
+             */
+            family: string | null;
+            /** @example air_temperature */
+            variable: string;
+            /** @example K */
+            units: string | null;
+            /**
+             * @description realizations used
+             * @example [
+             *       0,
+             *       1,
+             *       2,
+             *       3,
+             *       4,
+             *       5
+             *     ]
+             */
+            members: number[];
+            /**
+             * @description realizations in the training file
+             * @example 11
+             */
+            membersInFile: number | null;
+            /**
+             * Format: date-time
+             * @description start of the training period
+             */
+            trainFrom: string | null;
+            /**
+             * Format: date-time
+             * @description end of the training period
+             */
+            trainTo: string | null;
+            /**
+             * @description stations the model covers
+             * @example 1
+             */
+            stations: number;
+            /**
+             * @description (forecast, observation) pairs fitted on
+             * @example 1096
+             */
+            pairs: number | null;
+        };
         ModelVersionDto: {
             /**
              * @description `v<N>` in the data root (v0 = a flat model folder) or `bundled`
@@ -984,7 +1037,7 @@ export interface components {
              *       "emos"
              *     ]
              */
-            kinds: ("mixed" | "emos")[];
+            kinds: ("mixed" | "emos" | "site")[];
             /**
              * @description EMOS coefficient sets
              * @example [
@@ -993,6 +1046,8 @@ export interface components {
              *     ]
              */
             emos: string[];
+            /** @description the site (station) model of this version, kind `site` (POST /v1/sites/models, `epp sites fit`) */
+            site: components["schemas"]["SiteModelSummaryDto"] | null;
             /** @description training data fingerprint (manifest.trainingData) */
             trainingData: {
                 [key: string]: unknown;
@@ -1013,7 +1068,7 @@ export interface components {
              *       "emos"
              *     ]
              */
-            kinds: ("mixed" | "emos")[];
+            kinds: ("mixed" | "emos" | "site")[];
             /**
              * @description EMOS coefficient sets
              * @example [
@@ -1022,6 +1077,8 @@ export interface components {
              *     ]
              */
             emos: string[];
+            /** @description the site (station) model of this version, kind `site` (POST /v1/sites/models, `epp sites fit`) */
+            site: components["schemas"]["SiteModelSummaryDto"] | null;
             /**
              * @description where the model was found
              * @example bundled

@@ -340,6 +340,49 @@ export class AreaResultDto {
   probabilitiesBelow?: Record<string, AreaStatDto>;
 }
 
+export class SiteModelSummaryDto {
+  @ApiProperty({ example: 'emos', enum: ['emos', 'drn'] })
+  method!: string;
+  @ApiProperty({ example: 'normal', nullable: true, type: String, description: 'predictive distribution' })
+  family!: string | null;
+  @ApiProperty({ example: 'air_temperature' })
+  variable!: string;
+  @ApiProperty({ example: 'K', nullable: true, type: String })
+  units!: string | null;
+  @ApiProperty({ type: [Number], example: [0, 1, 2, 3, 4, 5], description: 'realizations used' })
+  members!: number[];
+  @ApiProperty({
+    example: 11,
+    nullable: true,
+    type: Number,
+    description: 'realizations in the training file',
+  })
+  membersInFile!: number | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'start of the training period',
+  })
+  trainFrom!: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'end of the training period',
+  })
+  trainTo!: string | null;
+  @ApiProperty({ example: 1, description: 'stations the model covers' })
+  stations!: number;
+  @ApiProperty({
+    example: 1096,
+    nullable: true,
+    type: Number,
+    description: '(forecast, observation) pairs fitted on',
+  })
+  pairs!: number | null;
+}
+
 export class ModelVersionDto {
   @ApiProperty({
     example: 'v2',
@@ -354,10 +397,17 @@ export class ModelVersionDto {
     description: 'data root or shipped with the install',
   })
   source!: string;
-  @ApiProperty({ enum: ['mixed', 'emos'], isArray: true, example: ['mixed', 'emos'] })
+  @ApiProperty({ enum: ['mixed', 'emos', 'site'], isArray: true, example: ['mixed', 'emos'] })
   kinds!: string[];
   @ApiProperty({ type: [String], example: ['t850', 'z500'], description: 'EMOS coefficient sets' })
   emos!: string[];
+  @ApiProperty({
+    type: SiteModelSummaryDto,
+    nullable: true,
+    description:
+      'the site (station) model of this version, kind `site` (POST /v1/sites/models, `epp sites fit`)',
+  })
+  site!: SiteModelSummaryDto | null;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
@@ -379,10 +429,17 @@ export class ModelVersionDto {
 export class ModelDto {
   @ApiProperty({ example: 'default' })
   id!: string;
-  @ApiProperty({ enum: ['mixed', 'emos'], isArray: true, example: ['mixed', 'emos'] })
+  @ApiProperty({ enum: ['mixed', 'emos', 'site'], isArray: true, example: ['mixed', 'emos'] })
   kinds!: string[];
   @ApiProperty({ type: [String], example: ['t850', 'z500'], description: 'EMOS coefficient sets' })
   emos!: string[];
+  @ApiProperty({
+    type: SiteModelSummaryDto,
+    nullable: true,
+    description:
+      'the site (station) model of this version, kind `site` (POST /v1/sites/models, `epp sites fit`)',
+  })
+  site!: SiteModelSummaryDto | null;
   @ApiProperty({ example: 'bundled', enum: ['data', 'bundled'], description: 'where the model was found' })
   source!: string;
   @ApiProperty({
