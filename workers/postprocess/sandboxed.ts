@@ -6,6 +6,7 @@
 import { loadConfig } from '../../libs/contracts/config.js';
 import { EppError } from '../../libs/contracts/errors.js';
 import { encodeJobError, type QueueName } from '../../libs/contracts/jobs.js';
+import { throttleProgress } from '../../libs/service/progress.js';
 import { runJob } from '../../libs/service/run-job.js';
 
 /** The slice of BullMQ's SandboxedJob the processors use. */
@@ -17,6 +18,9 @@ export interface SandboxJob {
 
 // A sandboxed child is its own process: it reads the environment once, here, at its start-up.
 const config = loadConfig();
+
+/** At most one progress report per this many ms of a job (libs/service/progress.ts says why). */
+export const PROGRESS_MIN_MS = 250;
 
 /**
  * A worker killed with SIGKILL cannot stop its sandboxed children, and BullMQ's child does not notice:
@@ -59,7 +63,7 @@ export async function processSandboxed(
   job: SandboxJob,
   signal?: AbortSignal,
 ): Promise<unknown> {
-  let last = -1;
+  const progress = throttleProgress((f) => job.updateProgress(f), PROGRESS_MIN_MS);
   const stop = cancelled(signal, job.id);
   stop.catch(() => undefined);
   try {
@@ -73,6 +77,8 @@ export async function processSandboxed(
     );
     if (e?.permanent) wrapped.name = 'UnrecoverableError';
     throw wrapped;
+  } finally {
+    progress.stop();
   }
 
   function run(): Promise<unknown> {
@@ -82,13 +88,7 @@ export async function processSandboxed(
       delayMs: config.jobDelayMs,
       tfBackend: config.tfBackend,
       tfThreads: config.tfThreads,
-      onProgress: async (f) => {
-        // Throttle: only whole-percent steps reach Redis.
-        const pct = Math.round(f * 100);
-        if (pct === last) return;
-        last = pct;
-        await job.updateProgress(pct / 100);
-      },
+      onProgress: (f) => progress.update(f),
     });
   }
 }

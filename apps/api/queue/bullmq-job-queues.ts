@@ -111,7 +111,8 @@ export class BullJobQueues extends JobQueues {
       removeOnFail: { age: this.config.jobRetentionS },
     });
     this.emitSubmitted(queue);
-    return { view: this.view(queue, job, await job.getState()), created: true };
+    // Just added: waiting (a worker may have taken it since; the next read says so). No state round trip.
+    return { view: this.view(queue, job, 'waiting'), created: true };
   }
 
   get(id: string): Promise<JobView | null> {
@@ -273,13 +274,16 @@ export class BullJobQueues extends JobQueues {
         prefix: this.config.queuePrefix,
       });
       ev.on('error', () => undefined);
-      const emit = ({ jobId }: { jobId: string }) => {
-        void this.get(jobId)
-          .then((v) => v && cb(v))
-          .catch(() => undefined);
-      };
-      ev.on('completed', emit);
-      ev.on('failed', emit);
+      // The event gives the final state: only the job hash is read (one round trip, not two).
+      const emit =
+        (state: 'completed' | 'failed') =>
+        ({ jobId }: { jobId: string }) => {
+          void this.redisOp('read job', () => this.queues[queue].getJob(jobId))
+            .then((job) => job && cb(this.view(queue, job, state)))
+            .catch(() => undefined);
+        };
+      ev.on('completed', emit('completed'));
+      ev.on('failed', emit('failed'));
       this.events.push(ev);
     }
   }
