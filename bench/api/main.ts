@@ -1,26 +1,45 @@
 /**
- * `npm run -s bench -- api [--json] [--jobs 50] [--points 200] [--seconds 10]` (loopback only, bounded):
+ * `npm run -s bench -- api [--json] [--jobs 50] [--points 200] [--seconds 10] [--mixed-jobs 40]
+ *  [--heavy-jobs 16] [--latency-jobs 20] [--only points,health,raw,mixed]` (loopback only, bounded):
  *  - p50/p99 latency and queries/s of N concurrent connections of point queries on a finished forecast,
- *    measured with autocannon (an established load generator, not a hand-written client);
+ *    measured with autocannon (an established load generator, not a hand-written client), and the ceiling
+ *    of this machine for them: a bare node:http server and a bare Fastify route answering the same JSON,
+ *    under the same autocannon settings, in the same run;
  *  - /health p99 while a report job runs in embedded mode, jobs inline (EPP_EMBEDDED_JOBS=inline) and in
  *    job processes (the default), side by side;
- *  - end-to-end throughput of M small post-processing jobs (raw, real ERA5 t850, distinct requests; the
- *    per-job overhead) in embedded mode and on Redis with 1 and with 2 worker processes, and of K CPU-bound
- *    `mixed` jobs (the shipped default model) on Redis with 1 and 2 workers, with the 2/1 ratio;
- *  - the ceiling of this machine for the point-query figures: a bare node:http server and a bare Fastify
- *    route answering the same point-query JSON, under the same autocannon settings, in the same run;
- *  - mixed jobs with EPP_TF_THREADS=1 per worker (1 vs 2 workers: the scaling of processes, not of tensor
- *    threads) and, for reference, 1 worker with the default threads (the cores);
+ *  - throughput of M small post-processing jobs (raw, real ERA5 t850, distinct requests) in embedded mode
+ *    and on Redis with 1 and with 2 worker processes, and the latency one small job adds on an idle queue
+ *    (submit → finished minus the pipeline's own time: the per-small-job overhead);
+ *  - throughput of K CPU-bound `mixed` jobs (the shipped default model, 4 network passes) and of H heavier
+ *    ones (the same with 99 percentiles and 20 thresholds) on Redis with 1 and 2 workers of one tensor
+ *    thread each (the scaling of processes, not of tensor threads; 1 worker with the default threads for
+ *    reference), with the 2/1 ratios;
+ *  - for every throughput round: jobs/s end to end (first submit → last finish) and in the steady state
+ *    (after every worker's first finish: warm-up excluded; each worker has also run two jobs before), the
+ *    median run time, and the CPU ms per job of every process (job processes, worker processes, the API,
+ *    its file-check children, Redis, the bench itself; Linux /proc) — what is serial and what parallel,
+ *    and the ratio that CPU time alone allows on this machine's cores;
  *  - the load average at start and end (figures from a busy machine are not idle figures).
- * `--mixed-jobs K` (default 8).
+ * Completion on Redis is learnt from the queue's events, not by polling (a poll costs the API CPU per
+ * unit of wall time, which was half of what 2 workers appeared to cost); each job's view is read once.
  * Needs the real data (EPP_REAL_DATA, default ../shared/data/real) and `redis-server` on PATH.
  */
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { launch, ROOT, startRedis, startWorkers, stop, type Launched } from '../common/redis.js';
-import { printResults } from '../report.js';
+import { QueueEvents } from 'bullmq';
+import {
+  launch,
+  measureTreeCpu,
+  ROOT,
+  startRedis,
+  startWorkers,
+  stop,
+  type Launched,
+  type TreeCpu,
+} from '../common/redis.js';
+import { median, printResults } from '../report.js';
 const KEY = 'bench-admin-key-0123456789';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies are read field by field
@@ -40,45 +59,271 @@ async function call(
   return { status: res.status, body: await res.json() };
 }
 
-async function waitAll(url: string, ids: string[]): Promise<void> {
-  const left = new Set(ids);
-  while (left.size) {
-    for (const id of [...left]) {
-      const r = await call(url, 'GET', `/v1/jobs/${id}`);
-      if (r.body.state === 'completed') left.delete(id);
-      else if (r.body.state === 'failed')
-        throw new Error(`job ${id} failed: ${JSON.stringify(r.body.error)}`);
-    }
-    if (left.size) await new Promise((r) => setTimeout(r, 50));
+/**
+ * Wait until every job has finished and return their final views. Only the oldest unfinished job is
+ * polled (they finish about in submission order), every `pollMs`: a client polling every job every 50 ms
+ * spent more CPU — its own and the API's — than the jobs on a 2-core machine and was half of what 2
+ * workers appeared to cost (session 6).
+ */
+async function waitAll(url: string, ids: string[], pollMs = 100): Promise<Json[]> {
+  const done = new Map<string, Json>();
+  while (done.size < ids.length) {
+    const id = ids.find((x) => !done.has(x))!;
+    const r = await call(url, 'GET', `/v1/jobs/${id}`);
+    if (r.body.state === 'completed') done.set(id, r.body);
+    else if (r.body.state === 'failed' || r.body.state === 'cancelled')
+      throw new Error(`job ${id} ${r.body.state}: ${JSON.stringify(r.body.error)}`);
+    else await new Promise((res) => setTimeout(res, pollMs));
   }
+  const views: Json[] = [];
+  for (const id of ids) views.push(done.get(id));
+  return views;
 }
 
 /**
- * Submit `n` distinct jobs and time until all have completed: `raw` (small: the per-job overhead) or
- * `mixed` (CPU-bound: the shipped default model, found from the install, on ERA5 members 1–5).
+ * Completion of Redis jobs as the queue announces it (BullMQ QueueEvents on the forecast queue's event
+ * stream): the bench learns that a job finished without polling, so the API's and the bench's CPU per job
+ * does not grow with the wall time of a job (a poll costs the API ~1.4 ms CPU on this machine under load).
+ * Each job's view is then read once through the API.
+ */
+class Completions {
+  private readonly finished = new Set<string>();
+  private readonly events: QueueEvents;
+  private wake: (() => void) | null = null;
+
+  constructor(redisUrl: string, prefix: string) {
+    this.events = new QueueEvents('forecast', { connection: { url: redisUrl }, prefix });
+    const done = ({ jobId }: { jobId: string }) => {
+      this.finished.add(jobId);
+      this.wake?.();
+    };
+    this.events.on('completed', done);
+    this.events.on('failed', done);
+  }
+
+  ready(): Promise<void> {
+    return this.events.waitUntilReady().then(() => new Promise((r) => setTimeout(r, 200)));
+  }
+
+  /** Resolve with the views of `ids` once all have finished (a slow poll of the API as a safety net). */
+  async views(url: string, ids: string[]): Promise<Json[]> {
+    for (;;) {
+      const left = ids.filter((id) => !this.finished.has(id));
+      if (!left.length) break;
+      await new Promise<void>((r) => {
+        this.wake = r;
+        setTimeout(r, 5000);
+      });
+      this.wake = null;
+      if (ids.some((id) => !this.finished.has(id))) {
+        // No event for a while: ask the API about the oldest one (an event lost across a reconnect).
+        const id = ids.find((x) => !this.finished.has(x))!;
+        const v = await call(url, 'GET', `/v1/jobs/${id}`);
+        if (['completed', 'failed', 'cancelled'].includes(v.body.state)) this.finished.add(id);
+      }
+    }
+    const views: Json[] = [];
+    for (const id of ids) {
+      const v = await call(url, 'GET', `/v1/jobs/${id}`);
+      if (v.body.state !== 'completed')
+        throw new Error(`job ${id} ${v.body.state}: ${JSON.stringify(v.body.error)}`);
+      views.push(v.body);
+    }
+    return views;
+  }
+
+  close(): Promise<void> {
+    return this.events.close();
+  }
+}
+
+type Method = 'raw' | 'mixed' | 'mixed-heavy';
+
+let serial = 0;
+
+/**
+ * The request of a bench job, distinct from every other of the run (a threshold), so no two share an id. `raw` is the
+ * small job (the per-job overhead); `mixed` the CPU-bound one (the shipped default model, ERA5 members
+ * 1–5, the file's 4 times: 4 network passes); `mixed-heavy` the same with a full product set (every
+ * percentile 1–99 and 20 thresholds: the Gaussian products then cost as much as the network).
+ */
+function jobRequest(method: Method): Record<string, unknown> {
+  const i = serial++;
+  const base = { source: { path: 'inbox/era5.nc' }, variable: 't', level: 850 };
+  if (method !== 'mixed-heavy') return { ...base, method, thresholds: [250 + i * 0.01] };
+  return {
+    ...base,
+    method: 'mixed',
+    percentiles: Array.from({ length: 99 }, (_, k) => k + 1),
+    thresholds: Array.from({ length: 20 }, (_, k) => 240 + 2 * k + i * 0.001),
+  };
+}
+
+interface Throughput {
+  jobs: number;
+  /** First submit → last job finished (the worker's finish time), s. */
+  seconds: number;
+  jobsPerS: number;
+  msPerJob: number;
+  /**
+   * Completion rate once every worker is busy: jobs finished after the `workers`-th finish, over the
+   * time from that finish to the last one (start-up and the submission ramp excluded).
+   */
+  steadyJobsPerS: number;
+  /** Median run time of a job in its worker (start → finish) and the pipeline's own time (summary.durationMs), ms. */
+  runMsMedian: number;
+  jobMsMedian: number;
+  /** CPU ms per job by process (Linux /proc), when measured. */
+  cpuMsPerJob?: Record<string, number>;
+}
+
+/** The process trees to account CPU to: the API, Redis and each worker process (pids). */
+interface CpuRoots {
+  api: number | undefined;
+  redis?: number | undefined;
+  workers?: (number | undefined)[];
+}
+
+/** CPU ms per job by part, from the trees' CPU over the interval and the bench's own (the polling client). */
+function cpuPerJob(
+  cpu: Record<string, TreeCpu>,
+  client: NodeJS.CpuUsage,
+  n: number,
+  nWorkers: number,
+): Record<string, number> {
+  const ms = (s: number) => Math.round(((1000 * s) / n) * 10) / 10;
+  const workers = Array.from({ length: nWorkers }, (_, k) => cpu[`worker${k}`]);
+  const parts = {
+    job_processes: ms(workers.reduce((a, w) => a + w.children, 0)),
+    worker_processes: ms(workers.reduce((a, w) => a + w.self, 0)),
+    api: ms(cpu.api.self),
+    api_children: ms(cpu.api.children),
+    redis: ms(cpu.redis ? cpu.redis.self + cpu.redis.children : 0),
+    bench_client: ms((client.user + client.system) / 1e6),
+  };
+  const total = Object.values(parts).reduce((a, b) => a + b, 0);
+  return { ...parts, total: Math.round(total * 10) / 10 };
+}
+
+/**
+ * Submit `n` distinct jobs one after another and wait for all: end-to-end and steady-state jobs/s, and
+ * the CPU time every process spent per job (`roots`).
  */
 async function throughput(
   url: string,
   n: number,
-  salt: number,
-  method: 'raw' | 'mixed' = 'raw',
-): Promise<{ seconds: number; jobsPerS: number; msPerJob: number }> {
-  const t0 = performance.now();
+  method: Method = 'raw',
+  roots?: CpuRoots,
+  events?: Completions,
+): Promise<Throughput> {
+  const nWorkers = roots?.workers?.length ?? 0;
+  const trees: Record<string, number | undefined> = roots
+    ? {
+        api: roots.api,
+        ...(roots.redis ? { redis: roots.redis } : {}),
+        ...Object.fromEntries((roots.workers ?? []).map((pid, k) => [`worker${k}`, pid])),
+      }
+    : {};
+  const stopCpu = roots ? measureTreeCpu(trees) : null;
+  const client0 = process.cpuUsage();
+  const t0 = Date.now();
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const r = await call(url, 'POST', '/v1/forecasts', {
-      source: { path: 'inbox/era5.nc' },
-      variable: 't',
-      level: 850,
-      method,
-      thresholds: [250 + salt + i * 0.01],
-    });
+    const r = await call(url, 'POST', '/v1/forecasts', jobRequest(method));
     if (r.status !== 202) throw new Error(`submit failed: ${JSON.stringify(r.body)}`);
     ids.push(r.body.id);
   }
-  await waitAll(url, ids);
-  const seconds = (performance.now() - t0) / 1000;
-  return { seconds, jobsPerS: n / seconds, msPerJob: (1000 * seconds) / n };
+  const views = events ? await events.views(url, ids) : await waitAll(url, ids, 250);
+  const cpu = stopCpu?.();
+  const client = process.cpuUsage(client0);
+  const finished = views.map((v) => Date.parse(v.finishedAt)).sort((a, b) => a - b);
+  const seconds = (finished[n - 1] - t0) / 1000;
+  const busy = Math.max(1, nWorkers);
+  const k = Math.min(busy, n - 1) - 1;
+  const steady = n > busy ? (n - 1 - k) / ((finished[n - 1] - finished[k]) / 1000) : NaN;
+  return {
+    jobs: n,
+    seconds,
+    jobsPerS: n / seconds,
+    msPerJob: (1000 * seconds) / n,
+    steadyJobsPerS: steady,
+    runMsMedian: median(views.map((v) => Date.parse(v.finishedAt) - Date.parse(v.startedAt))),
+    jobMsMedian: median(views.map((v) => v.result.summary.durationMs as number)),
+    ...(cpu ? { cpuMsPerJob: cpuPerJob(cpu, client, n, nWorkers) } : {}),
+  };
+}
+
+/**
+ * The latency a small job adds on an idle queue: `n` raw jobs one at a time, each submitted and awaited
+ * (Redis: its completion event; embedded: polled every 5 ms); overhead = submit → finished minus the pipeline's own time (summary.durationMs):
+ * the request, its preflight, enqueueing, the worker's fetch, the job process's hand-over, the completion.
+ */
+async function smallJobLatency(url: string, n: number, events?: Completions) {
+  const rows: { post: number; queued: number; total: number; job: number; overhead: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = Date.now();
+    const r = await call(url, 'POST', '/v1/forecasts', jobRequest('raw'));
+    if (r.status !== 202) throw new Error(`submit failed: ${JSON.stringify(r.body)}`);
+    const post = Date.now() - t0;
+    const [v] = events ? await events.views(url, [r.body.id]) : await waitAll(url, [r.body.id], 5);
+    const total = Date.parse(v.finishedAt) - t0;
+    const job = v.result.summary.durationMs as number;
+    rows.push({
+      post,
+      queued: Date.parse(v.startedAt) - Date.parse(v.createdAt),
+      total,
+      job,
+      overhead: total - job,
+    });
+  }
+  const m = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k]));
+  return {
+    jobs: n,
+    submitMs: m('post'),
+    queuedMs: m('queued'),
+    totalMs: m('total'),
+    jobMs: m('job'),
+    overheadMs: m('overhead'),
+  };
+}
+
+/** Table rows of a throughput round. */
+function throughputRows(title: string, r: Throughput): (string | number)[][] {
+  const rows: (string | number)[][] = [
+    [title, 'jobs/s, end to end', r.jobsPerS],
+    ['', 'jobs/s, steady state', r.steadyJobsPerS],
+    ['', 'ms per job (end to end)', r.msPerJob],
+    ['', 'run ms in the worker / pipeline ms (medians)', `${r.runMsMedian} / ${r.jobMsMedian}`],
+  ];
+  const c = r.cpuMsPerJob;
+  if (c)
+    rows.push([
+      '',
+      'CPU ms/job: job procs / worker procs / API / API children / Redis / bench / total',
+      [c.job_processes, c.worker_processes, c.api, c.api_children, c.redis, c.bench_client, c.total].join(
+        ' / ',
+      ),
+    ]);
+  return rows;
+}
+
+function latencyRows(where: string, l: Awaited<ReturnType<typeof smallJobLatency>>): (string | number)[][] {
+  return [
+    [`one small (raw) job at a time, ${where}, ${l.jobs} jobs (medians)`, 'submit → finished ms', l.totalMs],
+    ['', 'of which the pipeline ms', l.jobMs],
+    ['', 'overhead per small job ms', l.overheadMs],
+    ['', 'POST round trip ms / queued ms', `${l.submitMs} / ${l.queuedMs}`],
+  ];
+}
+
+/**
+ * Jobs/s that the CPU time alone allows: each worker runs its jobs one after another (its job process,
+ * then its own share), and every process of the run shares the machine's cores.
+ */
+function cpuBound(m: Throughput, workers: number, cores: number): number {
+  const c = m.cpuMsPerJob;
+  if (!c) return NaN;
+  return Math.min((1000 * workers) / (c.job_processes + c.worker_processes), (1000 * cores) / c.total);
 }
 
 /** Bare servers answering every GET with the JSON in the file given as argument (the point-query ceiling). */
@@ -157,7 +402,13 @@ export async function run(argv: string[]): Promise<void> {
     return i >= 0 ? Math.min(1000, Math.max(1, Number(argv[i + 1]))) : d;
   };
   const nJobs = arg('--jobs', 50);
-  const nMixed = arg('--mixed-jobs', 8);
+  const nMixed = arg('--mixed-jobs', 40);
+  const heavyAt = argv.indexOf('--heavy-jobs');
+  const nHeavy = heavyAt >= 0 ? Math.min(1000, Math.max(0, Number(argv[heavyAt + 1]) || 0)) : 16;
+  const nLatency = arg('--latency-jobs', 20);
+  const onlyAt = argv.indexOf('--only');
+  const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',') : null;
+  const want = (part: 'points' | 'health' | 'raw' | 'mixed') => !only || only.includes(part);
   const loadAtStart = os.loadavg()[0];
   const nPoints = arg('--points', 200);
   const seconds = arg('--seconds', 10);
@@ -173,6 +424,7 @@ export async function run(argv: string[]): Promise<void> {
   for (const d of ['history', 'truth'])
     cpSync(path.join(mog, d), path.join(dataDir, 'mogreps', d), { recursive: true });
   const procs: Launched[] = [];
+  const closers: (() => Promise<void>)[] = [];
   const results: Record<string, unknown> = {};
   const rows: (string | number)[][] = [];
   try {
@@ -199,53 +451,64 @@ export async function run(argv: string[]): Promise<void> {
     });
     await waitAll(url, [first.body.id]);
     await call(url, 'GET', `/v1/forecasts/${first.body.id}/point?lat=0&lon=0`); // warm the product cache
-    const points = Array.from(
-      { length: 997 },
-      (_, i) =>
-        `/v1/forecasts/${first.body.id}/point?lat=${(-80 + (i * 160) / 997).toFixed(2)}&lon=${(i * 7) % 360}`,
-    );
-    const pq = await load(url, points, nPoints, seconds);
-    results.point_queries = { connections: nPoints, seconds, ...pq };
-    rows.push(
-      [`${nPoints} connections of point queries (autocannon, ${seconds} s)`, 'p50 ms', pq.p50_ms],
-      ['', 'p99 ms', pq.p99_ms],
-      ['', 'queries/s', pq.per_s],
-      ['', 'non-2xx + errors', pq.non2xx + pq.errors],
-    );
-    // The ceiling: the same JSON from a bare node:http server and a bare Fastify route (same settings).
-    const sample = await fetch(url + points[0], { headers: { authorization: `Bearer ${KEY}` } });
-    const bodyFile = path.join(dataDir, 'point-sample.json');
-    writeFileSync(bodyFile, await sample.text());
-    for (const [name, code] of Object.entries(CEILING)) {
-      const srv = await launch(
-        ['node', '--input-type=module', '-e', code, bodyFile],
-        {},
-        /listening on http:\/\/[\d.]+:\d+/,
+    if (want('points')) {
+      const points = Array.from(
+        { length: 997 },
+        (_, i) =>
+          `/v1/forecasts/${first.body.id}/point?lat=${(-80 + (i * 160) / 997).toFixed(2)}&lon=${(i * 7) % 360}`,
       );
-      procs.push(srv);
-      const c = await load(urlOf(srv), points, nPoints, seconds);
-      await stop(srv);
-      results[`ceiling_${name}`] = c;
+      const pq = await load(url, points, nPoints, seconds);
+      results.point_queries = { connections: nPoints, seconds, ...pq };
       rows.push(
-        [`the same JSON from bare ${name}, same settings`, 'p50 ms', c.p50_ms],
-        ['', 'p99 ms', c.p99_ms],
-        ['', 'queries/s', c.per_s],
+        [`${nPoints} connections of point queries (autocannon, ${seconds} s)`, 'p50 ms', pq.p50_ms],
+        ['', 'p99 ms', pq.p99_ms],
+        ['', 'queries/s', pq.per_s],
+        ['', 'non-2xx + errors', pq.non2xx + pq.errors],
       );
+      // The ceiling: the same JSON from a bare node:http server and a bare Fastify route (same settings).
+      const sample = await fetch(url + points[0], { headers: { authorization: `Bearer ${KEY}` } });
+      const bodyFile = path.join(dataDir, 'point-sample.json');
+      writeFileSync(bodyFile, await sample.text());
+      for (const [name, code] of Object.entries(CEILING)) {
+        const srv = await launch(
+          ['node', '--input-type=module', '-e', code, bodyFile],
+          {},
+          /listening on http:\/\/[\d.]+:\d+/,
+        );
+        procs.push(srv);
+        const c = await load(urlOf(srv), points, nPoints, seconds);
+        await stop(srv);
+        results[`ceiling_${name}`] = c;
+        rows.push(
+          [`the same JSON from bare ${name}, same settings`, 'p50 ms', c.p50_ms],
+          ['', 'p99 ms', c.p99_ms],
+          ['', 'queries/s', c.per_s],
+        );
+      }
     }
-    const hp = await healthDuringReport(url, Math.min(seconds, 5), 'bench (job processes)');
-    results.health_during_report_process = hp;
-    rows.push(['/health during a report job, job processes', 'p99 ms', hp.p99_ms]);
-    const e = await throughput(url, nJobs, 0);
-    results.embedded = e;
-    rows.push([`${nJobs} jobs, embedded (1 process)`, 'jobs/s', e.jobsPerS]);
+    if (want('health')) {
+      const hp = await healthDuringReport(url, Math.min(seconds, 5), 'bench (job processes)');
+      results.health_during_report_process = hp;
+      rows.push(['/health during a report job, job processes', 'p99 ms', hp.p99_ms]);
+    }
+    if (want('raw')) {
+      const e = await throughput(url, nJobs, 'raw', { api: emb.child.pid });
+      results.embedded = e;
+      rows.push(...throughputRows(`${nJobs} raw jobs, embedded (1 job process)`, e));
+      const lat = await smallJobLatency(url, nLatency);
+      results.embedded_small_job_latency = lat;
+      rows.push(...latencyRows('embedded', lat));
+    }
     await stop(emb);
-    // The same report with jobs on the API's event loop, for comparison.
-    const inline = await api({ EPP_EMBEDDED_JOBS: 'inline' });
-    procs.push(inline);
-    const hi = await healthDuringReport(urlOf(inline), Math.min(seconds, 5), 'bench (inline)');
-    results.health_during_report_inline = hi;
-    rows.push(['/health during a report job, inline', 'p99 ms', hi.p99_ms]);
-    await stop(inline);
+    if (want('health')) {
+      // The same report with jobs on the API's event loop, for comparison.
+      const inline = await api({ EPP_EMBEDDED_JOBS: 'inline' });
+      procs.push(inline);
+      const hi = await healthDuringReport(urlOf(inline), Math.min(seconds, 5), 'bench (inline)');
+      results.health_during_report_inline = hi;
+      rows.push(['/health during a report job, inline', 'p99 ms', hi.p99_ms]);
+      await stop(inline);
+    }
 
     // Redis: the API plus 1, then 2 worker processes (distinct requests each round).
     const redis = await startRedis();
@@ -254,44 +517,93 @@ export async function run(argv: string[]): Promise<void> {
     const rapi = await api(redisEnv);
     procs.push(rapi);
     const rurl = urlOf(rapi);
+    const events = new Completions(redis.url, redisEnv.EPP_QUEUE_PREFIX);
+    closers.push(() => events.close());
+    await events.ready();
     const workerEnv = { ...base, ...redisEnv, EPP_LOG_LEVEL: 'info' };
-    // Small jobs: the per-job overhead (submit, queue, job process, read, write, poll).
-    for (const workers of [1, 2]) {
-      const ws = await startWorkers(workers, workerEnv);
-      procs.push(...ws);
-      const name = `${workers} worker process${workers > 1 ? 'es' : ''}`;
-      const r = await throughput(rurl, nJobs, workers * 10);
-      results[`redis_${workers}_worker${workers > 1 ? 's' : ''}`] = r;
-      rows.push([`${nJobs} raw jobs, Redis, ${name}`, 'jobs/s', r.jobsPerS], ['', 'ms per job', r.msPerJob]);
-      await Promise.all(ws.map(stop));
-    }
+    const rootsOf = (ws: Launched[]): CpuRoots => ({
+      api: rapi.child.pid,
+      redis: redis.child.pid,
+      workers: ws.map((w) => w.child.pid),
+    });
+    // Small jobs: the per-job overhead (submit, preflight, queue, job process, read, write, completion).
+    if (want('raw'))
+      for (const workers of [1, 2]) {
+        const ws = await startWorkers(workers, workerEnv);
+        procs.push(...ws);
+        const name = `${workers} worker process${workers > 1 ? 'es' : ''}`;
+        // A first job per worker starts its job process; then the timed jobs.
+        await throughput(rurl, 2 * workers, 'raw', undefined, events);
+        const r = await throughput(rurl, nJobs, 'raw', rootsOf(ws), events);
+        results[`redis_${workers}_worker${workers > 1 ? 's' : ''}`] = r;
+        rows.push(...throughputRows(`${nJobs} raw jobs, Redis, ${name}`, r));
+        if (workers === 1) {
+          const lat = await smallJobLatency(rurl, nLatency, events);
+          results.redis_small_job_latency = lat;
+          rows.push(...latencyRows('Redis, 1 worker', lat));
+        }
+        await Promise.all(ws.map(stop));
+      }
     // CPU-bound jobs: 1 and 2 workers with one tensor thread each (a worker with the default threads
-    // already uses every core), then 1 worker with the default for reference.
-    const rounds = [
-      { key: 'redis_mixed_1_worker_1_thread', workers: 1, threads: '1' },
-      { key: 'redis_mixed_2_workers_1_thread', workers: 2, threads: '1' },
-      { key: 'redis_mixed_1_worker_default_threads', workers: 1, threads: '' },
+    // already uses every core), then 1 worker with the default for reference; the heavy job likewise.
+    const kinds: { method: Method; n: number; label: string }[] = [
+      { method: 'mixed', n: nMixed, label: 'mixed jobs' },
+      ...(nHeavy
+        ? [
+            {
+              method: 'mixed-heavy' as const,
+              n: nHeavy,
+              label: 'heavy mixed jobs (99 percentiles, 20 thresholds)',
+            },
+          ]
+        : []),
     ];
-    for (const [k, round] of rounds.entries()) {
-      const env = round.threads ? { ...workerEnv, EPP_TF_THREADS: round.threads } : workerEnv;
-      const ws = await startWorkers(round.workers, env);
-      procs.push(...ws);
-      // Warm each worker's model cache, then the timed jobs (distinct requests each round).
-      await throughput(rurl, round.workers, 500 + k * 10, 'mixed');
-      const m = await throughput(rurl, nMixed, 100 + k * 10, 'mixed');
-      results[round.key] = m;
-      const threads = round.threads ? '1 tensor thread each' : `default tensor threads (${os.cpus().length})`;
-      rows.push(
-        [`${nMixed} mixed jobs, Redis, ${round.workers} worker(s), ${threads}`, 'jobs/s', m.jobsPerS],
-        ['', 'ms per job', m.msPerJob],
-      );
-      await Promise.all(ws.map(stop));
-    }
-    const m1 = results.redis_mixed_1_worker_1_thread as { jobsPerS: number };
-    const m2 = results.redis_mixed_2_workers_1_thread as { jobsPerS: number };
-    results.mixed_speedup_2_vs_1 = m2.jobsPerS / m1.jobsPerS;
-    rows.push(['mixed jobs: 2 workers / 1 worker (1 thread each)', 'ratio', m2.jobsPerS / m1.jobsPerS]);
+    if (want('mixed'))
+      for (const kind of kinds) {
+        const tag = kind.method === 'mixed' ? 'mixed' : 'mixed_heavy';
+        const rounds = [
+          { key: `redis_${tag}_1_worker_1_thread`, workers: 1, threads: '1' },
+          { key: `redis_${tag}_2_workers_1_thread`, workers: 2, threads: '1' },
+          ...(kind.method === 'mixed'
+            ? [{ key: `redis_${tag}_1_worker_default_threads`, workers: 1, threads: '' }]
+            : []),
+        ];
+        const got: Record<string, Throughput> = {};
+        for (const round of rounds) {
+          const env = round.threads ? { ...workerEnv, EPP_TF_THREADS: round.threads } : workerEnv;
+          const ws = await startWorkers(round.workers, env);
+          procs.push(...ws);
+          // Warm each worker's job process and model cache (two jobs per worker), then the timed jobs.
+          await throughput(rurl, 2 * round.workers, kind.method, undefined, events);
+          const m = await throughput(rurl, kind.n, kind.method, rootsOf(ws), events);
+          results[round.key] = got[round.key] = m;
+          const threads = round.threads ? '1 tensor thread each' : 'default tensor threads';
+          rows.push(
+            ...throughputRows(`${kind.n} ${kind.label}, Redis, ${round.workers} worker(s), ${threads}`, m),
+          );
+          await Promise.all(ws.map(stop));
+        }
+        const m1 = got[`redis_${tag}_1_worker_1_thread`];
+        const m2 = got[`redis_${tag}_2_workers_1_thread`];
+        const bound = (m: Throughput, w: number) => cpuBound(m, w, os.cpus().length);
+        const ratio = {
+          end_to_end: m2.jobsPerS / m1.jobsPerS,
+          steady_state: m2.steadyJobsPerS / m1.steadyJobsPerS,
+          cpu_time_bound: bound(m2, 2) / bound(m1, 1),
+        };
+        results[`${tag}_speedup_2_vs_1`] = ratio;
+        rows.push(
+          [`${kind.label}: 2 workers / 1 worker (1 thread each)`, 'ratio, end to end', ratio.end_to_end],
+          ['', 'ratio, steady state', ratio.steady_state],
+          [
+            `  the same from CPU time alone (${os.cpus().length} cores)`,
+            'ratio of bounds',
+            ratio.cpu_time_bound,
+          ],
+        );
+      }
   } finally {
+    for (const c of closers) await c().catch(() => undefined);
     for (const p of procs.reverse()) await stop(p).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,9 +1,10 @@
 /**
  * Start-up shared by the Redis benches (`bench api`, `bench fanout`): a private `redis-server` on a free
  * loopback port (never the system one), epp processes started from dist/ and awaited until they print their
- * ready line, and their stop.
+ * ready line, their stop, and the CPU time of their process trees over an interval (measureTreeCpu).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,4 +80,89 @@ export function startWorkers(n: number, env: Record<string, string>): Promise<La
       launch(['node', 'dist/workers/postprocess/main.js'], env, /worker ready/),
     ),
   );
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux build in use). */
+function clockTicks(): number {
+  try {
+    const v = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isFinite(v) && v > 0 ? v : 100;
+  } catch {
+    return 100;
+  }
+}
+
+interface ProcTimes {
+  ppid: number;
+  /** utime + stime of the process itself, s. */
+  self: number;
+  /** cutime + cstime: its children that have exited and been waited for, s. */
+  reaped: number;
+}
+
+function procSnapshot(hz: number): Map<number, ProcTimes> {
+  const out = new Map<number, ProcTimes>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let s: string;
+    try {
+      s = readFileSync(`/proc/${d}/stat`, 'utf8');
+    } catch {
+      continue; // exited while listed
+    }
+    // Fields after the parenthesised command name (which may hold spaces): state, ppid, …, utime at 11.
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    out.set(Number(d), {
+      ppid: Number(f[1]),
+      self: (Number(f[11]) + Number(f[12])) / hz,
+      reaped: (Number(f[13]) + Number(f[14])) / hz,
+    });
+  }
+  return out;
+}
+
+/** CPU seconds of a process (`self`) and of all its descendants (`children`) over a measured interval. */
+export interface TreeCpu {
+  self: number;
+  children: number;
+}
+
+/**
+ * Start measuring the CPU time (user + system, from /proc) of the process trees rooted at `roots`; the
+ * returned function ends the interval. Two snapshots, nothing sampled in between (so the measuring costs
+ * nothing while it runs): a descendant that exited in the interval is counted through its parent's
+ * `cutime` once waited for. `null` where /proc is not readable (not Linux).
+ */
+export function measureTreeCpu(
+  roots: Record<string, number | undefined>,
+): (() => Record<string, TreeCpu>) | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  const hz = clockTicks();
+  const start = procSnapshot(hz);
+  return () => {
+    const end = procSnapshot(hz);
+    const rootOf = (pid: number, snap: Map<number, ProcTimes>): string | undefined => {
+      for (let p: number | undefined = pid, k = 0; p && k < 64; p = snap.get(p)?.ppid, k++)
+        for (const [name, r] of Object.entries(roots)) if (r === p) return name;
+      return undefined;
+    };
+    const out: Record<string, TreeCpu> = {};
+    for (const name of Object.keys(roots)) out[name] = { self: 0, children: 0 };
+    for (const [pid, e] of end) {
+      const name = rootOf(pid, end);
+      if (!name) continue;
+      const s = start.get(pid);
+      const own = e.self - (s?.self ?? 0);
+      if (roots[name] === pid) out[name].self += own;
+      else out[name].children += own;
+      out[name].children += e.reaped - (s?.reaped ?? 0);
+    }
+    // A descendant gone by the end was counted whole in its parent's cutime: take off what it had used before.
+    for (const [pid, s] of start) {
+      if (end.has(pid)) continue;
+      const name = rootOf(pid, start);
+      if (name && roots[name] !== pid) out[name].children -= s.self + s.reaped;
+    }
+    return out;
+  };
 }
