@@ -107,8 +107,14 @@ const EXTENDED_FIELDS: FieldName[] = [
   'lapZ850',
 ];
 
-/** Points read back at a time by the point-block readers. */
+/** Points read back at a time by the point-block readers (at most). */
 export const POINT_BLOCK = 512;
+
+/**
+ * Bytes the extended EMOS fits hold per block of points (8 float32 fields × times × points): the block is
+ * narrowed below POINT_BLOCK when the training years would exceed it, so that memory stays flat in the years.
+ */
+export const EXTENDED_BLOCK_BYTES = 16 * 2 ** 20;
 
 /** Mean and variance (ddof 1) over the first m members of a [M, n] block. */
 export function meanVar(
@@ -391,8 +397,16 @@ export class TrainingStats {
     return out;
   }
 
-  /** Extended EMOS variants of target t (each on the subset or on all members), fitted block by block. */
-  fitExtended(t: number, variants: { kind: ExtendedEmosKind; members: 'subset' | 'all' }[]): ExtendedEmos[] {
+  /**
+   * Extended EMOS variants of target t (each on the subset or on all members), fitted block by block; a
+   * block holds at most `blockBytes` (default EXTENDED_BLOCK_BYTES) of training fields, kept as float32 (their
+   * stored type, so exact). The blocks come in order, so the result does not depend on their width.
+   */
+  fitExtended(
+    t: number,
+    variants: { kind: ExtendedEmosKind; members: 'subset' | 'all' }[],
+    blockBytes = EXTENDED_BLOCK_BYTES,
+  ): ExtendedEmos[] {
     const file = this.files[t];
     const n = file.n;
     const fitters = variants.map((v) => new ExtendedEmosFitter(v.kind, n));
@@ -406,13 +420,19 @@ export class TrainingStats {
       'extLapAll',
       'lapZ850',
     ];
+    if (names.some((f) => FIELD_TYPES[f] !== 'f32'))
+      throw new MismatchError(`${file.file}: extended EMOS fields must be stored as float32`);
+    const width = Math.max(
+      1,
+      Math.min(POINT_BLOCK, Math.floor(blockBytes / (names.length * 4 * Math.max(1, file.times)))),
+    );
     const hasZ850 = this.z850 !== null;
-    for (let p0 = 0; p0 < n; p0 += POINT_BLOCK) {
-      const p1 = Math.min(n, p0 + POINT_BLOCK);
-      const truths: Float64Array[] = [];
+    for (let p0 = 0; p0 < n; p0 += width) {
+      const p1 = Math.min(n, p0 + width);
+      const truths: Float32Array[] = [];
       const samples: Record<'subset' | 'all', ExtendedEmosSample[]> = { subset: [], all: [] };
       file.read(p0, p1, names, (ti, f) => {
-        const [y, m5, v5, l5, mA, vA, lA, lz] = f.map((a) => Float64Array.from(a));
+        const [y, m5, v5, l5, mA, vA, lA, lz] = f.map((a) => Float32Array.from(a));
         const validTime = this.validTimes[ti];
         const lapZ850 = hasZ850 ? lz : undefined;
         truths.push(y);

@@ -132,7 +132,8 @@ test('EMOS fits and training quantiles from the spilled statistics = the in-memo
 
 test('extended EMOS variants fitted block by block from disk = fitExtendedEmos in memory, bitwise', async () => {
   // Every initialisation of the archive as training samples (12 ≥ k + 3 for every variant), so each variant
-  // really fits; 1860 points = 4 blocks of 512, so the warm start crosses block edges.
+  // really fits; a block budget of 300 points' fields: 1860 points = 6 blocks of 300 + one of 60, so the
+  // warm start crosses block edges and the width comes from the budget (the default gives 512 here).
   const lead = cfg.leads[cfg.leads.length - 1];
   const k = cfg.members;
   const stats = await TrainingStats.collect(index, index.inits, cfg, g, toGrid(g), { k, z850: z850(), lead });
@@ -149,7 +150,7 @@ test('extended EMOS variants fitted block by block from disk = fitExtendedEmos i
       { kind: 'seasonal_local', members: 'all' },
     ];
     for (let t = 0; t < cfg.targets.length; t++) {
-      const got = stats.fitExtended(t, variants);
+      const got = stats.fitExtended(t, variants, 300 * 8 * 4 * stats.times);
       const ext = all.map((s) => extendedSamples(s, t, k, lead, g, z850()));
       const truths = all.map((s) => s.raw.truth![t]);
       variants.forEach((v, i) => {
