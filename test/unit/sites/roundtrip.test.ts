@@ -8,7 +8,7 @@ import { selectBackend } from '../../../libs/model/backend.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
 import { evaluateSiteModel } from '../../../libs/sites/evaluate.js';
 import { fitSiteFiles, predictSiteFiles } from '../../../libs/sites/files.js';
-import { fitSiteModel, predictSiteModel } from '../../../libs/sites/model.js';
+import { fitSiteModel, loadSiteModel, predictSiteModel, saveSiteModel } from '../../../libs/sites/model.js';
 import { pairSites } from '../../../libs/sites/pairing.js';
 import { readSiteForecast, readSiteObservations } from '../../../libs/sites/read.js';
 import { describeRealData, realSiteFile } from '../../helpers/realData.js';
@@ -189,6 +189,58 @@ describeRealData('site models: fit / predict / evaluate on a small slice', () =>
     expect(tf.memory().numTensors).toBe(before);
     expect(e.crps.model.mean).toBeLessThan(e.crps.rawAll.fair.mean);
     expect(e.crps.emosAll!.mean).toBeLessThan(e.crps.rawAll.fair.mean);
+  });
+
+  test('drn options: rich inputs, a direct (constant-base) network and dropout train, leak no tensor, and predict the same after a save/load round trip', async () => {
+    const f = await readSiteForecast(
+      realSiteFile('gefs-innsbruck-precip/forecast.nc'),
+      'precipitation_amount',
+    );
+    const obs = await readSiteObservations(
+      realSiteFile('gefs-innsbruck-precip/observation.nc'),
+      'precipitation_amount',
+      f.units,
+    );
+    const common = { members: 6, trainFrom: iso('2008-01-01'), trainTo: iso('2011-01-01') };
+    const test = { from: iso('2011-01-01'), to: iso('2012-01-01') };
+    const before = tf.memory().numTensors;
+    const basic = fitSiteModel(f, obs, { ...common, method: 'drn', drn: { seeds: 1, maxEpochs: 2 } });
+    const rich = fitSiteModel(f, obs, {
+      ...common,
+      method: 'drn',
+      drn: { seeds: 1, maxEpochs: 2, inputs: 'rich', base: 'constant', dropout: 0.2 },
+    });
+    // Rich precipitation inputs: 5/95 % member quantiles, log1p mean, fraction above 1 and 5, second harmonic.
+    expect(rich.drn!.inputs).toBe(basic.drn!.inputs + 2 + 1 + 2 + 2);
+    expect(rich.drn!.constantBase).toHaveLength(2);
+    const e = evaluateSiteModel(rich, f, obs, test);
+    expect(e.crps.model.mean).toBeLessThan(e.crps.rawAll.fair.mean);
+    const out = path.join(dir, 'drn-rich');
+    saveSiteModel(out, rich);
+    const back = loadSiteModel(out).model;
+    const a = predictSiteModel(rich, f, test);
+    const b = predictSiteModel(back, f, test);
+    expect(Array.from(b.mu)).toEqual(Array.from(a.mu));
+    expect(Array.from(b.sigma)).toEqual(Array.from(a.sigma));
+    // A model written before these options existed (no inputKind / baseKind) predicts as the basic one.
+    const old = JSON.parse(JSON.stringify(basic)) as typeof basic;
+    delete old.drn!.inputKind;
+    delete old.drn!.baseKind;
+    expect(Array.from(predictSiteModel(old, f, test).mu)).toEqual(
+      Array.from(predictSiteModel(basic, f, test).mu),
+    );
+    // Early stopping of the seeds together on their average: one epoch count and validation CRPS for all.
+    const together = fitSiteModel(f, obs, {
+      ...common,
+      method: 'drn',
+      drn: { seeds: 2, maxEpochs: 3, patience: 2, stopping: 'ensemble' },
+    });
+    const [n0, n1] = together.drn!.nets;
+    expect(n1.epochs).toBe(n0.epochs);
+    expect(n1.validationCrps).toBe(n0.validationCrps);
+    expect(n0.validationCrps).toBeGreaterThan(0);
+    expect(n0.w1).not.toEqual(n1.w1);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   test('an empty training period is a DataError naming the files and the period', async () => {
