@@ -65,10 +65,7 @@ export function registerSites(program: Command): void {
       parseIso('--train-to'),
     )
     .requiredOption('--out <dir>', 'model folder to write')
-    .option(
-      '--distribution <name>',
-      'normal, censored-logistic or censored-shifted-gamma (default from standard_name)',
-    )
+    .option('--distribution <name>', `${SITE_FAMILIES.join(', ')} (default from standard_name)`)
     .option('--no-seasonal', 'emos: no annual harmonics')
     .option('--no-extras', 'do not use extra forecasts (e.g. HRES) as predictors')
     .option(
