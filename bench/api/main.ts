@@ -1,8 +1,9 @@
 /**
  * `npm run -s bench -- api [--json] [--jobs 50] [--points 200] [--seconds 10] [--mixed-jobs 40]
- *  [--heavy-jobs 16] [--latency-jobs 20] [--only points,health,raw,mixed]` (loopback only, bounded):
+ *  [--heavy-jobs 16] [--latency-jobs 20] [--warmup 3] [--only points,health,raw,mixed]` (loopback only, bounded):
  *  - p50/p99 latency and queries/s of N concurrent connections of point queries on a finished forecast,
- *    measured with autocannon (an established load generator, not a hand-written client), and the ceiling
+ *    measured with autocannon (an established load generator, not a hand-written client) after a warm-up
+ *    of the same load (discarded; every server gets the same), and the ceiling
  *    of this machine for them: a bare node:http server and a bare Fastify route answering the same JSON,
  *    under the same autocannon settings, in the same run;
  *  - /health p99 while a report job runs in embedded mode, jobs inline (EPP_EMBEDDED_JOBS=inline) and in
@@ -339,12 +340,16 @@ const f = Fastify(); f.get('/v1/forecasts/:id/point', async () => obj);
 await f.listen({ port: 0, host: '127.0.0.1' }); console.log('listening on http://127.0.0.1:' + f.server.address().port);`,
 };
 
-/** autocannon against `paths` (cycled) for `seconds` with `connections` open connections. */
+/**
+ * autocannon against `paths` (cycled) for `seconds` with `connections` open connections, after `warmup`
+ * seconds of the same load whose figures are discarded (JIT and caches warm, for every server alike).
+ */
 async function load(
   url: string,
   paths: string[],
   connections: number,
   seconds: number,
+  warmup: number,
 ): Promise<{
   p50_ms: number;
   p99_ms: number;
@@ -354,13 +359,16 @@ async function load(
   errors: number;
 }> {
   let i = 0;
-  const r = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    headers: { authorization: `Bearer ${KEY}` },
-    requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
-  });
+  const run = (duration: number) =>
+    autocannon({
+      url,
+      connections,
+      duration,
+      headers: { authorization: `Bearer ${KEY}` },
+      requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
+    });
+  if (warmup > 0) await run(warmup);
+  const r = await run(seconds);
   return {
     p50_ms: r.latency.p50,
     p99_ms: r.latency.p99,
@@ -389,7 +397,7 @@ async function healthDuringReport(url: string, seconds: number, title: string) {
     if (v.body.state === 'failed' || v.body.state === 'completed') break;
     await new Promise((r) => setTimeout(r, 20));
   }
-  const r = await load(url, ['/health'], 10, seconds);
+  const r = await load(url, ['/health'], 10, seconds, 0);
   const after = await call(url, 'GET', `/v1/jobs/${sub.body.id}`);
   await waitAll(url, [sub.body.id]);
   return { ...r, job_running_at_end: after.body.state === 'active' };
@@ -412,6 +420,8 @@ export async function run(argv: string[]): Promise<void> {
   const loadAtStart = os.loadavg()[0];
   const nPoints = arg('--points', 200);
   const seconds = arg('--seconds', 10);
+  const warmAt = argv.indexOf('--warmup');
+  const warmup = warmAt >= 0 ? Math.min(60, Math.max(0, Number(argv[warmAt + 1]) || 0)) : 3;
   const real = path.resolve(process.env.EPP_REAL_DATA ?? path.join(ROOT, '../shared/data/real'));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'epp-bench-api-'));
   mkdirSync(path.join(dataDir, 'inbox'));
@@ -457,10 +467,14 @@ export async function run(argv: string[]): Promise<void> {
         (_, i) =>
           `/v1/forecasts/${first.body.id}/point?lat=${(-80 + (i * 160) / 997).toFixed(2)}&lon=${(i * 7) % 360}`,
       );
-      const pq = await load(url, points, nPoints, seconds);
-      results.point_queries = { connections: nPoints, seconds, ...pq };
+      const pq = await load(url, points, nPoints, seconds, warmup);
+      results.point_queries = { connections: nPoints, seconds, warmup_s: warmup, ...pq };
       rows.push(
-        [`${nPoints} connections of point queries (autocannon, ${seconds} s)`, 'p50 ms', pq.p50_ms],
+        [
+          `${nPoints} connections of point queries (autocannon, ${seconds} s after ${warmup} s warm-up)`,
+          'p50 ms',
+          pq.p50_ms,
+        ],
         ['', 'p99 ms', pq.p99_ms],
         ['', 'queries/s', pq.per_s],
         ['', 'non-2xx + errors', pq.non2xx + pq.errors],
@@ -476,7 +490,7 @@ export async function run(argv: string[]): Promise<void> {
           /listening on http:\/\/[\d.]+:\d+/,
         );
         procs.push(srv);
-        const c = await load(urlOf(srv), points, nPoints, seconds);
+        const c = await load(urlOf(srv), points, nPoints, seconds, warmup);
         await stop(srv);
         results[`ceiling_${name}`] = c;
         rows.push(
