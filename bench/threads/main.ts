@@ -1,23 +1,17 @@
 /**
- * `npm run -s bench -- threads [--json] [--threads 1,2] [--steps 5] [--warmup 1] [--network recipe|default] [--predict 8]`
+ * `npm run -s bench -- threads [--json] [--threads 1,2] [--steps 5] [--network recipe|default] [--predict 8]`
  *
  * Data-parallel training and parallel inference of the mixed model on tensor threads (libs/model/parallel),
  * side by side with the single-thread path (StageTrainer / MixedModel.predict in this thread), on the 3° global
  * grid (61 × 120, padded to 64 × 128) with batch 2 — the default recipe's shape (scripts/train-default.sh:
  * `--network recipe`) or the library defaults (`--network default`). Every run starts from the same weights;
  * the losses of the 5 steps are compared with the single-thread ones (relative difference). Timings are the
- * median step after `--warmup` (default one) warm-up steps; the load average is printed with them (the machine is
- * shared). A second table breaks each step down in CPU time (./profile.ts): each thread's CPU, the V8 helper
- * threads' (garbage collection, optimising compiler), the critical path through the barriers, the step an idle
- * machine would show, and Amdahl's serial fraction. The tensor threads are fresh V8 isolates, so their first
- * steps also pay for optimising tfjs's JavaScript (helper CPU); `--warmup 20` shows the steady state.
+ * median step after one warm-up step; the load average is printed with them (the machine is shared).
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { arg, networkConfig, numberListArg } from '../common/args.js';
-import { InvalidArgumentError } from '../../libs/contracts/errors.js';
 import { median, peakRssMiB, printResults } from '../report.js';
-import { helperCpuMs, idleStepMs, serialFraction, stepBreakdown, taskCpu, type PhaseRow } from './profile.js';
 import { selectBackend } from '../../libs/model/backend.js';
 import { countParams } from '../../libs/model/bcNet.js';
 import type { ModelConfig } from '../../libs/model/config.js';
@@ -25,7 +19,6 @@ import { featurize, type RawSample } from '../../libs/model/features.js';
 import { MixedModel } from '../../libs/model/mixedModel.js';
 import { NormalizationFitter } from '../../libs/model/normalization.js';
 import { TensorThreadPool } from '../../libs/model/parallel/pool.js';
-import { threadTaskId, threadTime } from '../../libs/model/parallel/threadClock.js';
 import type { TrainStage } from '../../libs/model/stageLoss.js';
 import { StageTrainer } from '../../libs/pipeline/train/index.js';
 
@@ -73,71 +66,36 @@ function grid(ny = 61, nx = 120) {
 interface StageTiming {
   stepMs: number;
   losses: number[];
-  /** Where the step's time goes, in CPU time (./profile.ts). */
-  profile?: StageProfile;
-}
-
-/** Per step (medians; helpers: mean), ms of CPU unless named otherwise. */
-interface StageProfile {
-  /** Each tensor thread's CPU (1 thread: this one, running StageTrainer). */
-  threadCpuMs: number[];
-  /** The calling thread's CPU in pool calls (posting shards, collecting losses); 0 with 1 thread. */
-  mainCpuMs: number;
-  /** V8/libuv helper threads (garbage collection, optimising compilation). */
-  helperCpuMs: number;
-  /** Σ over stretches between barriers of the slowest thread's CPU, + mainCpuMs (1 thread: its CPU). */
-  criticalPathMs: number;
-  barriers: number;
-  /** max(critical path, all CPU / cores): the step an idle machine would show (./profile.ts). */
-  idleStepMs: number;
-  phases?: PhaseRow[];
-}
-
-interface Timed extends StageTiming {
-  cpu: number[];
-  before: Map<number, number>;
-  after: Map<number, number>;
 }
 
 async function timeSteps(
   step: (b: RawSample[]) => Promise<number>,
   batches: RawSample[][],
-  warmup: number,
-): Promise<Timed> {
+): Promise<StageTiming> {
   const ms: number[] = [];
-  const cpu: number[] = [];
   const losses: number[] = [];
-  // Warm-up (kernel set-up, allocation, JIT); its losses are not compared.
-  for (const b of batches.slice(0, warmup)) await step(b);
-  const before = taskCpu();
-  for (const b of batches.slice(warmup)) {
-    const t = threadTime();
+  await step(batches[0]); // warm-up (kernel set-up, allocation); its loss is not compared
+  for (const b of batches.slice(1)) {
+    const t = performance.now();
     losses.push(await step(b));
-    const u = threadTime();
-    ms.push(u.wallMs - t.wallMs);
-    cpu.push(u.cpuMs - t.cpuMs);
+    ms.push(performance.now() - t);
   }
-  return { stepMs: median(ms), losses, cpu, before, after: taskCpu() };
+  return { stepMs: median(ms), losses };
 }
-
-const round = (x: number) => Math.round(x * 10) / 10;
 
 export async function run(argv: string[]): Promise<void> {
   const asJson = argv.includes('--json');
   const threadCounts = numberListArg(argv, 'threads', '1,2');
   const steps = Number(arg(argv, 'steps', '5'));
-  const warmup = Number(arg(argv, 'warmup', '1'));
-  if (!(Number.isInteger(warmup) && warmup >= 1))
-    throw new InvalidArgumentError(`--warmup must be an integer ≥ 1, got ${warmup}`);
   const nPredict = Number(arg(argv, 'predict', '8'));
   const network = arg(argv, 'network', 'recipe');
   await selectBackend('wasm');
   const cfg = networkConfig(network);
-  const data = samples(cfg, 2 * (steps + warmup));
+  const data = samples(cfg, 2 * (steps + 1));
   const fit = new NormalizationFitter(true);
   data.forEach((s) => fit.add(s));
   const stats = fit.finish();
-  const batches = Array.from({ length: steps + warmup }, (_, i) => data.slice(2 * i, 2 * i + 2));
+  const batches = Array.from({ length: steps + 1 }, (_, i) => data.slice(2 * i, 2 * i + 2));
   const initial = MixedModel.create(cfg, stats, grid());
   const initialWeights = [...initial.bc.getWeights(), ...initial.uq.getWeights()].map((w) => w.clone());
   const fresh = () => {
@@ -147,8 +105,6 @@ export async function run(argv: string[]): Promise<void> {
     m.uq.setWeights(initialWeights.slice(nb));
     return m;
   };
-  const cores = os.cpus().length;
-  const me = threadTaskId() ?? -1;
   const load0 = os.loadavg()[0];
   const stages: TrainStage[] = ['bc', 'uq'];
   const results: Record<string, Record<string, StageTiming & { maxLossRelDiff?: number }>> = {};
@@ -161,21 +117,7 @@ export async function run(argv: string[]): Promise<void> {
       for (const stage of stages) {
         const m = fresh();
         const tr = new StageTrainer(m, { stage, learningRate: 2e-3 });
-        const t = await timeSteps((b) => tr.step(b), batches, warmup);
-        const own = median(t.cpu);
-        const helpers = helperCpuMs(t.before, t.after, [me]) / t.cpu.length;
-        results[key][stage] = {
-          stepMs: t.stepMs,
-          losses: t.losses,
-          profile: {
-            threadCpuMs: [round(own)],
-            mainCpuMs: 0,
-            helperCpuMs: round(helpers),
-            criticalPathMs: round(own),
-            barriers: 0,
-            idleStepMs: round(idleStepMs(own, own + helpers, cores)),
-          },
-        };
+        results[key][stage] = await timeSteps((b) => tr.step(b), batches);
         tr.dispose();
         m.dispose();
       }
@@ -187,40 +129,13 @@ export async function run(argv: string[]): Promise<void> {
       m.dispose();
       continue;
     }
-    const pool = await TensorThreadPool.start({ threads: n, backend: 'wasm', profile: true });
+    const pool = await TensorThreadPool.start({ threads: n, backend: 'wasm' });
     try {
       for (const stage of stages) {
         const m = fresh();
         await pool.loadModel(m);
         await pool.beginStage(stage, 2e-3);
-        await pool.profiles(); // forget the set-up requests
-        const t = await timeSteps((b) => pool.step(b), batches, warmup);
-        const p = await pool.profiles();
-        const bd = stepBreakdown(
-          p.threads.map((r) => r.slice(warmup)),
-          p.main.slice(warmup),
-        ); // without the warm-up
-        const helpers = helperCpuMs(t.before, t.after, [me, ...bd.tids]) / t.cpu.length;
-        const total = bd.threadCpuMs.reduce((a, b) => a + b, 0) + bd.mainCpuMs + helpers;
-        results[key][stage] = {
-          stepMs: t.stepMs,
-          losses: t.losses,
-          profile: {
-            threadCpuMs: bd.threadCpuMs.map(round),
-            mainCpuMs: round(bd.mainCpuMs),
-            helperCpuMs: round(helpers),
-            criticalPathMs: round(bd.criticalPathMs),
-            barriers: bd.barriers,
-            idleStepMs: round(idleStepMs(bd.criticalPathMs, total, cores)),
-            phases: bd.phases.map((r) => ({
-              phase: r.phase,
-              cpuMs: r.cpuMs.map(round),
-              wallMs: r.wallMs.map(round),
-              runqMs: r.runqMs.map(round),
-              waitMs: r.waitMs.map(round),
-            })),
-          },
-        };
+        results[key][stage] = await timeSteps((b) => pool.step(b), batches);
         await pool.endStage();
         m.dispose();
       }
@@ -259,7 +174,6 @@ export async function run(argv: string[]): Promise<void> {
     params: { bc: countParams(probe.bc), uq: countParams(probe.uq) },
     grid: '61 x 120 (padded 64 x 128), batch 2',
     steps,
-    warmup,
     results,
     predictSamplesPerSecond: predictRate,
     speedup: Object.fromEntries(
@@ -270,32 +184,6 @@ export async function run(argv: string[]): Promise<void> {
           uqStep: base ? base.uq.stepMs / results[k].uq.stepMs : null,
           predict: predictRate['1'] ? predictRate[k] / predictRate['1'] : null,
         },
-      ]),
-    ),
-    /**
-     * Amdahl (speed-up S = 1/(s + (1 − s)/N)): the serial fraction s = (N/S − 1)/(N − 1) implied by the measured
-     * wall speed-up, and by the speed-up predicted for an idle machine from CPU times (profile.idleStepMs).
-     */
-    amdahl: Object.fromEntries(
-      Object.keys(results).map((k) => [
-        k,
-        Object.fromEntries(
-          stages.map((stage) => {
-            const r = results[k][stage];
-            const b = base?.[stage];
-            const wall = b ? b.stepMs / r.stepMs : NaN;
-            const idle = b?.profile && r.profile ? b.profile.idleStepMs / r.profile.idleStepMs : NaN;
-            return [
-              stage,
-              {
-                wallSpeedup: wall,
-                serialFractionWall: serialFraction(wall, Number(k)),
-                idleSpeedupFromCpu: idle,
-                serialFractionFromCpu: serialFraction(idle, Number(k)),
-              },
-            ];
-          }),
-        ),
       ]),
     ),
     loadAverage1m: { before: load0, after: load1, cpus: os.cpus().length },
@@ -331,53 +219,8 @@ export async function run(argv: string[]): Promise<void> {
     },
     asJson,
   );
-  printResults(
-    null,
-    {
-      header: [
-        'threads',
-        'stage',
-        'thread CPU ms',
-        'main CPU',
-        'helper CPU',
-        'critical path',
-        'barriers',
-        'idle step ms',
-        'idle speedup',
-        's (idle)',
-        'wall speedup',
-        's (wall)',
-      ],
-      rows: Object.keys(results).flatMap((k) =>
-        stages.map((stage) => {
-          const p = results[k][stage].profile;
-          const a = json.amdahl[k][stage];
-          return [
-            k,
-            stage,
-            p ? p.threadCpuMs.join(' / ') : '',
-            p?.mainCpuMs ?? NaN,
-            p?.helperCpuMs ?? NaN,
-            p?.criticalPathMs ?? NaN,
-            p?.barriers ?? NaN,
-            p?.idleStepMs ?? NaN,
-            a.idleSpeedupFromCpu,
-            a.serialFractionFromCpu,
-            a.wallSpeedup,
-            a.serialFractionWall,
-          ];
-        }),
-      ),
-    },
-    false,
-  );
   process.stdout.write(
-    'per step, CPU ms (Linux schedstat; under load the CPU time is what the step costs, the wall time is not): ' +
-      'helper = V8 GC/compiler threads; critical path = Σ over stretches between barriers of the slowest ' +
-      'thread; idle step = max(critical path, all CPU / cores); s = Amdahl serial fraction (N/S − 1)/(N − 1)\n',
-  );
-  process.stdout.write(
-    `${network} network (bc ${json.params.bc}, uq ${json.params.uq} parameters), ${steps} timed steps of batch 2 after ${warmup} warm-up; ` +
+    `${network} network (bc ${json.params.bc}, uq ${json.params.uq} parameters), ${steps} timed steps of batch 2; ` +
       `load average ${load0.toFixed(2)} before, ${load1.toFixed(2)} after, ${os.cpus().length} CPUs; peak RSS ${json.peakRssMiB.toFixed(0)} MiB\n`,
   );
 }

@@ -11,7 +11,6 @@
  * waiting forever, and so does a wait longer than the group's timeout.
  */
 import { ThreadPoolError } from '../../contracts/errors.js';
-import { threadTime } from './threadClock.js';
 
 const SAMPLE_COUNT = 0;
 const SAMPLE_GEN = 1;
@@ -25,7 +24,7 @@ export interface ShardGroupMemory {
   size: number;
   /** Float32 slots per thread for the gradients (≥ the trainable parameter count). */
   params: number;
-  /** Float64 values per thread and buffer for all-reduces (≥ 2 × the widest batch-norm layer + 1). */
+  /** Float64 values per thread for all-reduces (≥ 2 × the widest batch-norm layer + 1). */
   scratchLength: number;
   control: SharedArrayBuffer;
   scratch: SharedArrayBuffer;
@@ -49,8 +48,7 @@ export function allocateShardGroupMemory(
     broadcastLength,
     broadcast: new SharedArrayBuffer(Math.max(1, broadcastLength) * 4),
     control: new SharedArrayBuffer(CONTROL_INTS * 4),
-    // Two buffers, used in turn by consecutive all-reduces (one barrier each, see allReduce).
-    scratch: new SharedArrayBuffer(2 * size * scratchLength * 8),
+    scratch: new SharedArrayBuffer(size * scratchLength * 8),
     grads: new SharedArrayBuffer((size + 1) * Math.max(1, params) * 4),
   };
 }
@@ -67,16 +65,6 @@ export class ShardGroup {
   private readonly control: Int32Array;
   private readonly scratch: Float64Array;
   private readonly grads: Float32Array;
-  /** Sleep at barriers so far (ms, wall): waiting for the other threads. */
-  waitMs = 0;
-  /** Barriers passed so far. */
-  barriers = 0;
-  /**
-   * When set, the CPU time of each stretch between barriers is appended (ms; bench threads' critical path:
-   * the sum over stretches of the slowest thread's CPU is the step's time on an idle machine).
-   */
-  segments: number[] | null = null;
-  private segmentStart = 0;
 
   constructor(
     readonly memory: ShardGroupMemory,
@@ -101,9 +89,6 @@ export class ShardGroup {
     if (n <= 1) return this.checkAbort();
     const [COUNT, GEN] = kind === 'samples' ? [SAMPLE_COUNT, SAMPLE_GEN] : [ALL_COUNT, ALL_GEN];
     const c = this.control;
-    if (this.segments) this.segments.push(threadTime().cpuMs - this.segmentStart);
-    const t0 = performance.now();
-    this.barriers++;
     const gen = Atomics.load(c, GEN);
     if (Atomics.add(c, COUNT, 1) === n - 1) {
       Atomics.store(c, COUNT, 0);
@@ -120,24 +105,7 @@ export class ShardGroup {
         Atomics.wait(c, GEN, gen, 250);
       }
     }
-    this.waitMs += performance.now() - t0;
-    if (this.segments) this.segmentStart = threadTime().cpuMs;
     this.checkAbort();
-  }
-
-  /** Start recording the CPU time between barriers (see `segments`); returns the list being filled. */
-  traceSegments(): number[] {
-    this.segments = [];
-    this.segmentStart = threadTime().cpuMs;
-    return this.segments;
-  }
-
-  /** Close the last stretch (up to now) and stop recording. */
-  endSegments(): number[] {
-    const s = this.segments ?? [];
-    s.push(threadTime().cpuMs - this.segmentStart);
-    this.segments = null;
-    return s;
   }
 
   private checkAbort(): void {
@@ -145,40 +113,21 @@ export class ShardGroup {
       throw new ThreadPoolError(`thread group aborted (another tensor thread failed)`);
   }
 
-  /** All-reduces of this step so far: which of the two scratch buffers the next one uses. */
-  private reduces = 0;
-
-  /** Every thread calls this at the start of a step, so that all agree on the buffer of each all-reduce. */
-  beginStep(): void {
-    this.reduces = 0;
-  }
-
-  /**
-   * Sum `values` over the sample-holding ranks 0..n−1 (float64, rank order); every caller gets the same sums.
-   * One barrier per call: consecutive calls alternate between two buffers, and a thread can only write a buffer
-   * again (two calls later) after passing the barrier of the call in between, which every thread reaches only
-   * once it has read this call's sums. The gradient reduction's barriers separate the steps.
-   */
+  /** Sum `values` over the sample-holding ranks 0..n−1 (float64, rank order); every caller gets the same sums. */
   allReduce(values: Float64Array, n: number): Float64Array {
     const L = this.memory.scratchLength;
     if (values.length > L) throw new ThreadPoolError(`all-reduce of ${values.length} values exceeds ${L}`);
     if (n <= 1) return Float64Array.from(values);
-    const buffer = (this.reduces++ % 2) * this.size * L;
-    this.scratch.set(values, buffer + this.rank * L);
+    this.scratch.set(values, this.rank * L);
     this.barrier('samples', n);
     const out = new Float64Array(values.length);
     for (let r = 0; r < n; r++) {
-      const base = buffer + r * L;
+      const base = r * L;
       for (let i = 0; i < values.length; i++) out[i] += this.scratch[base + i];
     }
+    // Nobody may overwrite its slot (the next all-reduce) before everyone has read it.
+    this.barrier('samples', n);
     return out;
-  }
-
-  /** This thread's gradient slot (write the local gradient here and pass it to reduceGradients: no copy). */
-  gradientSlot(length: number): Float32Array {
-    const P = this.memory.params;
-    if (length > P) throw new ThreadPoolError(`gradient of ${length} values exceeds the group's ${P}`);
-    return this.grads.subarray(this.rank * P, this.rank * P + length);
   }
 
   /**
@@ -192,15 +141,12 @@ export class ShardGroup {
     if (length > P) throw new ThreadPoolError(`gradient of ${length} values exceeds the group's ${P}`);
     const N = this.size;
     const sumBase = N * P;
-    const inSlot =
-      local !== null && local.buffer === this.grads.buffer && local.byteOffset === this.rank * P * 4;
     if (N === 1) {
-      if (inSlot) return local.subarray(0, length);
       if (local) this.grads.set(local.subarray(0, length), sumBase);
       else this.grads.fill(0, sumBase, sumBase + length);
       return this.grads.subarray(sumBase, sumBase + length);
     }
-    if (local && !inSlot) this.grads.set(local.subarray(0, length), this.rank * P);
+    if (local) this.grads.set(local.subarray(0, length), this.rank * P);
     this.barrier('all', N);
     const chunk = Math.ceil(length / N);
     const lo = Math.min(length, this.rank * chunk);

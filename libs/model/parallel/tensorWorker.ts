@@ -12,7 +12,6 @@ import type { RawSample } from '../features.js';
 import { latitudeWeights } from '../losses.js';
 import type { MixedModel } from '../mixedModel.js';
 import { modelFromFiles } from '../serialize.js';
-import { readInto, tensorFromView } from '../wasm/heap.js';
 import {
   ScheduledAdam,
   disposeStageBatch,
@@ -22,16 +21,17 @@ import {
   validationSums,
   type TrainStage,
 } from '../stageLoss.js';
-import type { RequestProfile, WorkerMessage, WorkerReply, WorkerRequest } from './protocol.js';
+import type { WorkerReply, WorkerRequest } from './protocol.js';
 import { ShardGroup } from './shardGroup.js';
 import { synchroniseBatchNorm } from './syncBatchNorm.js';
-import { PhaseClock, threadClockExact, threadTaskId } from './threadClock.js';
 
 interface Stage {
   stage: TrainStage;
   optimizer: ScheduledAdam;
   vars: tf.Variable[];
   weights: tf.Tensor4D | undefined;
+  /** Flat local gradient of `vars`. */
+  local: Float32Array;
   length: number;
 }
 
@@ -42,12 +42,6 @@ let group: ShardGroup | null = null;
 let stage: Stage | null = null;
 /** Threads holding samples of the current step (the batch-norm all-reduce spans these). */
 let active = 1;
-/** Phase profiling (init `profile: true`): the clock of the request running now, and the records kept. */
-let profiling = false;
-let clock: PhaseClock | null = null;
-const tid = threadTaskId();
-const profiles: RequestProfile[] = [];
-const mark = (phase: string) => clock?.mark(phase);
 
 function needModel(): MixedModel {
   if (!model) throw new ModelError('tensor thread has no model loaded');
@@ -84,6 +78,7 @@ function beginStage(s: TrainStage, learningRate: number): void {
     optimizer: new ScheduledAdam(learningRate),
     vars,
     weights: m.config.coslatWeights ? latitudeWeights(m.grid.latitudes, m.grid.ny, m.grid.nx) : undefined,
+    local: new Float32Array(length),
     length,
   };
 }
@@ -94,50 +89,39 @@ function step(samples: RawSample[], activeThreads: number, globalBatch: number):
   const st = stage;
   if (!st || !group) throw new ModelError('tensor thread: step before a training stage began');
   active = activeThreads;
-  group.beginStep();
   let loss = 0;
   let local: Float32Array | null = null;
   if (samples.length > 0) {
-    const b = stageBatch(m, st.stage, samples, () => mark('inputs'));
-    mark('frozen');
+    const b = stageBatch(m, st.stage, samples);
     try {
       const { value, grads } = st.optimizer.computeGradients(
         () => stageLoss(m, st.stage, b, st.weights, samples.length / globalBatch),
         st.vars,
       );
       loss = value.dataSync()[0];
-      mark('forwardBackward');
-      // Straight into this thread's slot of the shared gradient buffer (no intermediate copy).
-      const slot = group.gradientSlot(st.length);
       let o = 0;
       for (const v of st.vars) {
         const g = grads[v.name];
-        if (g) readInto(g, slot, o);
-        else slot.fill(0, o, o + v.size);
+        if (g) st.local.set(g.dataSync(), o);
+        else st.local.fill(0, o, o + v.size);
         o += v.size;
       }
       tf.dispose([value, ...Object.values(grads)]);
-      local = slot;
+      local = st.local;
     } finally {
       disposeStageBatch(b);
     }
-    mark('gradRead');
   }
   const sum = group.reduceGradients(local, st.length, activeThreads);
-  mark('reduce');
   const named: { name: string; tensor: tf.Tensor }[] = [];
   let o = 0;
   for (const v of st.vars) {
-    named.push({ name: v.name, tensor: tensorFromView(sum.subarray(o, o + v.size), v.shape) });
+    named.push({ name: v.name, tensor: tf.tensor(sum.slice(o, o + v.size), v.shape) });
     o += v.size;
   }
   st.optimizer.applyGradients(named);
   tf.dispose(named.map((n) => n.tensor));
-  mark('adam');
-  if (activeThreads < group.size) {
-    shareMovingStatistics(m, group);
-    mark('bnShare');
-  }
+  if (activeThreads < group.size) shareMovingStatistics(m, group);
   return loss;
 }
 
@@ -192,7 +176,6 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'init':
       rank = req.rank;
       timeoutMs = req.timeoutMs;
-      profiling = req.profile === true && threadClockExact();
       return selectBackend(req.backend);
     case 'model':
       return loadModel(req);
@@ -224,8 +207,6 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'endStage':
       endStage();
       return null;
-    case 'profile':
-      return profiles.splice(0);
   }
 }
 
@@ -247,33 +228,12 @@ function transferables(value: unknown): ArrayBuffer[] {
 const port = parentPort;
 if (!port) throw new Error('tensorWorker.js runs as a worker thread of the tensor thread pool');
 let queue: Promise<void> = Promise.resolve();
-port.on('message', (msg: WorkerMessage) => {
-  const receivedMs = performance.timeOrigin + performance.now();
+port.on('message', (msg: { id: number; req: WorkerRequest }) => {
   queue = queue.then(async () => {
     let reply: WorkerReply;
     let transfer: ArrayBuffer[] = [];
-    const record = profiling && msg.req.type !== 'profile';
-    const startMs = performance.timeOrigin + performance.now();
-    if (record) {
-      clock = new PhaseClock(() => group?.waitMs ?? 0);
-      group?.traceSegments();
-    }
     try {
       const value = await handle(msg.req);
-      if (record && clock) {
-        mark('rest');
-        profiles.push({
-          type: msg.req.type,
-          rank,
-          tid,
-          sentMs: msg.sentMs ?? startMs,
-          receivedMs,
-          startMs,
-          endMs: performance.timeOrigin + performance.now(),
-          phases: clock.phases,
-          segments: group?.segments ? group.endSegments() : [],
-        });
-      }
       reply = { id: msg.id, ok: true, value };
       // Weights are copies (dataSync), forecasts and window outputs are fresh arrays: all can move.
       const t = msg.req.type;
@@ -292,8 +252,6 @@ port.on('message', (msg: WorkerMessage) => {
         },
       };
     }
-    clock = null;
-    if (group?.segments) group.endSegments();
     port.postMessage(reply, transfer);
   });
 });
