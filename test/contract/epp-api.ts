@@ -1016,6 +1016,23 @@ export interface components {
         };
         ModelVersionDto: {
             /**
+             * @example [
+             *       "mixed",
+             *       "emos"
+             *     ]
+             */
+            kinds: ("mixed" | "emos" | "site")[];
+            /**
+             * @description EMOS coefficient sets
+             * @example [
+             *       "t850",
+             *       "z500"
+             *     ]
+             */
+            emos: string[];
+            /** @description the site (station) model of this version, kind `site` (POST /v1/sites/models, `epp sites fit`) */
+            site: components["schemas"]["SiteModelSummaryDto"] | null;
+            /**
              * @description `v<N>` in the data root (v0 = a flat model folder) or `bundled`
              * @example v2
              */
@@ -1031,23 +1048,6 @@ export interface components {
              * @enum {string}
              */
             source: "data" | "bundled";
-            /**
-             * @example [
-             *       "mixed",
-             *       "emos"
-             *     ]
-             */
-            kinds: ("mixed" | "emos" | "site")[];
-            /**
-             * @description EMOS coefficient sets
-             * @example [
-             *       "t850",
-             *       "z500"
-             *     ]
-             */
-            emos: string[];
-            /** @description the site (station) model of this version, kind `site` (POST /v1/sites/models, `epp sites fit`) */
-            site: components["schemas"]["SiteModelSummaryDto"] | null;
             /** @description training data fingerprint (manifest.trainingData) */
             trainingData: {
                 [key: string]: unknown;
@@ -1060,8 +1060,6 @@ export interface components {
             createdAt?: string | null;
         };
         ModelDto: {
-            /** @example default */
-            id: string;
             /**
              * @example [
              *       "mixed",
@@ -1079,6 +1077,8 @@ export interface components {
             emos: string[];
             /** @description the site (station) model of this version, kind `site` (POST /v1/sites/models, `epp sites fit`) */
             site: components["schemas"]["SiteModelSummaryDto"] | null;
+            /** @example default */
+            id: string;
             /**
              * @description where the model was found
              * @example bundled

@@ -383,7 +383,22 @@ export class SiteModelSummaryDto {
   pairs!: number | null;
 }
 
-export class ModelVersionDto {
+/** What a model version holds (a model lists its latest version's). */
+abstract class ModelContentsDto {
+  @ApiProperty({ enum: ['mixed', 'emos', 'site'], isArray: true, example: ['mixed', 'emos'] })
+  kinds!: string[];
+  @ApiProperty({ type: [String], example: ['t850', 'z500'], description: 'EMOS coefficient sets' })
+  emos!: string[];
+  @ApiProperty({
+    type: SiteModelSummaryDto,
+    nullable: true,
+    description:
+      'the site (station) model of this version, kind `site` (POST /v1/sites/models, `epp sites fit`)',
+  })
+  site!: SiteModelSummaryDto | null;
+}
+
+export class ModelVersionDto extends ModelContentsDto {
   @ApiProperty({
     example: 'v2',
     description: '`v<N>` in the data root (v0 = a flat model folder) or `bundled`',
@@ -397,17 +412,6 @@ export class ModelVersionDto {
     description: 'data root or shipped with the install',
   })
   source!: string;
-  @ApiProperty({ enum: ['mixed', 'emos', 'site'], isArray: true, example: ['mixed', 'emos'] })
-  kinds!: string[];
-  @ApiProperty({ type: [String], example: ['t850', 'z500'], description: 'EMOS coefficient sets' })
-  emos!: string[];
-  @ApiProperty({
-    type: SiteModelSummaryDto,
-    nullable: true,
-    description:
-      'the site (station) model of this version, kind `site` (POST /v1/sites/models, `epp sites fit`)',
-  })
-  site!: SiteModelSummaryDto | null;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
@@ -426,20 +430,9 @@ export class ModelVersionDto {
   createdAt?: string | null;
 }
 
-export class ModelDto {
+export class ModelDto extends ModelContentsDto {
   @ApiProperty({ example: 'default' })
   id!: string;
-  @ApiProperty({ enum: ['mixed', 'emos', 'site'], isArray: true, example: ['mixed', 'emos'] })
-  kinds!: string[];
-  @ApiProperty({ type: [String], example: ['t850', 'z500'], description: 'EMOS coefficient sets' })
-  emos!: string[];
-  @ApiProperty({
-    type: SiteModelSummaryDto,
-    nullable: true,
-    description:
-      'the site (station) model of this version, kind `site` (POST /v1/sites/models, `epp sites fit`)',
-  })
-  site!: SiteModelSummaryDto | null;
   @ApiProperty({ example: 'bundled', enum: ['data', 'bundled'], description: 'where the model was found' })
   source!: string;
   @ApiProperty({

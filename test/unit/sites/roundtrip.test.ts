@@ -15,6 +15,17 @@ import { describeRealData, realSiteFile } from '../../helpers/realData.js';
 
 const iso = (s: string) => Date.parse(s) / 1000;
 
+/** The GEFS Innsbruck precipitation forecasts and their observations (in the forecasts' units). */
+async function innsbruckPrecip() {
+  const f = await readSiteForecast(realSiteFile('gefs-innsbruck-precip/forecast.nc'), 'precipitation_amount');
+  const obs = await readSiteObservations(
+    realSiteFile('gefs-innsbruck-precip/observation.nc'),
+    'precipitation_amount',
+    f.units,
+  );
+  return { f, obs };
+}
+
 describeRealData('site models: fit / predict / evaluate on a small slice', () => {
   let dir: string;
   beforeAll(async () => {
@@ -121,15 +132,7 @@ describeRealData('site models: fit / predict / evaluate on a small slice', () =>
   });
 
   test('censored shifted gamma on Innsbruck precipitation: emos beats the raw ensemble, drn trains and leaks no tensor', async () => {
-    const f = await readSiteForecast(
-      realSiteFile('gefs-innsbruck-precip/forecast.nc'),
-      'precipitation_amount',
-    );
-    const obs = await readSiteObservations(
-      realSiteFile('gefs-innsbruck-precip/observation.nc'),
-      'precipitation_amount',
-      f.units,
-    );
+    const { f, obs } = await innsbruckPrecip();
     const common = {
       members: 6,
       trainFrom: iso('2007-01-01'),
@@ -154,15 +157,7 @@ describeRealData('site models: fit / predict / evaluate on a small slice', () =>
   });
 
   test('hurdle log-normal on Innsbruck precipitation: the logistic part matches the wet frequency, emos beats the raw ensemble, drn trains and leaks no tensor', async () => {
-    const f = await readSiteForecast(
-      realSiteFile('gefs-innsbruck-precip/forecast.nc'),
-      'precipitation_amount',
-    );
-    const obs = await readSiteObservations(
-      realSiteFile('gefs-innsbruck-precip/observation.nc'),
-      'precipitation_amount',
-      f.units,
-    );
+    const { f, obs } = await innsbruckPrecip();
     const common = {
       members: 6,
       trainFrom: iso('2007-01-01'),
@@ -192,15 +187,7 @@ describeRealData('site models: fit / predict / evaluate on a small slice', () =>
   });
 
   test('drn options: rich inputs, a direct (constant-base) network and dropout train, leak no tensor, and predict the same after a save/load round trip', async () => {
-    const f = await readSiteForecast(
-      realSiteFile('gefs-innsbruck-precip/forecast.nc'),
-      'precipitation_amount',
-    );
-    const obs = await readSiteObservations(
-      realSiteFile('gefs-innsbruck-precip/observation.nc'),
-      'precipitation_amount',
-      f.units,
-    );
+    const { f, obs } = await innsbruckPrecip();
     const common = { members: 6, trainFrom: iso('2008-01-01'), trainTo: iso('2011-01-01') };
     const test = { from: iso('2011-01-01'), to: iso('2012-01-01') };
     const before = tf.memory().numTensors;
