@@ -168,10 +168,16 @@ export function registerTrain(program: Command): void {
         onProgress: (p) => {
           if (p.valCrps !== undefined) lastVal = p.valCrps.toFixed(4);
           if (!bar) {
+            if (p.phase === 'load' && p.steps === undefined && p.message)
+              process.stderr.write(`${p.message}\n`);
             if (p.phase === 'train' && p.step === p.steps && p.valCrps !== undefined)
               process.stderr.write(
                 `${p.stage} epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(4)} val CRPS ${lastVal}\n`,
               );
+            return;
+          }
+          if (p.phase === 'load' && p.steps === undefined) {
+            if (p.message) bar.log(`${p.message}\n`);
             return;
           }
           if (p.phase !== 'train' && p.phase !== 'load') return;
@@ -201,7 +207,8 @@ export function registerTrain(program: Command): void {
       if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       else
         process.stdout.write(
-          `model written to ${r.outDir}: ${r.trainSamples} training samples, ${r.seconds.toFixed(0)} s on ${backend.name}; ` +
+          `model written to ${r.outDir}: ${r.trainSamples} training samples, ${r.seconds.toFixed(0)} s on ${backend.name} ` +
+            `with ${opts.threads} tensor thread${opts.threads === 1 ? '' : 's'}; ` +
             `validation CRPS ${r.val.crps.map((c, i) => `${targets[i]} ${c.toPrecision(4)}`).join(', ')}\n`,
         );
     });

@@ -234,6 +234,11 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       pool = await TensorThreadPool.start({ threads, backend: tf.getBackend() as BackendName });
       await pool.loadModel(model);
     }
+    // One line for the log: how many tensor threads really run (the backend line is the calling thread's).
+    progress({
+      phase: 'load',
+      message: pool ? pool.describe() : `1 tensor thread (the calling thread), ${tf.getBackend()}`,
+    });
     for (
       ;
       state.stageIndex < stages.length;
