@@ -8,6 +8,9 @@
  *   (falls back to the native kernel for paddings a forward conv cannot express).
  * - MaxPoolGrad: present but drops the gradient of windows whose maximum is negative → rebuilt from
  *   strided slices, equality masks and pads (./maxPoolGrad.ts).
+ * - Slice: correct but copies its whole input to a fresh ArrayBuffer at every call (readSync) → reads the heap in
+ *   place (./slice.ts); the garbage it made kept V8's collector busy on a second core (bench threads).
+ *   SplitV and Unpack, which call the native slice internally, likewise.
  * Everything else ran natively and matches the cpu backend (ResizeBilinearGrad, Softplus, Erf, Step, …).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,11 +18,15 @@ import {
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   MaxPoolGrad,
+  Slice,
+  SplitV,
+  Unpack,
   type KernelFunc,
 } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput.js';
 import { maxPoolGradKernel } from './maxPoolGrad.js';
+import { sliceKernel, splitVKernel, unpackKernel } from './slice.js';
 
 /** Marks our kernel functions so a second call (or a second module instance) does not wrap them again. */
 const OURS = Symbol.for('epp.wasmTrainingKernel');
@@ -41,7 +48,10 @@ export function registerWasmTrainingKernels(): string[] {
   replace(Conv2DBackpropFilter, conv2dBackpropFilterKernel);
   replace(MaxPoolGrad, maxPoolGradKernel);
   wrapNative(Conv2DBackpropInput, conv2dBackpropInputKernel);
-  return [Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad];
+  wrapNative(Slice, sliceKernel);
+  wrapNative(SplitV, splitVKernel);
+  wrapNative(Unpack, unpackKernel);
+  return [Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, Slice, SplitV, Unpack];
 }
 
 /** Replaces a native wasm kernel by `make(native)`, keeping its setup (it binds the wasm function at init). */
