@@ -1,24 +1,31 @@
 /**
- * `npm run -s bench -- threads [--json] [--threads 1,2] [--steps 5] [--network recipe|default] [--predict 8]`
+ * `npm run -s bench -- threads [--json] [--threads 1,2] [--steps 5] [--warmup 1] [--network recipe|default] [--predict 8]`
  *
  * Data-parallel training and parallel inference of the mixed model on tensor threads (libs/model/parallel),
  * side by side with the single-thread path (StageTrainer / MixedModel.predict in this thread), on the 3° global
  * grid (61 × 120, padded to 64 × 128) with batch 2 — the default recipe's shape (scripts/train-default.sh:
  * `--network recipe`) or the library defaults (`--network default`). Every run starts from the same weights;
  * the losses of the 5 steps are compared with the single-thread ones (relative difference). Timings are the
- * median step after one warm-up step; the load average is printed with them (the machine is shared).
+ * median step after `--warmup` (default one) warm-up steps; the load average is printed with them (the machine is
+ * shared). A second table breaks each step down in CPU time (./profile.ts): each thread's CPU, the V8 helper
+ * threads' (garbage collection, optimising compiler), the critical path through the barriers, the step an idle
+ * machine would show, and Amdahl's serial fraction. The tensor threads are fresh V8 isolates, so their first
+ * steps also pay for optimising tfjs's JavaScript (helper CPU); `--warmup 20` shows the steady state.
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { arg, networkConfig, numberListArg } from '../common/args.js';
+import { InvalidArgumentError } from '../../libs/contracts/errors.js';
 import { median, peakRssMiB, printResults } from '../report.js';
+import { helperCpuMs, idleStepMs, serialFraction, stepBreakdown, taskCpu, type PhaseRow } from './profile.js';
 import { selectBackend } from '../../libs/model/backend.js';
 import { countParams } from '../../libs/model/bcNet.js';
 import type { ModelConfig } from '../../libs/model/config.js';
 import { featurize, type RawSample } from '../../libs/model/features.js';
 import { MixedModel } from '../../libs/model/mixedModel.js';
 import { NormalizationFitter } from '../../libs/model/normalization.js';
-import { TensorThreadPool } from '../../libs/model/parallel/pool.js';
+import { TensorThreadPool, type RequestProfile } from '../../libs/model/parallel/pool.js';
+import { threadTaskId, threadTime } from '../../libs/model/parallel/threadClock.js';
 import type { TrainStage } from '../../libs/model/stageLoss.js';
 import { StageTrainer } from '../../libs/pipeline/train/index.js';
 
@@ -66,36 +73,100 @@ function grid(ny = 61, nx = 120) {
 interface StageTiming {
   stepMs: number;
   losses: number[];
+  /** Where the step's time goes, in CPU time (./profile.ts). */
+  profile?: StageProfile;
+}
+
+/** Per step (medians; helpers: mean), ms of CPU unless named otherwise. */
+interface StageProfile {
+  /** Each tensor thread's CPU (1 thread: this one, running StageTrainer). */
+  threadCpuMs: number[];
+  /** The calling thread's CPU in pool calls (posting shards, collecting losses); 0 with 1 thread. */
+  mainCpuMs: number;
+  /** V8/libuv helper threads (garbage collection, optimising compilation). */
+  helperCpuMs: number;
+  /** Σ over stretches between barriers of the slowest thread's CPU, + mainCpuMs (1 thread: its CPU). */
+  criticalPathMs: number;
+  barriers: number;
+  /** max(critical path, all CPU / cores): the step an idle machine would show (./profile.ts). */
+  idleStepMs: number;
+  phases?: PhaseRow[];
+}
+
+interface Timed extends StageTiming {
+  cpu: number[];
+  before: Map<number, number>;
+  after: Map<number, number>;
 }
 
 async function timeSteps(
   step: (b: RawSample[]) => Promise<number>,
   batches: RawSample[][],
-): Promise<StageTiming> {
+  warmup: number,
+): Promise<Timed> {
   const ms: number[] = [];
+  const cpu: number[] = [];
   const losses: number[] = [];
-  await step(batches[0]); // warm-up (kernel set-up, allocation); its loss is not compared
-  for (const b of batches.slice(1)) {
-    const t = performance.now();
+  // Warm-up (kernel set-up, allocation, JIT); its losses are not compared.
+  for (const b of batches.slice(0, warmup)) await step(b);
+  const before = taskCpu();
+  for (const b of batches.slice(warmup)) {
+    const t = threadTime();
     losses.push(await step(b));
-    ms.push(performance.now() - t);
+    const u = threadTime();
+    ms.push(u.wallMs - t.wallMs);
+    cpu.push(u.cpuMs - t.cpuMs);
   }
-  return { stepMs: median(ms), losses };
+  return { stepMs: median(ms), losses, cpu, before, after: taskCpu() };
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+/** The timed inference (all `predict` samples) in CPU ms. */
+interface PredictProfile {
+  threadCpuMs: number[];
+  mainCpuMs: number;
+  helperCpuMs: number;
+  /** The slowest thread + the calling thread (1 thread: its CPU). */
+  criticalPathMs: number;
+  /** Samples / max(critical path, all CPU / cores): the rate an idle machine would show (./profile.ts). */
+  idleSamplesPerSecond: number;
+}
+
+function predictProfileOf(
+  threadCpuMs: number[],
+  mainCpuMs: number,
+  helperCpuMs: number,
+  criticalPathMs: number,
+  samples: number,
+  cores: number,
+): PredictProfile {
+  const total = threadCpuMs.reduce((a, b) => a + b, 0) + mainCpuMs + helperCpuMs;
+  return {
+    threadCpuMs: threadCpuMs.map(round),
+    mainCpuMs: round(mainCpuMs),
+    helperCpuMs: round(helperCpuMs),
+    criticalPathMs: round(criticalPathMs),
+    idleSamplesPerSecond: samples / (idleStepMs(criticalPathMs, total, cores) / 1000),
+  };
 }
 
 export async function run(argv: string[]): Promise<void> {
   const asJson = argv.includes('--json');
   const threadCounts = numberListArg(argv, 'threads', '1,2');
   const steps = Number(arg(argv, 'steps', '5'));
+  const warmup = Number(arg(argv, 'warmup', '1'));
+  if (!(Number.isInteger(warmup) && warmup >= 1))
+    throw new InvalidArgumentError(`--warmup must be an integer ≥ 1, got ${warmup}`);
   const nPredict = Number(arg(argv, 'predict', '8'));
   const network = arg(argv, 'network', 'recipe');
   await selectBackend('wasm');
   const cfg = networkConfig(network);
-  const data = samples(cfg, 2 * (steps + 1));
+  const data = samples(cfg, 2 * (steps + warmup));
   const fit = new NormalizationFitter(true);
   data.forEach((s) => fit.add(s));
   const stats = fit.finish();
-  const batches = Array.from({ length: steps + 1 }, (_, i) => data.slice(2 * i, 2 * i + 2));
+  const batches = Array.from({ length: steps + warmup }, (_, i) => data.slice(2 * i, 2 * i + 2));
   const initial = MixedModel.create(cfg, stats, grid());
   const initialWeights = [...initial.bc.getWeights(), ...initial.uq.getWeights()].map((w) => w.clone());
   const fresh = () => {
@@ -105,10 +176,14 @@ export async function run(argv: string[]): Promise<void> {
     m.uq.setWeights(initialWeights.slice(nb));
     return m;
   };
+  const cores = os.cpus().length;
+  const me = threadTaskId() ?? -1;
   const load0 = os.loadavg()[0];
   const stages: TrainStage[] = ['bc', 'uq'];
   const results: Record<string, Record<string, StageTiming & { maxLossRelDiff?: number }>> = {};
   const predictRate: Record<string, number> = {};
+  /** The timed inference in CPU time (as the steps' profile): idle rate = samples / max(critical, all CPU / cores). */
+  const predictProfile: Record<string, PredictProfile> = {};
   for (const n of threadCounts) {
     const key = `${n}`;
     results[key] = {};
@@ -117,25 +192,71 @@ export async function run(argv: string[]): Promise<void> {
       for (const stage of stages) {
         const m = fresh();
         const tr = new StageTrainer(m, { stage, learningRate: 2e-3 });
-        results[key][stage] = await timeSteps((b) => tr.step(b), batches);
+        const t = await timeSteps((b) => tr.step(b), batches, warmup);
+        const own = median(t.cpu);
+        const helpers = helperCpuMs(t.before, t.after, [me]) / t.cpu.length;
+        results[key][stage] = {
+          stepMs: t.stepMs,
+          losses: t.losses,
+          profile: {
+            threadCpuMs: [round(own)],
+            mainCpuMs: 0,
+            helperCpuMs: round(helpers),
+            criticalPathMs: round(own),
+            barriers: 0,
+            idleStepMs: round(idleStepMs(own, own + helpers, cores)),
+          },
+        };
         tr.dispose();
         m.dispose();
       }
       const m = fresh();
       await m.predict(data.slice(0, 1));
-      const t = performance.now();
+      const h0 = taskCpu();
+      const c0 = threadTime();
       for (let i = 0; i < nPredict; i++) await m.predict(data.slice(i % data.length, (i % data.length) + 1));
-      predictRate[key] = nPredict / ((performance.now() - t) / 1000);
+      const c1 = threadTime();
+      predictRate[key] = nPredict / ((c1.wallMs - c0.wallMs) / 1000);
+      const own = c1.cpuMs - c0.cpuMs;
+      const helpers = helperCpuMs(h0, taskCpu(), [me]);
+      predictProfile[key] = predictProfileOf([own], 0, helpers, own, nPredict, cores);
       m.dispose();
       continue;
     }
-    const pool = await TensorThreadPool.start({ threads: n, backend: 'wasm' });
+    const pool = await TensorThreadPool.start({ threads: n, backend: 'wasm', profile: true });
     try {
       for (const stage of stages) {
         const m = fresh();
         await pool.loadModel(m);
         await pool.beginStage(stage, 2e-3);
-        results[key][stage] = await timeSteps((b) => pool.step(b), batches);
+        await pool.profiles(); // forget the set-up requests
+        const t = await timeSteps((b) => pool.step(b), batches, warmup);
+        const p = await pool.profiles();
+        const bd = stepBreakdown(
+          p.threads.map((r) => r.slice(warmup)),
+          p.main.slice(warmup),
+        ); // without the warm-up
+        const helpers = helperCpuMs(t.before, t.after, [me, ...bd.tids]) / t.cpu.length;
+        const total = bd.threadCpuMs.reduce((a, b) => a + b, 0) + bd.mainCpuMs + helpers;
+        results[key][stage] = {
+          stepMs: t.stepMs,
+          losses: t.losses,
+          profile: {
+            threadCpuMs: bd.threadCpuMs.map(round),
+            mainCpuMs: round(bd.mainCpuMs),
+            helperCpuMs: round(helpers),
+            criticalPathMs: round(bd.criticalPathMs),
+            barriers: bd.barriers,
+            idleStepMs: round(idleStepMs(bd.criticalPathMs, total, cores)),
+            phases: bd.phases.map((r) => ({
+              phase: r.phase,
+              cpuMs: r.cpuMs.map(round),
+              wallMs: r.wallMs.map(round),
+              runqMs: r.runqMs.map(round),
+              waitMs: r.waitMs.map(round),
+            })),
+          },
+        };
         await pool.endStage();
         m.dispose();
       }
@@ -143,9 +264,29 @@ export async function run(argv: string[]): Promise<void> {
       await pool.loadModel(m);
       const req = Array.from({ length: nPredict }, (_, i) => data[i % data.length]);
       await pool.predict(req.slice(0, n));
+      await pool.profiles(); // forget the warm-up
+      const h0 = taskCpu();
       const t = performance.now();
       await pool.predict(req, 1);
       predictRate[key] = nPredict / ((performance.now() - t) / 1000);
+      const h1 = taskCpu();
+      const p = await pool.profiles();
+      const cpuOf = (r: RequestProfile[]) =>
+        r
+          .filter((q) => q.type === 'predict')
+          .reduce((a, q) => a + Object.values(q.phases).reduce((x, ph) => x + ph.cpuMs, 0), 0);
+      const threadCpu = p.threads.map(cpuOf);
+      const mainCpu = p.main.filter((q) => q.type === 'predict').reduce((a, q) => a + q.cpuMs, 0);
+      const tids = p.threads.map((r) => r[0]?.tid ?? -1);
+      const helpers = helperCpuMs(h0, h1, [me, ...tids]);
+      predictProfile[key] = predictProfileOf(
+        threadCpu,
+        mainCpu,
+        helpers,
+        Math.max(...threadCpu) + mainCpu,
+        nPredict,
+        cores,
+      );
       m.dispose();
     } finally {
       await pool.close();
@@ -174,8 +315,10 @@ export async function run(argv: string[]): Promise<void> {
     params: { bc: countParams(probe.bc), uq: countParams(probe.uq) },
     grid: '61 x 120 (padded 64 x 128), batch 2',
     steps,
+    warmup,
     results,
     predictSamplesPerSecond: predictRate,
+    predictProfile,
     speedup: Object.fromEntries(
       Object.keys(results).map((k) => [
         k,
@@ -183,7 +326,36 @@ export async function run(argv: string[]): Promise<void> {
           bcStep: base ? base.bc.stepMs / results[k].bc.stepMs : null,
           uqStep: base ? base.uq.stepMs / results[k].uq.stepMs : null,
           predict: predictRate['1'] ? predictRate[k] / predictRate['1'] : null,
+          predictIdleFromCpu: predictProfile['1']
+            ? predictProfile[k].idleSamplesPerSecond / predictProfile['1'].idleSamplesPerSecond
+            : null,
         },
+      ]),
+    ),
+    /**
+     * Amdahl (speed-up S = 1/(s + (1 − s)/N)): the serial fraction s = (N/S − 1)/(N − 1) implied by the measured
+     * wall speed-up, and by the speed-up predicted for an idle machine from CPU times (profile.idleStepMs).
+     */
+    amdahl: Object.fromEntries(
+      Object.keys(results).map((k) => [
+        k,
+        Object.fromEntries(
+          stages.map((stage) => {
+            const r = results[k][stage];
+            const b = base?.[stage];
+            const wall = b ? b.stepMs / r.stepMs : NaN;
+            const idle = b?.profile && r.profile ? b.profile.idleStepMs / r.profile.idleStepMs : NaN;
+            return [
+              stage,
+              {
+                wallSpeedup: wall,
+                serialFractionWall: serialFraction(wall, Number(k)),
+                idleSpeedupFromCpu: idle,
+                serialFractionFromCpu: serialFraction(idle, Number(k)),
+              },
+            ];
+          }),
+        ),
       ]),
     ),
     loadAverage1m: { before: load0, after: load1, cpus: os.cpus().length },
@@ -219,8 +391,80 @@ export async function run(argv: string[]): Promise<void> {
     },
     asJson,
   );
+  printResults(
+    null,
+    {
+      header: [
+        'threads',
+        'stage',
+        'thread CPU ms',
+        'main CPU',
+        'helper CPU',
+        'critical path',
+        'barriers',
+        'idle step ms',
+        'idle speedup',
+        's (idle)',
+        'wall speedup',
+        's (wall)',
+      ],
+      rows: Object.keys(results).flatMap((k) =>
+        stages.map((stage) => {
+          const p = results[k][stage].profile;
+          const a = json.amdahl[k][stage];
+          return [
+            k,
+            stage,
+            p ? p.threadCpuMs.join(' / ') : '',
+            p?.mainCpuMs ?? NaN,
+            p?.helperCpuMs ?? NaN,
+            p?.criticalPathMs ?? NaN,
+            p?.barriers ?? NaN,
+            p?.idleStepMs ?? NaN,
+            a.idleSpeedupFromCpu,
+            a.serialFractionFromCpu,
+            a.wallSpeedup,
+            a.serialFractionWall,
+          ];
+        }),
+      ),
+    },
+    false,
+  );
+  printResults(
+    null,
+    {
+      header: [
+        'threads',
+        'predict: thread CPU ms',
+        'main CPU',
+        'helper CPU',
+        'idle samples/s',
+        'idle speedup',
+        'wall speedup',
+      ],
+      rows: Object.keys(predictProfile).map((k) => {
+        const q = predictProfile[k];
+        return [
+          k,
+          q.threadCpuMs.join(' / '),
+          q.mainCpuMs,
+          q.helperCpuMs,
+          q.idleSamplesPerSecond,
+          json.speedup[k].predictIdleFromCpu ?? NaN,
+          json.speedup[k].predict ?? NaN,
+        ];
+      }),
+    },
+    false,
+  );
   process.stdout.write(
-    `${network} network (bc ${json.params.bc}, uq ${json.params.uq} parameters), ${steps} timed steps of batch 2; ` +
+    'per step, CPU ms (Linux schedstat; under load the CPU time is what the step costs, the wall time is not): ' +
+      'helper = V8 GC/compiler threads; critical path = Σ over stretches between barriers of the slowest ' +
+      'thread; idle step = max(critical path, all CPU / cores); s = Amdahl serial fraction (N/S − 1)/(N − 1)\n',
+  );
+  process.stdout.write(
+    `${network} network (bc ${json.params.bc}, uq ${json.params.uq} parameters), ${steps} timed steps of batch 2 after ${warmup} warm-up; ` +
       `load average ${load0.toFixed(2)} before, ${load1.toFixed(2)} after, ${os.cpus().length} CPUs; peak RSS ${json.peakRssMiB.toFixed(0)} MiB\n`,
   );
 }

@@ -46,7 +46,13 @@ export interface StageBatch {
 }
 
 /** Tensors of a training batch (caller disposes them with `disposeStageBatch`). */
-export function stageBatch(model: MixedModel, stage: TrainStage, samples: RawSample[]): StageBatch {
+export function stageBatch(
+  model: MixedModel,
+  stage: TrainStage,
+  samples: RawSample[],
+  /** Called once the input tensors exist, before the frozen BC pass (phase profile of the tensor threads). */
+  onInputs?: () => void,
+): StageBatch {
   const t = model.batchTensors(samples);
   const g = model.grid;
   const y = tf.tensor4d(model.encoder.residualTarget(samples), [
@@ -55,6 +61,7 @@ export function stageBatch(model: MixedModel, stage: TrainStage, samples: RawSam
     g.nx,
     model.encoder.targets,
   ]);
+  onInputs?.();
   const frozen = stage === 'uq' ? model.bcResidual(t.bc, false) : null;
   return { ...t, y, frozen };
 }

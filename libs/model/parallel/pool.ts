@@ -34,7 +34,10 @@ import {
 import { modelToFiles } from '../serialize.js';
 import type { TileOptions } from '../tiling.js';
 import { addValidationSums, checkStage, type TrainStage, type ValidationSums } from '../stageLoss.js';
-import type { WorkerReplies, WorkerReply, WorkerRequest } from './protocol.js';
+import type { RequestProfile, WorkerReplies, WorkerReply, WorkerRequest } from './protocol.js';
+import { threadTime } from './threadClock.js';
+
+export type { RequestProfile } from './protocol.js';
 import { abortShardGroup, allocateShardGroupMemory, type ShardGroupMemory } from './shardGroup.js';
 
 export interface TensorPoolOptions {
@@ -44,6 +47,19 @@ export interface TensorPoolOptions {
   backend?: BackendKind;
   /** Longest wait at a barrier before a thread gives up (ms; default 10 min). */
   timeoutMs?: number;
+  /** Record each request's phases in the threads (bench threads; `profiles()` collects them). */
+  profile?: boolean;
+}
+
+/** The calling thread's share of one pool call (bench threads' profile). */
+export interface MainProfile {
+  type: WorkerRequest['type'];
+  /** Wall clock (ms since the epoch): call entered, every request posted (serialised), last reply in. */
+  startMs: number;
+  postedMs: number;
+  endMs: number;
+  /** This thread's CPU during the call (posting = structured cloning, replies, sums). */
+  cpuMs: number;
 }
 
 /**
@@ -100,6 +116,7 @@ class ThreadHandle {
   constructor(
     readonly worker: Worker,
     private readonly onFailure: (err: Error) => void,
+    private readonly stamp = false,
   ) {
     worker.unref();
     worker.on('message', (r: WorkerReply) => {
@@ -124,7 +141,8 @@ class ThreadHandle {
     if (this.pending.size === 0) this.worker.ref(); // a pending reply keeps the process alive, an idle pool not
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, req }, transfer);
+      const sentMs = this.stamp ? performance.timeOrigin + performance.now() : undefined;
+      this.worker.postMessage({ id, req, sentMs }, transfer);
     });
   }
 
@@ -149,7 +167,20 @@ export class TensorThreadPool {
     private readonly handles: ThreadHandle[],
     /** The backend each thread selected (reported by `epp backends`). */
     readonly backends: BackendChoice[],
+    private readonly profiling = false,
   ) {}
+
+  /** The calling thread's part of each call since the last `profiles()` (profile: true). */
+  private mainProfiles: MainProfile[] = [];
+
+  /**
+   * The phase profiles recorded since the last call (pool started with `profile: true`): per thread, each
+   * request it handled; and the calling thread's part of each pool call.
+   */
+  async profiles(): Promise<{ threads: RequestProfile[][]; main: MainProfile[] }> {
+    const threads = await this.all(() => ({ type: 'profile' }));
+    return { threads, main: this.mainProfiles.splice(0) };
+  }
 
   static async start(o: TensorPoolOptions = {}): Promise<TensorThreadPool> {
     const threads = o.threads ?? availableThreads();
@@ -159,12 +190,21 @@ export class TensorThreadPool {
     const handles: ThreadHandle[] = [];
     let pool: TensorThreadPool | null = null;
     const fail = (err: Error) => pool?.fail(err);
-    for (let r = 0; r < threads; r++) handles.push(new ThreadHandle(new Worker(file, { resourceLimits: WORKER_LIMITS }), fail));
-    pool = new TensorThreadPool(handles, []);
+    for (let r = 0; r < threads; r++)
+      handles.push(
+        new ThreadHandle(new Worker(file, { resourceLimits: WORKER_LIMITS }), fail, o.profile === true),
+      );
+    pool = new TensorThreadPool(handles, [], o.profile === true);
     try {
       const backends = (await Promise.all(
         handles.map((h, rank) =>
-          h.request({ type: 'init', backend: o.backend ?? 'wasm', rank, timeoutMs: o.timeoutMs ?? 600_000 }),
+          h.request({
+            type: 'init',
+            backend: o.backend ?? 'wasm',
+            rank,
+            timeoutMs: o.timeoutMs ?? 600_000,
+            profile: o.profile === true,
+          }),
         ),
       )) as BackendChoice[];
       pool.backends.push(...backends);
@@ -201,8 +241,25 @@ export class TensorThreadPool {
     reqOf: (rank: number) => WorkerRequest & { type: K },
   ): Promise<WorkerReplies[K][]> {
     this.check();
+    const t0 = this.profiling ? threadTime() : null;
     try {
-      return (await Promise.all(this.handles.map((h, r) => h.request(reqOf(r))))) as WorkerReplies[K][];
+      const reqs = this.handles.map((_, r) => reqOf(r));
+      const replies = this.handles.map((h, r) => h.request(reqs[r]));
+      const postedMs = performance.timeOrigin + performance.now();
+      const out = (await Promise.all(replies)) as WorkerReplies[K][];
+      if (t0) {
+        const t1 = threadTime();
+        const type = reqs[0].type;
+        if (type !== 'profile')
+          this.mainProfiles.push({
+            type,
+            startMs: t0.wallMs,
+            postedMs,
+            endMs: t1.wallMs,
+            cpuMs: t1.cpuMs - t0.cpuMs,
+          });
+      }
+      return out;
     } catch (err) {
       // One thread's failure aborts the group; keep the first cause.
       this.fail(err instanceof Error ? err : new Error(String(err)));

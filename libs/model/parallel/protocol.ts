@@ -8,9 +8,27 @@ import type { GaussianForecast, WindowJob, WindowResult } from '../mixedModel.js
 import type { ModelFiles, ModelManifest } from '../serialize.js';
 import type { TrainStage, ValidationSums } from '../stageLoss.js';
 import type { ShardGroupMemory } from './shardGroup.js';
+import type { PhaseTotals } from './threadClock.js';
+
+/** One request handled by a thread, as its phase profile records it (bench threads). */
+export interface RequestProfile {
+  type: WorkerRequest['type'];
+  rank: number;
+  /** The thread's kernel task id (Linux), so a profiler can tell it from the process's other threads. */
+  tid: number | null;
+  /** Wall clock (ms since the epoch): posted by the main thread, received (deserialised) here, started, ended. */
+  sentMs: number;
+  receivedMs: number;
+  startMs: number;
+  endMs: number;
+  /** Phases of a training step: inputs, frozen (UQ), forwardBackward, gradRead, reduce, adam, bnShare. */
+  phases: Record<string, PhaseTotals>;
+  /** CPU ms of each stretch between barriers (a step's critical path is Σ of the slowest thread's stretch). */
+  segments: number[];
+}
 
 export type WorkerRequest =
-  | { type: 'init'; backend: BackendKind; rank: number; timeoutMs: number }
+  | { type: 'init'; backend: BackendKind; rank: number; timeoutMs: number; profile?: boolean }
   | { type: 'model'; manifest: ModelManifest; files: ModelFiles; memory: ShardGroupMemory }
   | { type: 'stage'; stage: TrainStage; learningRate: number }
   | { type: 'learningRate'; learningRate: number }
@@ -22,7 +40,9 @@ export type WorkerRequest =
   | { type: 'predict'; samples: RawSample[]; batchSize: number }
   /** One tile window of tiled inference (libs/model/tiling.ts). */
   | { type: 'window'; job: WindowJob }
-  | { type: 'endStage' };
+  | { type: 'endStage' }
+  /** The profiles recorded since the last call (init with `profile: true`), then forgotten. */
+  | { type: 'profile' };
 
 export interface WorkerReplies {
   init: BackendChoice;
@@ -38,6 +58,14 @@ export interface WorkerReplies {
   predict: GaussianForecast[];
   window: WindowResult;
   endStage: null;
+  profile: RequestProfile[];
+}
+
+/** A request as posted: `sentMs` (wall clock) only when the pool profiles. */
+export interface WorkerMessage {
+  id: number;
+  req: WorkerRequest;
+  sentMs?: number;
 }
 
 export interface WorkerError {

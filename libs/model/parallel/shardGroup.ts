@@ -11,6 +11,7 @@
  * waiting forever, and so does a wait longer than the group's timeout.
  */
 import { ThreadPoolError } from '../../contracts/errors.js';
+import { threadTime } from './threadClock.js';
 
 const SAMPLE_COUNT = 0;
 const SAMPLE_GEN = 1;
@@ -65,6 +66,16 @@ export class ShardGroup {
   private readonly control: Int32Array;
   private readonly scratch: Float64Array;
   private readonly grads: Float32Array;
+  /** Sleep at barriers so far (ms, wall): waiting for the other threads. */
+  waitMs = 0;
+  /** Barriers passed so far. */
+  barriers = 0;
+  /**
+   * When set, the CPU time of each stretch between barriers is appended (ms; bench threads' critical path:
+   * the sum over stretches of the slowest thread's CPU is the step's time on an idle machine).
+   */
+  segments: number[] | null = null;
+  private segmentStart = 0;
 
   constructor(
     readonly memory: ShardGroupMemory,
@@ -89,6 +100,9 @@ export class ShardGroup {
     if (n <= 1) return this.checkAbort();
     const [COUNT, GEN] = kind === 'samples' ? [SAMPLE_COUNT, SAMPLE_GEN] : [ALL_COUNT, ALL_GEN];
     const c = this.control;
+    if (this.segments) this.segments.push(threadTime().cpuMs - this.segmentStart);
+    const t0 = performance.now();
+    this.barriers++;
     const gen = Atomics.load(c, GEN);
     if (Atomics.add(c, COUNT, 1) === n - 1) {
       Atomics.store(c, COUNT, 0);
@@ -105,7 +119,24 @@ export class ShardGroup {
         Atomics.wait(c, GEN, gen, 250);
       }
     }
+    this.waitMs += performance.now() - t0;
+    if (this.segments) this.segmentStart = threadTime().cpuMs;
     this.checkAbort();
+  }
+
+  /** Start recording the CPU time between barriers (see `segments`); returns the list being filled. */
+  traceSegments(): number[] {
+    this.segments = [];
+    this.segmentStart = threadTime().cpuMs;
+    return this.segments;
+  }
+
+  /** Close the last stretch (up to now) and stop recording. */
+  endSegments(): number[] {
+    const s = this.segments ?? [];
+    s.push(threadTime().cpuMs - this.segmentStart);
+    this.segments = null;
+    return s;
   }
 
   private checkAbort(): void {

@@ -21,9 +21,10 @@ import {
   validationSums,
   type TrainStage,
 } from '../stageLoss.js';
-import type { WorkerReply, WorkerRequest } from './protocol.js';
+import type { RequestProfile, WorkerMessage, WorkerReply, WorkerRequest } from './protocol.js';
 import { ShardGroup } from './shardGroup.js';
 import { synchroniseBatchNorm } from './syncBatchNorm.js';
+import { PhaseClock, threadClockExact, threadTaskId } from './threadClock.js';
 
 interface Stage {
   stage: TrainStage;
@@ -42,6 +43,12 @@ let group: ShardGroup | null = null;
 let stage: Stage | null = null;
 /** Threads holding samples of the current step (the batch-norm all-reduce spans these). */
 let active = 1;
+/** Phase profiling (init `profile: true`): the clock of the request running now, and the records kept. */
+let profiling = false;
+let clock: PhaseClock | null = null;
+const tid = threadTaskId();
+const profiles: RequestProfile[] = [];
+const mark = (phase: string) => clock?.mark(phase);
 
 function needModel(): MixedModel {
   if (!model) throw new ModelError('tensor thread has no model loaded');
@@ -92,13 +99,15 @@ function step(samples: RawSample[], activeThreads: number, globalBatch: number):
   let loss = 0;
   let local: Float32Array | null = null;
   if (samples.length > 0) {
-    const b = stageBatch(m, st.stage, samples);
+    const b = stageBatch(m, st.stage, samples, () => mark('inputs'));
+    mark('frozen');
     try {
       const { value, grads } = st.optimizer.computeGradients(
         () => stageLoss(m, st.stage, b, st.weights, samples.length / globalBatch),
         st.vars,
       );
       loss = value.dataSync()[0];
+      mark('forwardBackward');
       let o = 0;
       for (const v of st.vars) {
         const g = grads[v.name];
@@ -111,8 +120,10 @@ function step(samples: RawSample[], activeThreads: number, globalBatch: number):
     } finally {
       disposeStageBatch(b);
     }
+    mark('gradRead');
   }
   const sum = group.reduceGradients(local, st.length, activeThreads);
+  mark('reduce');
   const named: { name: string; tensor: tf.Tensor }[] = [];
   let o = 0;
   for (const v of st.vars) {
@@ -121,7 +132,11 @@ function step(samples: RawSample[], activeThreads: number, globalBatch: number):
   }
   st.optimizer.applyGradients(named);
   tf.dispose(named.map((n) => n.tensor));
-  if (activeThreads < group.size) shareMovingStatistics(m, group);
+  mark('adam');
+  if (activeThreads < group.size) {
+    shareMovingStatistics(m, group);
+    mark('bnShare');
+  }
   return loss;
 }
 
@@ -176,6 +191,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'init':
       rank = req.rank;
       timeoutMs = req.timeoutMs;
+      profiling = req.profile === true && threadClockExact();
       return selectBackend(req.backend);
     case 'model':
       return loadModel(req);
@@ -207,6 +223,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'endStage':
       endStage();
       return null;
+    case 'profile':
+      return profiles.splice(0);
   }
 }
 
@@ -228,12 +246,33 @@ function transferables(value: unknown): ArrayBuffer[] {
 const port = parentPort;
 if (!port) throw new Error('tensorWorker.js runs as a worker thread of the tensor thread pool');
 let queue: Promise<void> = Promise.resolve();
-port.on('message', (msg: { id: number; req: WorkerRequest }) => {
+port.on('message', (msg: WorkerMessage) => {
+  const receivedMs = performance.timeOrigin + performance.now();
   queue = queue.then(async () => {
     let reply: WorkerReply;
     let transfer: ArrayBuffer[] = [];
+    const record = profiling && msg.req.type !== 'profile';
+    const startMs = performance.timeOrigin + performance.now();
+    if (record) {
+      clock = new PhaseClock(() => group?.waitMs ?? 0);
+      group?.traceSegments();
+    }
     try {
       const value = await handle(msg.req);
+      if (record && clock) {
+        mark('rest');
+        profiles.push({
+          type: msg.req.type,
+          rank,
+          tid,
+          sentMs: msg.sentMs ?? startMs,
+          receivedMs,
+          startMs,
+          endMs: performance.timeOrigin + performance.now(),
+          phases: clock.phases,
+          segments: group?.segments ? group.endSegments() : [],
+        });
+      }
       reply = { id: msg.id, ok: true, value };
       // Weights are copies (dataSync), forecasts and window outputs are fresh arrays: all can move.
       const t = msg.req.type;
@@ -252,6 +291,8 @@ port.on('message', (msg: { id: number; req: WorkerRequest }) => {
         },
       };
     }
+    clock = null;
+    if (group?.segments) group.endSegments();
     port.postMessage(reply, transfer);
   });
 });

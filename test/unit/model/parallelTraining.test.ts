@@ -153,3 +153,38 @@ test('a thread that fails mid-step releases the other with an error instead of a
     model.dispose();
   }
 }, 60_000);
+
+test('a profiling pool records each step’s phases and barrier stretches, and its losses are the same', async () => {
+  const { model, samples } = tinyModel(7, 12, 4);
+  const p = await TensorThreadPool.start({ threads: 2, backend: 'wasm', timeoutMs: 30_000, profile: true });
+  try {
+    const losses: number[][] = [];
+    for (const q of [pool, p]) {
+      await q.loadModel(model);
+      await q.beginStage('bc', 2e-3);
+      losses.push([await q.step(samples.slice(0, 2)), await q.step(samples.slice(2, 4))]);
+      await q.endStage();
+    }
+    expect(losses[1]).toEqual(losses[0]);
+    const { threads, main } = await p.profiles();
+    expect(threads).toHaveLength(2);
+    const steps = threads.map((t) => t.filter((r) => r.type === 'step'));
+    expect(steps.map((s) => s.length)).toEqual([2, 2]);
+    for (const [rank, s] of steps.entries())
+      for (const r of s) {
+        expect(r.rank).toBe(rank);
+        for (const ph of ['inputs', 'forwardBackward', 'reduce', 'adam'])
+          expect(r.phases[ph].wallMs).toBeGreaterThanOrEqual(0);
+        expect(r.phases.forwardBackward.cpuMs).toBeGreaterThan(0);
+        expect(r.endMs).toBeGreaterThanOrEqual(r.startMs);
+      }
+    // Both threads pass the same barriers (the batch-norm all-reduces' and the gradient reduction's).
+    expect(steps[0][0].segments.length).toBe(steps[1][0].segments.length);
+    expect(steps[0][0].segments.length).toBeGreaterThan(2);
+    expect(main.filter((m) => m.type === 'step')).toHaveLength(2);
+    expect((await p.profiles()).threads.flat()).toEqual([]); // forgotten once read
+  } finally {
+    await p.close();
+    model.dispose();
+  }
+}, 60_000);
