@@ -84,6 +84,30 @@ test.each(['bc', 'uq', 'mixed'] as const)(
   60_000,
 );
 
+test('2 threads are reproducible bitwise: the same start weights and batches twice give the same losses and weights (a thread reading a shared buffer while another rewrites it would show here)', async () => {
+  const { model, samples } = tinyModel(7, 12, 6);
+  const batches = [
+    samples.slice(0, 3),
+    samples.slice(3, 5),
+    samples.slice(5, 6),
+    samples.slice(1, 4),
+    samples.slice(2, 4),
+  ];
+  const runs: { losses: number[]; weights: Float32Array[] }[] = [];
+  for (let rep = 0; rep < 2; rep++) {
+    await pool.loadModel(model);
+    await pool.beginStage('mixed', 2e-3);
+    const losses: number[] = [];
+    for (const b of batches) losses.push(await pool.step(b));
+    runs.push({ losses, weights: (await pool.threadWeights())[0] });
+    await pool.endStage();
+  }
+  expect(runs[1].losses).toEqual(runs[0].losses);
+  const [a, b] = runs.map((r) => r.weights);
+  expect(a.flatMap((w, i) => (w.every((v, k) => Object.is(v, b[i][k])) ? [] : [i]))).toEqual([]);
+  model.dispose();
+}, 60_000);
+
 test('pullWeights brings the threads’ weights into the main model; predict spreads samples in order', async () => {
   const { model, samples } = tinyModel(7, 12, 5);
   await pool.loadModel(model);
