@@ -161,6 +161,13 @@ export class ShardGroup {
     return out;
   }
 
+  /** This thread's gradient slot (write the local gradient here and pass it to reduceGradients: no copy). */
+  gradientSlot(length: number): Float32Array {
+    const P = this.memory.params;
+    if (length > P) throw new ThreadPoolError(`gradient of ${length} values exceeds the group's ${P}`);
+    return this.grads.subarray(this.rank * P, this.rank * P + length);
+  }
+
   /**
    * Sum the flat gradients of ranks 0..active−1 (float32, rank order) with every thread of the group taking part:
    * `local` is this thread's gradient (null when it holds no samples). Each thread sums one contiguous chunk, then
@@ -172,12 +179,15 @@ export class ShardGroup {
     if (length > P) throw new ThreadPoolError(`gradient of ${length} values exceeds the group's ${P}`);
     const N = this.size;
     const sumBase = N * P;
+    const inSlot =
+      local !== null && local.buffer === this.grads.buffer && local.byteOffset === this.rank * P * 4;
     if (N === 1) {
+      if (inSlot) return local.subarray(0, length);
       if (local) this.grads.set(local.subarray(0, length), sumBase);
       else this.grads.fill(0, sumBase, sumBase + length);
       return this.grads.subarray(sumBase, sumBase + length);
     }
-    if (local) this.grads.set(local.subarray(0, length), this.rank * P);
+    if (local && !inSlot) this.grads.set(local.subarray(0, length), this.rank * P);
     this.barrier('all', N);
     const chunk = Math.ceil(length / N);
     const lo = Math.min(length, this.rank * chunk);

@@ -12,6 +12,7 @@ import type { RawSample } from '../features.js';
 import { latitudeWeights } from '../losses.js';
 import type { MixedModel } from '../mixedModel.js';
 import { modelFromFiles } from '../serialize.js';
+import { readInto, tensorFromView } from '../wasm/heap.js';
 import {
   ScheduledAdam,
   disposeStageBatch,
@@ -31,8 +32,6 @@ interface Stage {
   optimizer: ScheduledAdam;
   vars: tf.Variable[];
   weights: tf.Tensor4D | undefined;
-  /** Flat local gradient of `vars`. */
-  local: Float32Array;
   length: number;
 }
 
@@ -85,7 +84,6 @@ function beginStage(s: TrainStage, learningRate: number): void {
     optimizer: new ScheduledAdam(learningRate),
     vars,
     weights: m.config.coslatWeights ? latitudeWeights(m.grid.latitudes, m.grid.ny, m.grid.nx) : undefined,
-    local: new Float32Array(length),
     length,
   };
 }
@@ -108,15 +106,17 @@ function step(samples: RawSample[], activeThreads: number, globalBatch: number):
       );
       loss = value.dataSync()[0];
       mark('forwardBackward');
+      // Straight into this thread's slot of the shared gradient buffer (no intermediate copy).
+      const slot = group.gradientSlot(st.length);
       let o = 0;
       for (const v of st.vars) {
         const g = grads[v.name];
-        if (g) st.local.set(g.dataSync(), o);
-        else st.local.fill(0, o, o + v.size);
+        if (g) readInto(g, slot, o);
+        else slot.fill(0, o, o + v.size);
         o += v.size;
       }
       tf.dispose([value, ...Object.values(grads)]);
-      local = st.local;
+      local = slot;
     } finally {
       disposeStageBatch(b);
     }
@@ -127,7 +127,7 @@ function step(samples: RawSample[], activeThreads: number, globalBatch: number):
   const named: { name: string; tensor: tf.Tensor }[] = [];
   let o = 0;
   for (const v of st.vars) {
-    named.push({ name: v.name, tensor: tf.tensor(sum.slice(o, o + v.size), v.shape) });
+    named.push({ name: v.name, tensor: tensorFromView(sum.subarray(o, o + v.size), v.shape) });
     o += v.size;
   }
   st.optimizer.applyGradients(named);
