@@ -25,7 +25,7 @@ export interface ShardGroupMemory {
   size: number;
   /** Float32 slots per thread for the gradients (≥ the trainable parameter count). */
   params: number;
-  /** Float64 values per thread for all-reduces (≥ 2 × the widest batch-norm layer + 1). */
+  /** Float64 values per thread and buffer for all-reduces (≥ 2 × the widest batch-norm layer + 1). */
   scratchLength: number;
   control: SharedArrayBuffer;
   scratch: SharedArrayBuffer;
@@ -49,7 +49,8 @@ export function allocateShardGroupMemory(
     broadcastLength,
     broadcast: new SharedArrayBuffer(Math.max(1, broadcastLength) * 4),
     control: new SharedArrayBuffer(CONTROL_INTS * 4),
-    scratch: new SharedArrayBuffer(size * scratchLength * 8),
+    // Two buffers, used in turn by consecutive all-reduces (one barrier each, see allReduce).
+    scratch: new SharedArrayBuffer(2 * size * scratchLength * 8),
     grads: new SharedArrayBuffer((size + 1) * Math.max(1, params) * 4),
   };
 }
@@ -144,24 +145,53 @@ export class ShardGroup {
       throw new ThreadPoolError(`thread group aborted (another tensor thread failed)`);
   }
 
-  /** Sum `values` over the sample-holding ranks 0..n−1 (float64, rank order); every caller gets the same sums. */
+  /** All-reduces of this step so far: which of the two scratch buffers the next one uses. */
+  private reduces = 0;
+
+  /** Every thread calls this at the start of a step, so that all agree on the buffer of each all-reduce. */
+  beginStep(): void {
+    this.reduces = 0;
+  }
+
+  /**
+   * Sum `values` over the sample-holding ranks 0..n−1 (float64, rank order); every caller gets the same sums.
+   *
+   * One barrier per call, with two buffers used in turn (call k of a step uses buffer k mod 2). Why no thread
+   * can overwrite a buffer that another still reads (JS memory model: Atomics operations are sequentially
+   * consistent and order the plain reads and writes around them):
+   * - Within a call, thread A writes its slot of buffer b before its Atomics.add on the barrier's count; the
+   *   last thread to arrive (its own add follows A's in that location's order) bumps the generation with
+   *   Atomics.add, and every waiter leaves only after an Atomics.load sees the new generation. So every write
+   *   of the call happens before every read of it.
+   * - Thread A next writes buffer b in call k + 2, after leaving call k + 1's barrier. It leaves only once every
+   *   thread B has arrived there, and B arrives only after it has read call k's sums (its reads come before its
+   *   Atomics.add in program order). So B's reads of call k happen before A's writes of call k + 2.
+   * - Across steps: `beginStep()` restarts at buffer 0. A thread reaches the next step's first all-reduce only
+   *   after passing this step's gradient-reduction barriers ('all'), which every sample-holding thread reaches
+   *   only after its backward pass, i.e. after reading this step's last all-reduce.
+   * - Every sample-holding thread makes the same calls in the same order (same graph; n and the value count are
+   *   the same on all), so they agree on k. Threads without samples make none and never touch the scratch.
+   */
   allReduce(values: Float64Array, n: number): Float64Array {
     const L = this.memory.scratchLength;
     if (values.length > L) throw new ThreadPoolError(`all-reduce of ${values.length} values exceeds ${L}`);
     if (n <= 1) return Float64Array.from(values);
-    this.scratch.set(values, this.rank * L);
+    const buffer = (this.reduces++ % 2) * this.size * L;
+    this.scratch.set(values, buffer + this.rank * L);
     this.barrier('samples', n);
     const out = new Float64Array(values.length);
     for (let r = 0; r < n; r++) {
-      const base = r * L;
+      const base = buffer + r * L;
       for (let i = 0; i < values.length; i++) out[i] += this.scratch[base + i];
     }
-    // Nobody may overwrite its slot (the next all-reduce) before everyone has read it.
-    this.barrier('samples', n);
     return out;
   }
 
-  /** This thread's gradient slot (write the local gradient here and pass it to reduceGradients: no copy). */
+  /**
+   * This thread's gradient slot: write the local gradient here and pass it to reduceGradients (no copy). Safe to
+   * write from the moment reduceGradients returned: the other threads read the slots only between its two
+   * barriers, so their reads happen before this thread leaves the second one.
+   */
   gradientSlot(length: number): Float32Array {
     const P = this.memory.params;
     if (length > P) throw new ThreadPoolError(`gradient of ${length} values exceeds the group's ${P}`);

@@ -94,6 +94,7 @@ function step(samples: RawSample[], activeThreads: number, globalBatch: number):
   const st = stage;
   if (!st || !group) throw new ModelError('tensor thread: step before a training stage began');
   active = activeThreads;
+  group.beginStep();
   let loss = 0;
   let local: Float32Array | null = null;
   if (samples.length > 0) {
