@@ -20,6 +20,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BackendUnavailableError, InvalidArgumentError } from '../contracts/errors.js';
+import { registerReductionGradients } from './wasm/reductionGradients.js';
 import { registerWasmTrainingKernels } from './wasm/register.js';
 
 export type BackendKind = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -124,6 +125,7 @@ async function activateWasm(threads: number): Promise<{ threads: number } | { er
       wasmConfigured = { threads };
     }
     registerWasmTrainingKernels();
+    registerReductionGradients();
     if (!(await tf.setBackend('wasm'))) return { error: 'tf.setBackend("wasm") returned false' };
     return { threads: wasm.getThreadsCount() };
   } catch (err) {
