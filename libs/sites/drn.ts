@@ -7,9 +7,9 @@
  * The caller selects the tfjs backend (libs/model/backend.ts); every tensor is disposed here.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DataError, InvalidArgumentError } from '../contracts/errors.js';
+import { DataError, InvalidArgumentError, ModelError } from '../contracts/errors.js';
 import { gaussianCrpsElementwise } from '../model/losses.js';
-import { crps, crpsAndGrad, isCensored } from './distributions.js';
+import { crpsAndGrad, isCensored } from './distributions.js';
 import {
   HURDLE_MAX_SIGMA,
   SiteEmos,
@@ -34,21 +34,6 @@ export interface SiteDrnOptions {
   learningRate: number;
   /** L2 penalty on the hidden-layer weights. */
   l2: number;
-  /** Dropout rate on the hidden layer while training (0 = none). */
-  dropout: number;
-  /**
-   * Inputs: 'basic' (mean, spread, five member quantiles, extras, one annual harmonic) or 'rich' (also the
-   * 5/95 % member quantiles, log1p amounts, the fraction of members above 1 and 5 (precipitation), and the
-   * second annual harmonic).
-   */
-  inputs: 'basic' | 'rich';
-  /** What the network corrects: the seasonal EMOS ('emos') or the training climatology ('constant', a direct DRN). */
-  base: 'emos' | 'constant';
-  /**
-   * Early stopping: 'seed' (each seed on its own validation CRPS) or 'ensemble' (all seeds in lockstep on the
-   * validation CRPS of their average, the issued forecast; every seed is refitted for that epoch count).
-   */
-  stopping: 'seed' | 'ensemble';
 }
 
 export const DRN_DEFAULTS: Omit<SiteDrnOptions, 'family' | 'extras'> = {
@@ -60,10 +45,6 @@ export const DRN_DEFAULTS: Omit<SiteDrnOptions, 'family' | 'extras'> = {
   batchSize: 64,
   learningRate: 0.001,
   l2: 0,
-  dropout: 0,
-  inputs: 'basic',
-  base: 'emos',
-  stopping: 'seed',
 };
 
 /** One trained network: weights as flat arrays (JSON-serialisable). */
@@ -92,24 +73,13 @@ export interface SiteDrnParams {
   yCentre: number;
   yScale: number;
   sdEps: number;
-  /** Input set and base (absent in models written before they existed: 'basic', 'emos'). */
-  inputKind?: 'basic' | 'rich';
-  baseKind?: 'emos' | 'constant';
-  /** Direct DRN: the base location and log scale (training means). */
-  constantBase?: [number, number];
   /** The seasonal EMOS (fitted on the whole training period) whose μ and log σ the network corrects. */
   base: SiteEmosParams;
   nets: DrnWeights[];
 }
 
 /** Feature matrix [n, F] (unstandardised): mean, log(sd+ε), sd, frac ≤ 0, member quantiles, extras, sin, cos. */
-function rawInputs(
-  x: PairFeatures,
-  extras: string[],
-  family: SiteFamily,
-  sdEps: number,
-  kind: 'basic' | 'rich' = 'basic',
-): Float64Array[] {
+function rawInputs(x: PairFeatures, extras: string[], family: SiteFamily, sdEps: number): Float64Array[] {
   // Precipitation amounts are heavy-tailed: the network sees their square roots (and the raw mean).
   const censored = isCensored(family);
   const amount = (c: Float64Array) => (censored ? c.map((v) => Math.sqrt(Math.max(v, 0))) : c);
@@ -122,19 +92,6 @@ function rawInputs(
   if (censored) cols.push(x.fracZero, amount(x.mean));
   for (const e of extras) cols.push(amount(x.extras[e]));
   cols.push(x.doySin, x.doyCos);
-  if (kind === 'rich') {
-    cols.push(amount(x.tails[0]), amount(x.tails[1]));
-    if (censored) {
-      const log1p = (c: Float64Array) => c.map((v) => Math.log1p(Math.max(v, 0)));
-      cols.push(log1p(x.mean), ...x.fracAbove);
-      for (const e of extras) cols.push(log1p(x.extras[e]));
-    }
-    // The second annual harmonic by the double-angle identities: sin 2a = 2 sin a cos a, cos 2a = 2 cos² a − 1.
-    cols.push(
-      x.doySin.map((s, i) => 2 * s * x.doyCos[i]),
-      x.doyCos.map((c) => 2 * c * c - 1),
-    );
-  }
   return cols;
 }
 
@@ -228,6 +185,7 @@ function hurdleCrps(mu: tf.Tensor, sigma: tf.Tensor, pi: tf.Tensor, y: tf.Tensor
 }
 
 interface DrnData {
+  /** Standardised features [n, F]. */
   x: Float32Array;
   y: Float32Array;
   s: Int32Array;
@@ -328,14 +286,10 @@ function forward(
   muBase: tf.Tensor1D,
   logSigmaBase: tf.Tensor1D,
   thirdBase: tf.Tensor1D,
-  dropout = 0,
-  dropoutSeed = 0,
 ): [tf.Tensor, tf.Tensor, tf.Tensor] {
   let input: tf.Tensor = x;
   if (v.emb && st) input = tf.concat([x, embeddingLookup(v.emb as tf.Tensor2D, st)], 1);
-  let h = tf.relu(tf.add(tf.matMul(input as tf.Tensor2D, v.w1 as tf.Tensor2D), v.b1));
-  // Inverted dropout (Srivastava et al. 2014) while training only.
-  if (dropout > 0) h = tf.dropout(h, dropout, undefined, dropoutSeed);
+  const h = tf.relu(tf.add(tf.matMul(input as tf.Tensor2D, v.w1 as tf.Tensor2D), v.b1));
   const out = tf.add(
     tf.add(tf.matMul(h as tf.Tensor2D, v.w2 as tf.Tensor2D), v.b2),
     tf.matMul(input as tf.Tensor2D, v.wl as tf.Tensor2D),
@@ -415,15 +369,6 @@ export class SiteDrn {
     if (!(Number.isInteger(opts.embedding) && opts.embedding >= 0))
       throw new InvalidArgumentError(`drn embedding must be a non-negative integer, got ${opts.embedding}`);
     if (!(opts.l2 >= 0)) throw new InvalidArgumentError(`drn l2 must be ≥ 0, got ${opts.l2}`);
-    if (!(opts.dropout >= 0 && opts.dropout < 1))
-      throw new InvalidArgumentError(`drn dropout must be in [0, 1), got ${opts.dropout}`);
-    for (const [k, allowed] of [
-      ['inputs', ['basic', 'rich']],
-      ['base', ['emos', 'constant']],
-      ['stopping', ['seed', 'ensemble']],
-    ] as const)
-      if (!(allowed as readonly string[]).includes(opts[k]))
-        throw new InvalidArgumentError(`drn ${k} must be ${allowed.join(' or ')}, got "${String(opts[k])}"`);
     if (!(opts.learningRate > 0))
       throw new InvalidArgumentError(`drn learningRate must be > 0, got ${opts.learningRate}`);
     this.options = opts;
@@ -448,7 +393,7 @@ export class SiteDrn {
       throw new DataError(`drn needs ≥ 20 training and ≥ 5 validation pairs, got ${nTrain} and ${nValid}`);
     const meanSd = x.sd.reduce((a, b) => a + b, 0) / x.n;
     const sdEps = Math.max(0.05 * meanSd, 1e-3);
-    const cols = rawInputs(x, o.extras, o.family, sdEps, o.inputs);
+    const cols = rawInputs(x, o.extras, o.family, sdEps);
     const centre = cols.map((c) => c.reduce((a, b) => a + b, 0) / c.length);
     const scale = cols.map(
       (c, j) => Math.sqrt(c.reduce((a, b) => a + (b - centre[j]) ** 2, 0) / c.length) || 1,
@@ -467,96 +412,54 @@ export class SiteDrn {
       yCentre,
       yScale,
       sdEps,
-      inputKind: o.inputs,
-      baseKind: o.base,
       base: undefined as unknown as SiteEmosParams,
       nets: [],
     };
     const emos = new SiteEmos({ family: o.family, seasonal: true, extras: o.extras, perStation: false });
-    const baseOf = (rows: number[]) => {
-      const xs = subsetFeatures(x, rows);
-      const params = emos.process(
-        xs,
+    const F = cols.length;
+    const X = matrix(cols, centre, scale, x.n);
+    /** Pairs `rows` with the base EMOS `params` (its μ, log σ and δ per pair). */
+    const take = (params: SiteEmosParams, rows: number[]): DrnData => {
+      const st = Int32Array.from(rows, (i) => station[i]);
+      const b = predictSiteEmos(params, subsetFeatures(x, rows), st);
+      return {
+        x: Float32Array.from(rows.flatMap((i) => Array.from(X.subarray(i * F, (i + 1) * F)))),
+        y: Float32Array.from(rows, (i) => y[i]),
+        s: st,
+        mb: baseLocation(o.family, b.mu),
+        lb: Float32Array.from(b.sigma, (v) => Math.log(v)),
+        db: Float32Array.from(b.shift),
+        n: rows.length,
+      };
+    };
+    /** The seasonal EMOS of `rows` (K members), the base the network corrects. */
+    const fitBase = (rows: number[]) =>
+      emos.process(
+        subsetFeatures(x, rows),
         Float64Array.from(rows, (i) => y[i]),
         Int32Array.from(rows, (i) => station[i]),
         stations,
       );
-      const b = predictSiteEmos(
-        params,
-        xs,
-        Int32Array.from(rows, (i) => station[i]),
-      );
-      const mu = baseLocation(o.family, b.mu);
-      const ls = Float32Array.from(b.sigma, (v) => Math.log(v));
-      // A direct DRN corrects the training-mean base location and log scale, not the per-pair EMOS.
-      const c: [number, number] = [
-        mu.reduce((a, v) => a + v, 0) / mu.length,
-        ls.reduce((a, v) => a + v, 0) / ls.length,
-      ];
-      if (o.base === 'constant') {
-        mu.fill(c[0]);
-        ls.fill(c[1]);
-      }
-      return { params, mu, ls, db: Float32Array.from(b.shift), c };
-    };
-    const X = matrix(cols, centre, scale, x.n);
-    const F = cols.length;
     const rowsTrain = [...Array(x.n).keys()].filter((i) => !valid[i]);
     const rowsValid = [...Array(x.n).keys()].filter((i) => valid[i]);
     const rowsAll = [...Array(x.n).keys()];
-    const take = (rows: number[]) => {
-      const b = baseOf(rows);
-      return {
-        x: Float32Array.from(rows.flatMap((i) => Array.from(X.subarray(i * F, (i + 1) * F)))),
-        y: Float32Array.from(rows.map((i) => y[i])),
-        s: Int32Array.from(rows.map((i) => station[i])),
-        mb: b.mu,
-        lb: b.ls,
-        db: b.db,
-        n: rows.length,
-        params: b.params,
-        c: b.c,
-      };
-    };
-    const dTrain = take(rowsTrain);
+    const baseTrain = fitBase(rowsTrain);
+    const dTrain = take(baseTrain, rowsTrain);
     // The validation pairs are predicted by the EMOS fitted on the training part only.
-    const bv = predictSiteEmos(
-      dTrain.params,
-      subsetFeatures(x, rowsValid),
-      Int32Array.from(rowsValid, (i) => station[i]),
-    );
-    const dValid = {
-      x: Float32Array.from(rowsValid.flatMap((i) => Array.from(X.subarray(i * F, (i + 1) * F)))),
-      y: Float32Array.from(rowsValid.map((i) => y[i])),
-      s: Int32Array.from(rowsValid.map((i) => station[i])),
-      mb:
-        o.base === 'constant'
-          ? new Float32Array(rowsValid.length).fill(dTrain.c[0])
-          : baseLocation(o.family, bv.mu),
-      lb:
-        o.base === 'constant'
-          ? new Float32Array(rowsValid.length).fill(dTrain.c[1])
-          : Float32Array.from(bv.sigma, (v) => Math.log(v)),
-      db: Float32Array.from(bv.shift),
-      n: rowsValid.length,
-    };
-    const dAll = take(rowsAll);
-    p.base = dAll.params;
-    if (o.base === 'constant') p.constantBase = dAll.c;
-    const together = o.stopping === 'ensemble' ? this.stopTogether(p, dTrain, dValid, onProgress) : null;
+    const dValid = take(baseTrain, rowsValid);
+    p.base = fitBase(rowsAll);
+    const dAll = take(p.base, rowsAll);
     for (let seed = 0; seed < o.seeds; seed++) {
-      const best =
-        together ??
-        this.train(p, dTrain, dValid, seed, (e, v) =>
-          onProgress?.({
-            seed,
-            seeds: o.seeds,
-            phase: 'early-stopping',
-            epoch: e,
-            maxEpochs: o.maxEpochs,
-            validationCrps: v,
-          }),
-        );
+      const best = this.train(p, dTrain, dValid, seed, (e, v) =>
+        onProgress?.({
+          seed,
+          seeds: o.seeds,
+          phase: 'early-stopping',
+          epoch: e,
+          maxEpochs: o.maxEpochs,
+          validationCrps: v,
+        }),
+      );
       const weights = this.refit(p, dAll, seed, best.epochs, (e) =>
         onProgress?.({ seed, seeds: o.seeds, phase: 'refit', epoch: e, maxEpochs: best.epochs }),
       );
@@ -565,7 +468,7 @@ export class SiteDrn {
     return p;
   }
 
-  /** A seed's training state: variables, optimiser and its PRNG (initialisation, shuffling, dropout). */
+  /** A seed's training state: variables, optimiser and its PRNG (initialisation, shuffling). */
   private start(p: SiteDrnParams, d: DrnData, seed: number): SeedRun {
     const rng = mulberry32(1000 + seed);
     const vars = makeVars(p, rng);
@@ -600,8 +503,6 @@ export class SiteDrn {
             tf.tensor1d(Float32Array.from(idx.map((r) => d.mb[r]))),
             tf.tensor1d(Float32Array.from(idx.map((r) => d.lb[r]))),
             db,
-            o.dropout,
-            o.dropout > 0 ? Math.floor(rng() * 1e9) : 0,
           );
           const loss = lossOf(p, mu, sigma, yb, third);
           return o.l2 > 0 ? tf.add(loss, tf.mul(tf.sum(tf.square(vars.w1)), o.l2)) : loss;
@@ -633,74 +534,6 @@ export class SiteDrn {
       return snapshot(run.vars);
     } finally {
       this.dispose(run);
-    }
-  }
-
-  /**
-   * Early stopping of all seeds in lockstep on the validation CRPS of their average (the forecast that is
-   * issued: parameters averaged over seeds as in predictSiteDrn, closed-form CRPS of distributions.ts), so
-   * every seed is refitted for the same number of epochs. Returns that number and its validation CRPS.
-   */
-  private stopTogether(
-    p: SiteDrnParams,
-    d: DrnData,
-    v: DrnData,
-    onProgress?: (p: DrnProgress) => void,
-  ): { epochs: number; validationCrps: number } {
-    const o = this.options;
-    const F = p.inputs;
-    const runs: SeedRun[] = [];
-    const xv = tf.tensor2d(v.x, [v.n, F]);
-    const sv = p.embedding > 0 ? tf.tensor1d(v.s, 'int32') : null;
-    const mbv = tf.tensor1d(v.mb);
-    const lbv = tf.tensor1d(v.lb);
-    const dbv = tf.tensor1d(v.db);
-    const mu = new Float64Array(v.n);
-    const sigma = new Float64Array(v.n);
-    const third = new Float64Array(v.n);
-    let best = { epochs: 1, validationCrps: Infinity };
-    let sinceBest = 0;
-    try {
-      for (let seed = 0; seed < o.seeds; seed++) runs.push(this.start(p, d, seed));
-      for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
-        mu.fill(0);
-        sigma.fill(0);
-        third.fill(0);
-        for (const run of runs) {
-          this.epoch(p, run, d);
-          const [m, s, t] = tf.tidy(() => {
-            const [a, b, c] = forward(p, run.vars, xv, sv, mbv, lbv, dbv);
-            return [a.dataSync().slice(), b.dataSync().slice(), c.dataSync().slice()];
-          });
-          for (let i = 0; i < v.n; i++) {
-            mu[i] += m[i] / runs.length;
-            sigma[i] += s[i] / runs.length;
-            third[i] += t[i] / runs.length;
-          }
-        }
-        let loss = 0;
-        for (let i = 0; i < v.n; i++) loss += crps(p.family, mu[i], sigma[i], v.y[i], third[i]) / v.n;
-        onProgress?.({
-          seed: o.seeds - 1,
-          seeds: o.seeds,
-          phase: 'early-stopping',
-          epoch,
-          maxEpochs: o.maxEpochs,
-          validationCrps: loss,
-        });
-        if (loss < best.validationCrps - 1e-6) {
-          best = { epochs: epoch, validationCrps: loss };
-          sinceBest = 0;
-        } else if (++sinceBest >= o.patience) break;
-      }
-      return best;
-    } finally {
-      for (const run of runs) this.dispose(run);
-      xv.dispose();
-      sv?.dispose();
-      mbv.dispose();
-      lbv.dispose();
-      dbv.dispose();
     }
   }
 
@@ -757,17 +590,18 @@ export class SiteDrn {
  */
 export function predictSiteDrn(p: SiteDrnParams, x: PairFeatures, station: Int32Array): SiteParameters {
   if (x.n === 0) return { mu: new Float64Array(0), sigma: new Float64Array(0), shift: new Float64Array(0) };
-  const cols = rawInputs(x, p.extras, p.family, p.sdEps, p.inputKind ?? 'basic');
+  const legacy = p as { inputKind?: string; baseKind?: string };
+  if ((legacy.inputKind ?? 'basic') !== 'basic' || (legacy.baseKind ?? 'emos') !== 'emos')
+    throw new ModelError(
+      `drn model field 'inputKind'/'baseKind' is ${legacy.inputKind}/${legacy.baseKind}: an experimental option since removed (refit the model)`,
+    );
+  const cols = rawInputs(x, p.extras, p.family, p.sdEps);
   if (cols.length !== p.inputs)
     throw new DataError(`drn model expects ${p.inputs} inputs, the forecast gives ${cols.length}`);
   const X = matrix(cols, p.centre, p.scale, x.n);
   const base = predictSiteEmos(p.base, x, station);
   const mb = baseLocation(p.family, base.mu);
   const lb = Float32Array.from(base.sigma, (v) => Math.log(v));
-  if (p.baseKind === 'constant' && p.constantBase) {
-    mb.fill(p.constantBase[0]);
-    lb.fill(p.constantBase[1]);
-  }
   const mu = new Float64Array(x.n);
   const sigma = new Float64Array(x.n);
   const hurdle = p.family === 'hurdle-lognormal';

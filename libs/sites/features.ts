@@ -7,10 +7,6 @@ import type { SiteForecast } from './types.js';
 
 /** Member-quantile levels used as DRN inputs. */
 export const MEMBER_QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9];
-/** Outer member-quantile levels (the DRN's 'rich' inputs). */
-export const TAIL_QUANTILES = [0.05, 0.95];
-/** Thresholds of the fraction of members above (the DRN's 'rich' inputs; precipitation units, kg m-2). */
-export const MEMBER_THRESHOLDS = [1, 5];
 
 export interface PairFeatures {
   n: number;
@@ -19,10 +15,6 @@ export interface PairFeatures {
   fracZero: Float64Array;
   /** [quantile level, pair]. */
   quantiles: Float64Array[];
-  /** [TAIL_QUANTILES level, pair]. */
-  tails: Float64Array[];
-  /** Fraction of members above MEMBER_THRESHOLDS, [threshold, pair]. */
-  fracAbove: Float64Array[];
   /** Extra forecast name → [pair]. */
   extras: Record<string, Float64Array>;
   /** Annual harmonics of the validity time: sin and cos of 2π·(day of year)/365.25. */
@@ -53,8 +45,6 @@ export function pairFeatures(
   const sd = new Float64Array(n);
   const fracZero = new Float64Array(n);
   const quantiles = MEMBER_QUANTILES.map(() => new Float64Array(n));
-  const tails = TAIL_QUANTILES.map(() => new Float64Array(n));
-  const fracAbove = MEMBER_THRESHOLDS.map(() => new Float64Array(n));
   const extras: Record<string, Float64Array> = {};
   for (const e of extraNames) extras[e] = new Float64Array(n);
   const doySin = new Float64Array(n);
@@ -85,12 +75,6 @@ export function pairFeatures(
       return buf[lo] + (h - lo) * (buf[hi] - buf[lo]);
     };
     MEMBER_QUANTILES.forEach((q, j) => (quantiles[j][i] = q7(q)));
-    TAIL_QUANTILES.forEach((q, j) => (tails[j][i] = q7(q)));
-    MEMBER_THRESHOLDS.forEach((c, j) => {
-      let a = 0;
-      for (let k = 0; k < K; k++) if (buf[k] > c) a++;
-      fracAbove[j][i] = a / K;
-    });
     for (const e of extraNames) {
       // A missing extra forecast (NaN) is replaced by the ensemble mean, in training and prediction alike.
       const xv = f.extras[e][time[i] * S + station[i]];
@@ -100,7 +84,7 @@ export function pairFeatures(
     doySin[i] = Math.sin(a);
     doyCos[i] = Math.cos(a);
   }
-  return { n, mean, sd, fracZero, quantiles, tails, fracAbove, extras, doySin, doyCos };
+  return { n, mean, sd, fracZero, quantiles, extras, doySin, doyCos };
 }
 
 /** The features of a subset of pairs (rows, in order). */
@@ -114,8 +98,6 @@ export function subsetFeatures(x: PairFeatures, rows: ArrayLike<number>): PairFe
     sd: pick(x.sd),
     fracZero: pick(x.fracZero),
     quantiles: x.quantiles.map(pick),
-    tails: x.tails.map(pick),
-    fracAbove: x.fracAbove.map(pick),
     extras,
     doySin: pick(x.doySin),
     doyCos: pick(x.doyCos),

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DataError } from '../../../libs/contracts/errors.js';
+import { DataError, ModelError } from '../../../libs/contracts/errors.js';
 import { selectBackend } from '../../../libs/model/backend.js';
 import { openDataset } from '../../../libs/netcdf/open.js';
 import { evaluateSiteModel } from '../../../libs/sites/evaluate.js';
@@ -186,48 +186,35 @@ describeRealData('site models: fit / predict / evaluate on a small slice', () =>
     expect(e.crps.emosAll!.mean).toBeLessThan(e.crps.rawAll.fair.mean);
   });
 
-  test('drn options: rich inputs, a direct (constant-base) network and dropout train, leak no tensor, and predict the same after a save/load round trip', async () => {
+  test('drn: predicts the same after a save/load round trip; a model of an experimental option since removed is refused by name', async () => {
     const { f, obs } = await innsbruckPrecip();
     const common = { members: 6, trainFrom: iso('2008-01-01'), trainTo: iso('2011-01-01') };
     const test = { from: iso('2011-01-01'), to: iso('2012-01-01') };
     const before = tf.memory().numTensors;
-    const basic = fitSiteModel(f, obs, { ...common, method: 'drn', drn: { seeds: 1, maxEpochs: 2 } });
-    const rich = fitSiteModel(f, obs, {
-      ...common,
-      method: 'drn',
-      drn: { seeds: 1, maxEpochs: 2, inputs: 'rich', base: 'constant', dropout: 0.2 },
-    });
-    // Rich precipitation inputs: 5/95 % member quantiles, log1p mean, fraction above 1 and 5, second harmonic.
-    expect(rich.drn!.inputs).toBe(basic.drn!.inputs + 2 + 1 + 2 + 2);
-    expect(rich.drn!.constantBase).toHaveLength(2);
-    const e = evaluateSiteModel(rich, f, obs, test);
-    expect(e.crps.model.mean).toBeLessThan(e.crps.rawAll.fair.mean);
-    const out = path.join(dir, 'drn-rich');
-    saveSiteModel(out, rich);
+    const m = fitSiteModel(f, obs, { ...common, method: 'drn', drn: { seeds: 1, maxEpochs: 2 } });
+    const out = path.join(dir, 'drn-rt');
+    saveSiteModel(out, m);
     const back = loadSiteModel(out).model;
-    const a = predictSiteModel(rich, f, test);
+    const a = predictSiteModel(m, f, test);
     const b = predictSiteModel(back, f, test);
     expect(Array.from(b.mu)).toEqual(Array.from(a.mu));
     expect(Array.from(b.sigma)).toEqual(Array.from(a.sigma));
-    // A model written before these options existed (no inputKind / baseKind) predicts as the basic one.
-    const old = JSON.parse(JSON.stringify(basic)) as typeof basic;
-    delete old.drn!.inputKind;
-    delete old.drn!.baseKind;
-    expect(Array.from(predictSiteModel(old, f, test).mu)).toEqual(
-      Array.from(predictSiteModel(basic, f, test).mu),
-    );
-    // Early stopping of the seeds together on their average: one epoch count and validation CRPS for all.
-    const together = fitSiteModel(f, obs, {
-      ...common,
-      method: 'drn',
-      drn: { seeds: 2, maxEpochs: 3, patience: 2, stopping: 'ensemble' },
-    });
-    const [n0, n1] = together.drn!.nets;
-    expect(n1.epochs).toBe(n0.epochs);
-    expect(n1.validationCrps).toBe(n0.validationCrps);
-    expect(n0.validationCrps).toBeGreaterThan(0);
-    expect(n0.w1).not.toEqual(n1.w1);
     expect(tf.memory().numTensors).toBe(before);
+    // Session 6's experimental 'rich' inputs and direct (constant-base) network were removed (session 7):
+    // such a model is refused, not mispredicted.
+    for (const [k, v] of [
+      ['inputKind', 'rich'],
+      ['baseKind', 'constant'],
+    ]) {
+      const legacy = JSON.parse(JSON.stringify(m)) as typeof m & { drn: Record<string, unknown> };
+      legacy.drn[k] = v;
+      expect(() => predictSiteModel(legacy, f, test)).toThrow(ModelError);
+      expect(() => predictSiteModel(legacy, f, test)).toThrow(/inputKind'\/'baseKind' is .*since removed/);
+    }
+    // The basic values those fields could carry are accepted (models written in session 6).
+    const written6 = JSON.parse(JSON.stringify(m)) as typeof m & { drn: Record<string, unknown> };
+    Object.assign(written6.drn, { inputKind: 'basic', baseKind: 'emos' });
+    expect(Array.from(predictSiteModel(written6, f, test).mu)).toEqual(Array.from(a.mu));
   });
 
   test('an empty training period is a DataError naming the files and the period', async () => {
