@@ -1,8 +1,11 @@
 /**
- * `npm run -s bench -- threads [--json] [--threads 1,2] [--steps 5] [--warmup 1] [--network recipe|default] [--predict 8]`
+ * `npm run -s bench -- threads [--json] [--threads 1,2 (0 = StageTrainer in this thread)] [--steps 5] [--warmup 1] [--network recipe|default] [--predict 8]`
  *
  * Data-parallel training and parallel inference of the mixed model on tensor threads (libs/model/parallel),
- * side by side with the single-thread path (StageTrainer / MixedModel.predict in this thread), on the 3° global
+ * side by side with one thread — training on one tensor thread (the same code as N threads: `epp train --threads 1`
+ * on wasm), inference in this thread (MixedModel.predict, as the service runs one thread) — and, with
+ * `--threads 0,…`, training in this thread as well (StageTrainer, tfjs-layers' batch norm: the old
+ * single-thread path, kept as a row for comparison); speed-ups are against 1. On the 3° global
  * grid (61 × 120, padded to 64 × 128) with batch 2 — the default recipe's shape (scripts/train-default.sh:
  * `--network recipe`) or the library defaults (`--network default`). Every run starts from the same weights;
  * the losses of the 5 steps are compared with the single-thread ones (relative difference). Timings are the
@@ -184,11 +187,26 @@ export async function run(argv: string[]): Promise<void> {
   const predictRate: Record<string, number> = {};
   /** The timed inference in CPU time (as the steps' profile): idle rate = samples / max(critical, all CPU / cores). */
   const predictProfile: Record<string, PredictProfile> = {};
+  /** Inference in the calling thread (what 1 thread means for inference: libs/model/parallel/inference.ts). */
+  const predictInThisThread = async (key: string) => {
+    const m = fresh();
+    await m.predict(data.slice(0, 1));
+    const h0 = taskCpu();
+    const c0 = threadTime();
+    for (let i = 0; i < nPredict; i++) await m.predict(data.slice(i % data.length, (i % data.length) + 1));
+    const c1 = threadTime();
+    predictRate[key] = nPredict / ((c1.wallMs - c0.wallMs) / 1000);
+    const own = c1.cpuMs - c0.cpuMs;
+    const helpers = helperCpuMs(h0, taskCpu(), [me]);
+    predictProfile[key] = predictProfileOf([own], 0, helpers, own, nPredict, cores);
+    m.dispose();
+  };
   for (const n of threadCounts) {
     const key = `${n}`;
     results[key] = {};
-    if (n === 1) {
-      // The single-thread path as `epp train` runs it without --threads.
+    if (n === 0) {
+      // 0: training in the calling thread (StageTrainer, tfjs-layers' batch norm) — `epp train`'s single-thread
+      // path before it used one tensor thread (the default baseline 1 runs the pool's code on one thread).
       for (const stage of stages) {
         const m = fresh();
         const tr = new StageTrainer(m, { stage, learningRate: 2e-3 });
@@ -210,17 +228,7 @@ export async function run(argv: string[]): Promise<void> {
         tr.dispose();
         m.dispose();
       }
-      const m = fresh();
-      await m.predict(data.slice(0, 1));
-      const h0 = taskCpu();
-      const c0 = threadTime();
-      for (let i = 0; i < nPredict; i++) await m.predict(data.slice(i % data.length, (i % data.length) + 1));
-      const c1 = threadTime();
-      predictRate[key] = nPredict / ((c1.wallMs - c0.wallMs) / 1000);
-      const own = c1.cpuMs - c0.cpuMs;
-      const helpers = helperCpuMs(h0, taskCpu(), [me]);
-      predictProfile[key] = predictProfileOf([own], 0, helpers, own, nPredict, cores);
-      m.dispose();
+      await predictInThisThread(key);
       continue;
     }
     const pool = await TensorThreadPool.start({ threads: n, backend: 'wasm', profile: true });
@@ -259,6 +267,11 @@ export async function run(argv: string[]): Promise<void> {
         };
         await pool.endStage();
         m.dispose();
+      }
+      if (n === 1) {
+        // One thread predicts in the calling thread, as the service does (libs/model/parallel/inference.ts).
+        await predictInThisThread(key);
+        continue;
       }
       const m = fresh();
       await pool.loadModel(m);

@@ -44,7 +44,8 @@ export interface TrainOptions {
   seed?: number;
   /**
    * Tensor threads (libs/model/parallel): > 1 splits each batch over that many worker threads (data parallel,
-   * synchronised batch norm; the same result as 1 thread within float tolerance). Default 1: this thread.
+   * synchronised batch norm; the same result as 1 thread within float tolerance). Default 1: one tensor thread on
+   * wasm (the same code, one shard), this thread on the other backends.
    */
   threads?: number;
   /**
@@ -229,7 +230,9 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
   let lastVal: ValidationScores;
   let pool: TensorThreadPool | null = null;
   try {
-    if (threads > 1) {
+    // On wasm one thread trains on the pool too: its synchronised batch norm (libs/model/parallel/syncBatchNorm.ts)
+    // costs about half of tfjs-layers' per BC step (`npm run -s bench -- threads --threads 0,1,2`).
+    if (threads > 1 || tf.getBackend() === 'wasm') {
       // The threads run the backend this thread selected (the caller chose it).
       pool = await TensorThreadPool.start({ threads, backend: tf.getBackend() as BackendName });
       await pool.loadModel(model);
