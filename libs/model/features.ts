@@ -41,6 +41,14 @@ export function memberMeanStd(
 ): { mean: Float32Array; std: Float32Array } {
   const mean = new Float32Array(n);
   const std = new Float32Array(n);
+  // The loop lives in a function of its own: V8 compiles it on the spot (on-stack replacement) during the
+  // first call, before the object literal after it has run, and that code then bailed out at the literal on
+  // every later call (hundreds of deoptimisations per job in a fresh job process; bench api, session 7).
+  meanStdInto(block, k, n, mean, std);
+  return { mean, std };
+}
+
+function meanStdInto(block: Float32Array, k: number, n: number, mean: Float32Array, std: Float32Array): void {
   for (let p = 0; p < n; p++) {
     let s = 0;
     for (let m = 0; m < k; m++) s += block[m * n + p];
@@ -53,7 +61,6 @@ export function memberMeanStd(
     mean[p] = mu;
     std[p] = Math.sqrt(v / k);
   }
-  return { mean, std };
 }
 
 export function featurize(input: ForecastInput, cfg: ModelConfig): RawSample {
@@ -68,8 +75,9 @@ export function featurize(input: ForecastInput, cfg: ModelConfig): RawSample {
   const spread: Float32Array[] = [];
   const member1: Float32Array[] = [];
   const means: Float32Array[] = [];
-  input.ens.forEach((lead, li) =>
-    lead.forEach((block, pi) => {
+  for (let li = 0; li < input.ens.length; li++)
+    for (let pi = 0; pi < K; pi++) {
+      const block = input.ens[li][pi];
       if (block.length !== k * n)
         throw new MismatchError(
           `model input ${keys[pi]} at lead ${cfg.leads[li]} h needs ${k} members on ${input.ny}×${input.nx}`,
@@ -78,8 +86,7 @@ export function featurize(input: ForecastInput, cfg: ModelConfig): RawSample {
       spread.push(s.std);
       member1.push(block.slice(0, n));
       if (li === cfg.leads.length - 1) means.push(s.mean);
-    }),
-  );
+    }
   const last = (cfg.leads.length - 1) * K;
   const tIdx = cfg.targets.map((t) => keys.indexOf(t));
   return {

@@ -16,11 +16,17 @@ import type { MixedModel } from '../../model/mixedModel.js';
 import type { ModelConfig } from '../../model/config.js';
 import { openDataset } from '../../netcdf/index.js';
 import { cropToBbox, gaussianProducts, type ProductSet } from './products.js';
-import { buildModelInput } from '../../model/features.js';
+import type { RawSample } from '../../model/features.js';
 import { checkDomain, modelProvenance, provenanceAttributes } from '../../model/provenance.js';
 import type { ModelManifest } from '../../model/serialize.js';
 import { withAnalysis, type AnalysisSpec } from './analysis.js';
-import { predictGaussian, readModelSamples, targetIndex, type ModelSample } from './predictGaussian.js';
+import {
+  predictGaussian,
+  readModelSamples,
+  sampleInput,
+  targetIndex,
+  type ModelSample,
+} from './predictGaussian.js';
 
 export interface MixedOptions {
   /** Index on the file's time axis (from planField); ignored for files with a `step` axis. */
@@ -43,8 +49,11 @@ function manifestConfig(folder: string): { bytes: Buffer; config: ModelConfig } 
 }
 
 /** Check a mixed request against the model's manifest: target offered, member count (422 at the API). */
-export function checkMixedRequest(req: ForecastRequest, folder: string): void {
-  const { config } = manifestConfig(folder);
+export function checkMixedRequest(
+  req: ForecastRequest,
+  folder: string,
+  { config } = manifestConfig(folder),
+): void {
   targetIndex(config, req.variable, req.level);
   const k = req.members?.length;
   if (k !== undefined && k !== config.members)
@@ -76,8 +85,11 @@ interface CachedModel {
 const models = new Map<string, CachedModel>();
 
 /** The model of `folder`, loaded once per manifest version; `release` when done (stale versions are disposed). */
-async function acquireModel(folder: string): Promise<{ model: MixedModel; release: () => void }> {
-  const hash = createHash('sha256').update(manifestConfig(folder).bytes).digest('hex');
+async function acquireModel(
+  folder: string,
+  manifestBytes: Buffer = manifestConfig(folder).bytes,
+): Promise<{ model: MixedModel; release: () => void }> {
+  const hash = createHash('sha256').update(manifestBytes).digest('hex');
   let entry = models.get(folder);
   if (!entry || entry.hash !== hash) {
     if (entry) retire(entry);
@@ -159,16 +171,14 @@ export function analysisSpec(
  */
 function mixedProvenance(
   folder: string,
+  manifestBytes: Buffer,
   model: MixedModel,
   sample: ModelSample,
+  raw: RawSample,
   members: number[],
 ): Record<string, string> {
-  const manifest = JSON.parse(manifestConfig(folder).bytes.toString('utf8')) as ModelManifest;
+  const manifest = JSON.parse(manifestBytes.toString('utf8')) as ModelManifest;
   const p = modelProvenance(folder, manifest, 'mixed', members);
-  const { raw } = buildModelInput(
-    { ny: model.grid.ny, nx: model.grid.nx, ens: sample.ens, analysis: sample.analysis },
-    model.config,
-  );
   const attrs = provenanceAttributes(
     p,
     sample.analysisSource,
@@ -199,9 +209,11 @@ export async function mixedProducts(
 ): Promise<ProductSet> {
   if (!inputs.model) throw new ModelError('forecast job inputs have no model folder');
   const folder = inputs.model;
-  checkMixedRequest(req, folder);
+  // manifest.json is read once here: the request check, the model cache key and the provenance use it.
+  const manifest = manifestConfig(folder);
+  checkMixedRequest(req, folder, manifest);
   await ensureBackend(o.tfBackend ?? 'auto', o.tfThreads);
-  const { model, release } = await acquireModel(folder);
+  const { model, release } = await acquireModel(folder, manifest.bytes);
   try {
     const t = targetIndex(model.config, req.variable, req.level);
     const ds = await openDataset(inputs.source);
@@ -219,8 +231,10 @@ export async function mixedProducts(
     } finally {
       ds.close();
     }
-    const g = await predictGaussian(model, sample, { threads: o.tfThreads });
-    const provenance = mixedProvenance(folder, model, sample, field.members);
+    // The network's input is built once: the domain-of-use check in the provenance reads it too.
+    const raw = sampleInput(model, sample);
+    const g = await predictGaussian(model, sample, { threads: o.tfThreads }, raw);
+    const provenance = mixedProvenance(folder, manifest.bytes, model, sample, raw, field.members);
     let full = field;
     if (o.stepAxis && Number.isFinite(sample.validTime)) full = { ...field, validTime: sample.validTime };
     if (!req.bbox)

@@ -12,7 +12,7 @@
  */
 import { MismatchError, NotFoundInFileError } from '../../contracts/errors.js';
 import { parseTargetKey, predictorKeys, type ModelConfig } from '../../model/config.js';
-import { buildModelInput, type AnalysisSource } from '../../model/features.js';
+import { buildModelInput, type AnalysisSource, type RawSample } from '../../model/features.js';
 import type { GaussianForecast, MixedModel } from '../../model/mixedModel.js';
 import { predictOnThreads, type ThreadedInference } from '../../model/parallel/inference.js';
 import type { Dataset } from '../../netcdf/types.js';
@@ -56,6 +56,13 @@ export interface SampleSelection {
   analysis?: (initTime: number) => Float32Array[];
 }
 
+/** Whether two coordinate lists agree to 1e-3 (the file's grid against the model's). */
+function same(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - b[i]) < 1e-3)) return false;
+  return true;
+}
+
 /** Check the file against the model (grid, variables, levels, members, leads) and read its samples. */
 export function readModelSamples(
   ds: Dataset,
@@ -66,8 +73,6 @@ export function readModelSamples(
   const grid = model.grid;
   const file = ds.path;
   const fg = readGrid(ds);
-  const same = (a: number[], b: number[]) =>
-    a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) < 1e-3);
   if (!same(fg.latitudes, grid.latitudes) || !same(fg.longitudes, grid.longitudes))
     throw new MismatchError(
       `${file}: grid ${fg.latitudes.length}×${fg.longitudes.length} (lat ${fg.latitudes[0]}…${fg.latitudes.at(-1)}, lon ${fg.longitudes[0]}…${fg.longitudes.at(-1)}) differs from the model's ${grid.latitudes.length}×${grid.longitudes.length} (lat ${grid.latitudes[0]}…${grid.latitudes.at(-1)}, lon ${grid.longitudes[0]}…${grid.longitudes.at(-1)})`,
@@ -170,10 +175,15 @@ export async function predictGaussian(
   model: MixedModel,
   sample: ModelSample,
   o: ThreadedInference = {},
+  raw: RawSample = sampleInput(model, sample),
 ): Promise<GaussianForecast> {
-  const { raw } = buildModelInput(
+  return (await predictOnThreads(model, [raw], o))[0];
+}
+
+/** The model's raw input of one sample (buildModelInput); pass it to predictGaussian when it is needed twice. */
+export function sampleInput(model: Pick<MixedModel, 'grid' | 'config'>, sample: ModelSample): RawSample {
+  return buildModelInput(
     { ny: model.grid.ny, nx: model.grid.nx, ens: sample.ens, analysis: sample.analysis },
     model.config,
-  );
-  return (await predictOnThreads(model, [raw], o))[0];
+  ).raw;
 }

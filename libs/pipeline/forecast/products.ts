@@ -53,26 +53,33 @@ export function rawProducts(field: EnsembleField, req: ForecastRequest): Product
   if (req.products.includes('probabilities')) {
     const data = new Float32Array(req.thresholds.length * n);
     const below = new Float32Array(req.thresholds.length * n);
-    req.thresholds.forEach((t, k) => {
+    const x = field.data;
+    for (let k = 0; k < req.thresholds.length; k++) {
+      const t = req.thresholds[k];
       for (let p = 0; p < n; p++) {
         let above = 0;
         let under = 0;
         let nan = false;
         for (let i = 0; i < m; i++) {
-          const x = field.data[i * n + p];
-          if (Number.isNaN(x)) nan = true;
-          else if (x > t) above++;
-          else if (x < t) under++;
+          const v = x[i * n + p];
+          if (Number.isNaN(v)) nan = true;
+          else if (v > t) above++;
+          else if (v < t) under++;
         }
         data[k * n + p] = nan ? NaN : above / m;
         below[k * n + p] = nan ? NaN : under / m;
       }
-    });
+    }
     out.probabilities = { thresholds: req.thresholds, data, below };
   }
   if (req.products.includes('realizations')) out.realizations = { ids: field.members, data: field.data };
   return out;
 }
+
+// The loops over grid points below are plain `for` loops in module-level functions, not callbacks made
+// per call (`forEach((t, k) => …)`): V8 compiles a loop that runs long inside a fresh closure on the spot
+// (on-stack replacement) and specialises that code to the closure, so every job compiled them again on a
+// helper thread — CPU that a second worker process on the same cores then lacks (bench api, session 7).
 
 /**
  * Products of a Gaussian forecast N(μ, σ²) per grid point (the mixed model, DESIGN §2.3): percentile p =
@@ -91,34 +98,45 @@ export function gaussianProducts(
   const out: ProductSet = { field, mean, std };
   if (req.products.includes('percentiles')) {
     const data = new Float32Array(req.percentiles.length * n);
-    req.percentiles.forEach((pc, k) => {
-      for (let p = 0; p < n; p++) data[k * n + p] = normalQuantile(pc / 100, mean[p], std[p]);
-    });
+    for (let k = 0; k < req.percentiles.length; k++)
+      gaussianQuantiles(data, k * n, req.percentiles[k] / 100, mean, std, n);
     out.percentiles = { levels: req.percentiles, data };
   }
   if (req.products.includes('probabilities')) {
     const data = new Float32Array(req.thresholds.length * n);
     const below = new Float32Array(req.thresholds.length * n);
-    req.thresholds.forEach((t, k) => {
+    for (let k = 0; k < req.thresholds.length; k++) {
+      const t = req.thresholds[k];
       for (let p = 0; p < n; p++) {
         const c = normCdf((t - mean[p]) / std[p]);
         data[k * n + p] = 1 - c;
         below[k * n + p] = c;
       }
-    });
+    }
     out.probabilities = { thresholds: req.thresholds, data, below };
   }
   if (req.products.includes('realizations')) {
     const q = new Float32Array(m * n);
-    eccLevels(m).forEach((lv, k) => {
-      for (let p = 0; p < n; p++) q[k * n + p] = normalQuantile(lv, mean[p], std[p]);
-    });
+    const levels = eccLevels(m);
+    for (let k = 0; k < m; k++) gaussianQuantiles(q, k * n, levels[k], mean, std, n);
     out.realizations = {
       ids: field.members,
       data: eccReorder({ data: field.data, members: m, points: n }, q),
     };
   }
   return out;
+}
+
+/** out[at + p] = μ[p] + σ[p]·Φ⁻¹(level) for the n points (normalQuantile, point by point). */
+function gaussianQuantiles(
+  out: Float32Array,
+  at: number,
+  level: number,
+  mean: Float32Array,
+  std: Float32Array,
+  n: number,
+): void {
+  for (let p = 0; p < n; p++) out[at + p] = normalQuantile(level, mean[p], std[p]);
 }
 
 /** Longitude difference folded into (−180, 180]. */
@@ -159,15 +177,16 @@ export function cropToBbox(field: EnsembleField, bbox: [number, number, number, 
   const lat = new Float64Array(ny * nx);
   const lon = new Float64Array(ny * nx);
   for (let k = 0; k < m; k++)
-    rows.forEach((j, jj) =>
-      cols.forEach((i, ii) => {
+    for (let jj = 0; jj < ny; jj++)
+      for (let ii = 0; ii < nx; ii++) {
+        const j = rows[jj];
+        const i = cols[ii];
         data[k * ny * nx + jj * nx + ii] = field.data[k * field.ny * field.nx + j * field.nx + i];
         if (k === 0) {
           lat[jj * nx + ii] = field.grid.y[j];
           lon[jj * nx + ii] = field.grid.x[i];
         }
-      }),
-    );
+      }
   const grid: Grid = {
     ...field.grid,
     y: Float64Array.from(rows.map((j) => field.grid.y[j])),

@@ -287,10 +287,11 @@ export function readField(
   const mDim = plan.dims.indexOf(plan.memberDim);
   // Only the member axis has count > 1 besides y, x; its stride in the slice is ny·nx·(sizes after it, all 1).
   const data = new Float32Array(plan.memberIndex.length * n);
-  plan.memberIndex.forEach((mi, k) => {
-    const off = (mi - plan.start[mDim]) * n;
+  // A plain loop, not a callback per call: see products.ts on V8 compiling loops in fresh closures.
+  for (let k = 0; k < plan.memberIndex.length; k++) {
+    const off = (plan.memberIndex[k] - plan.start[mDim]) * n;
     for (let p = 0; p < n; p++) data[k * n + p] = dec.data[off + p];
-  });
+  }
   const units = typeof v.attrs.units === 'string' ? v.attrs.units : '1';
   const std = v.attrs.standard_name;
   const height = scalarHeight(ds);
