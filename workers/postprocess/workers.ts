@@ -9,6 +9,7 @@ import type pino from 'pino';
 import type { EppConfig } from '../../libs/contracts/config.js';
 import { QUEUES } from '../../libs/contracts/jobs.js';
 import { createBatchWorker } from './batch.worker.js';
+import { jobProcessExecArgv } from '../../libs/service/job-process.js';
 import { processorFile } from './processor-file.js';
 
 export { processorFile };
@@ -32,6 +33,8 @@ export function createWorkers(config: EppConfig, log: pino.Logger): Worker[] {
       lockDuration: config.lockDurationMs,
       stalledInterval: config.stalledIntervalMs,
       maxStalledCount: 2,
+      // The sandboxed children get the job process's V8 options (libs/service/job-process.ts).
+      workerForkOptions: { execArgv: jobProcessExecArgv() },
     });
     worker.on('error', (err) => log.error({ queue, err: err.message }, 'worker error'));
     worker.on('active', (job: Job) => log.info({ queue, job: job.id }, 'job started'));

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { EppConfig } from '../../../libs/contracts/config.js';
 import { EppError } from '../../../libs/contracts/errors.js';
 import { decodeJobError, type ProgressFn, type QueueName } from '../../../libs/contracts/jobs.js';
+import { jobProcessExecArgv } from '../../../libs/service/job-process.js';
 
 /** The built job-process script (dist/…/embedded-child.js), also when this module runs from source. */
 export function childScript(): string {
@@ -70,6 +71,7 @@ export class ChildJobRunner {
   private spawn(): ChildProcess {
     const child = fork(this.script, [], {
       env: childEnv(this.config),
+      execArgv: jobProcessExecArgv(),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
