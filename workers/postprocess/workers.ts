@@ -37,7 +37,7 @@ export function createWorkers(config: EppConfig, log: pino.Logger): Worker[] {
       workerForkOptions: { execArgv: jobProcessExecArgv() },
     });
     worker.on('error', (err) => log.error({ queue, err: err.message }, 'worker error'));
-    worker.on('active', (job: Job) => log.info({ queue, job: job.id }, 'job started'));
+    worker.on('active', (job: Job) => log.debug({ queue, job: job.id }, 'job started'));
     worker.on('completed', (job: Job) =>
       log.info({ queue, job: job.id, ms: (job.finishedOn ?? 0) - (job.processedOn ?? 0) }, 'job completed'),
     );

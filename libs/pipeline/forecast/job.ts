@@ -22,7 +22,7 @@ import { writeNetcdf } from '../../netcdf/index.js';
 import { assembleForecast, productHistory, type AssembledForecast } from './assemble.js';
 import { checkModelAvailable, type ForecastInputs } from './methods.js';
 import { checkMixedAnalysis } from './mixed.js';
-import { planField, readField } from './read.js';
+import { planField, readFieldOnce } from './read.js';
 
 export interface ForecastContext {
   /** Tensor backend for the `mixed` method (EPP_TF_BACKEND / EPP_TF_THREADS), selected once per process. */
@@ -62,7 +62,7 @@ export async function preflightForecast(req: ForecastRequest, inputs: ForecastIn
     req = { ...req, variable: resolveVariable(ds, req.variable) };
     // Every selected time is read: a corrupt chunk anywhere in the request is refused before enqueueing.
     plan = planField(ds, req);
-    for (const t of plan.times) readField(ds, req, plan, t);
+    readFieldOnce(ds, req, plan);
   } finally {
     ds.close();
   }

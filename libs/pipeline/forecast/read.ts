@@ -267,6 +267,23 @@ function gridOf(ds: Dataset, req: ForecastRequest, plan: FieldLayout, ny: number
   return buildGrid(ds, plan.yName, plan.xName, ny, nx);
 }
 
+/** The planned hyperslab at one selected time, read and decoded (every member between the first and last requested). */
+function readSlab(ds: Dataset, req: ForecastRequest, plan: FieldLayout, time: SelectedTime) {
+  const start = [...plan.start];
+  if (plan.timeDim) start[plan.dims.indexOf(plan.timeDim)] = time.index;
+  return ds.readVariable(req.variable, { start, count: plan.count });
+}
+
+/**
+ * What a job will read of its file, read now (the API's preflight, in a child process): the whole field
+ * (grid, metadata, members) at the first selected time and the hyperslab at every other one — so a corrupt
+ * chunk or a zlib bomb anywhere in the request is refused before enqueueing, without building the same grid
+ * and member copies once per time.
+ */
+export function readFieldOnce(ds: Dataset, req: ForecastRequest, plan: FieldLayout): void {
+  plan.times.forEach((t, i) => (i === 0 ? readField(ds, req, plan, t) : readSlab(ds, req, plan, t)));
+}
+
 /**
  * Read the planned hyperslab at one selected time (default the first selected) and keep the requested
  * members: data[member, y, x] float32, with the time's CF times, height and standard_name.
@@ -278,9 +295,7 @@ export function readField(
   time: SelectedTime = plan.times[0],
 ): EnsembleField {
   const v = ds.variable(req.variable);
-  const start = [...plan.start];
-  if (plan.timeDim) start[plan.dims.indexOf(plan.timeDim)] = time.index;
-  const dec = ds.readVariable(req.variable, { start, count: plan.count });
+  const dec = readSlab(ds, req, plan, time);
   const ny = plan.count[plan.count.length - 2];
   const nx = plan.count[plan.count.length - 1];
   const n = ny * nx;
