@@ -1,6 +1,7 @@
 /**
  * `npm run -s bench -- api [--json] [--jobs 50] [--points 200] [--seconds 10] [--mixed-jobs 40]
- *  [--heavy-jobs 16] [--latency-jobs 20] [--warmup 3] [--only points,health,raw,mixed]` (loopback only, bounded):
+ *  [--heavy-jobs 16] [--warm-jobs 20] [--latency-jobs 20] [--warmup 3] [--only points,health,raw,mixed]`
+ *  (loopback only, bounded):
  *  - p50/p99 latency and queries/s of N concurrent connections of point queries on a finished forecast,
  *    measured with autocannon (an established load generator, not a hand-written client) after a warm-up
  *    of the same load (discarded; every server gets the same), and the ceiling
@@ -16,16 +17,19 @@
  *    thread each (the scaling of processes, not of tensor threads; 1 worker with the default threads for
  *    reference), with the 2/1 ratios;
  *  - for every throughput round: jobs/s end to end (first submit → last finish) and in the steady state
- *    (after every worker's first finish: warm-up excluded; each worker has also run two jobs before), the
+ *    (after every worker's first finish: warm-up excluded; each worker has also run jobs before: two
+ *    raw ones, or `--warm-jobs` CPU-bound ones), the
  *    median run time, and the CPU ms per job of every process (job processes, worker processes, the API,
- *    its file-check children, Redis, the bench itself; Linux /proc) — what is serial and what parallel,
- *    and the ratio that CPU time alone allows on this machine's cores;
+ *    its file-check children, Redis, the bench itself; Linux /proc), the job processes' split into main
+ *    thread and other threads — what is serial and what parallel — and the ratio that CPU time alone
+ *    allows on this machine's cores;
  *  - the load average at start and end (figures from a busy machine are not idle figures).
  * Completion on Redis is learnt from the queue's events, not by polling (a poll costs the API CPU per
  * unit of wall time, which was half of what 2 workers appeared to cost); each job's view is read once.
  * Needs the real data (EPP_REAL_DATA, default ../shared/data/real) and `redis-server` on PATH.
  */
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -46,18 +50,50 @@ const KEY = 'bench-admin-key-0123456789';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies are read field by field
 type Json = any;
 
-async function call(
+/**
+ * The bench's own requests (submit, read a view) on kept-alive node:http connections. It ran on the same
+ * two cores as the workers, so its CPU was taken from them: with `fetch` (undici) a submit cost the bench
+ * ~4 ms of CPU and a read ~2 ms under load, about 3× node:http's (session 7).
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+function call(
   url: string,
   method: string,
   p: string,
   json?: unknown,
 ): Promise<{ status: number; body: Json }> {
-  const res = await fetch(url + p, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, ...(json ? { 'content-type': 'application/json' } : {}) },
-    body: json ? JSON.stringify(json) : undefined,
+  const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url + p,
+      {
+        method,
+        agent,
+        headers: {
+          authorization: `Bearer ${KEY}`,
+          ...(body ? { 'content-type': 'application/json', 'content-length': body.length } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve({
+              status: res.statusCode ?? 0,
+              body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+            });
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  return { status: res.status, body: await res.json() };
 }
 
 /**
@@ -203,7 +239,9 @@ function cpuPerJob(
     bench_client: ms((client.user + client.system) / 1e6),
   };
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
-  return { ...parts, total: Math.round(total * 10) / 10 };
+  // Of the job processes' CPU, what their main (JavaScript) threads spent: one job's critical path.
+  const jobMain = ms(workers.reduce((a, w) => a + w.childrenMain, 0));
+  return { ...parts, total: Math.round(total * 10) / 10, job_main_thread: jobMain };
 }
 
 /**
@@ -305,6 +343,12 @@ function throughputRows(title: string, r: Throughput): (string | number)[][] {
         ' / ',
       ),
     ]);
+  if (c?.job_main_thread !== undefined && c.job_processes > 0)
+    rows.push([
+      '',
+      'CPU ms/job of the job procs: main thread / other threads (GC, compiler, libuv)',
+      `${c.job_main_thread} / ${Math.round((c.job_processes - c.job_main_thread) * 10) / 10}`,
+    ]);
   return rows;
 }
 
@@ -318,13 +362,17 @@ function latencyRows(where: string, l: Awaited<ReturnType<typeof smallJobLatency
 }
 
 /**
- * Jobs/s that the CPU time alone allows: each worker runs its jobs one after another (its job process,
- * then its own share), and every process of the run shares the machine's cores.
+ * Jobs/s that the CPU time alone allows: each worker runs its jobs one after another (its job process's
+ * main thread, then its own share: a job's critical path), and every process of the run — the job
+ * processes' other threads (GC, compiler, libuv) included — shares the machine's cores. (Until session 7
+ * the first term took the job processes' whole CPU, which their helper threads spend on another core
+ * alongside the main thread; that bound was below the measured rate of 1 worker.)
  */
 function cpuBound(m: Throughput, workers: number, cores: number): number {
   const c = m.cpuMsPerJob;
   if (!c) return NaN;
-  return Math.min((1000 * workers) / (c.job_processes + c.worker_processes), (1000 * cores) / c.total);
+  const path = (c.job_main_thread ?? c.job_processes) + c.worker_processes;
+  return Math.min((1000 * workers) / path, (1000 * cores) / c.total);
 }
 
 /** Bare servers answering every GET with the JSON in the file given as argument (the point-query ceiling). */
@@ -414,6 +462,8 @@ export async function run(argv: string[]): Promise<void> {
   const heavyAt = argv.indexOf('--heavy-jobs');
   const nHeavy = heavyAt >= 0 ? Math.min(1000, Math.max(0, Number(argv[heavyAt + 1]) || 0)) : 16;
   const nLatency = arg('--latency-jobs', 20);
+  // CPU-bound rounds: jobs per worker before the timed ones (session 6 used 2).
+  const nWarm = arg('--warm-jobs', 20);
   const onlyAt = argv.indexOf('--only');
   const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',') : null;
   const want = (part: 'points' | 'health' | 'raw' | 'mixed') => !only || only.includes(part);
@@ -587,8 +637,11 @@ export async function run(argv: string[]): Promise<void> {
           const env = round.threads ? { ...workerEnv, EPP_TF_THREADS: round.threads } : workerEnv;
           const ws = await startWorkers(round.workers, env);
           procs.push(...ws);
-          // Warm each worker's job process and model cache (two jobs per worker), then the timed jobs.
-          await throughput(rurl, 2 * round.workers, kind.method, undefined, events);
+          // Warm each worker's job process (model cache, tfjs, and V8's compiler: the CPU a mixed job
+          // spends off its main thread settles only after ~20 jobs; with 2 warm jobs the 2-worker round's
+          // young processes paid for it in their timed jobs more than the 1-worker round's one process),
+          // then the timed jobs.
+          await throughput(rurl, nWarm * round.workers, kind.method, undefined, events);
           const m = await throughput(rurl, kind.n, kind.method, rootsOf(ws), events);
           results[round.key] = got[round.key] = m;
           const threads = round.threads ? '1 tensor thread each' : 'default tensor threads';
@@ -617,6 +670,7 @@ export async function run(argv: string[]): Promise<void> {
         );
       }
   } finally {
+    agent.destroy();
     for (const c of closers) await c().catch(() => undefined);
     for (const p of procs.reverse()) await stop(p).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });

@@ -96,8 +96,17 @@ interface ProcTimes {
   ppid: number;
   /** utime + stime of the process itself, s. */
   self: number;
+  /** utime + stime of its main thread (the JavaScript thread of a Node process), s. */
+  main: number;
   /** cutime + cstime: its children that have exited and been waited for, s. */
   reaped: number;
+}
+
+/** utime + stime (clock ticks) from the text of a /proc stat file. */
+function ticksOf(stat: string): { fields: string[]; ticks: number } {
+  // Fields after the parenthesised command name (which may hold spaces): state, ppid, …, utime at 11.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { fields, ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
 function procSnapshot(hz: number): Map<number, ProcTimes> {
@@ -110,21 +119,33 @@ function procSnapshot(hz: number): Map<number, ProcTimes> {
     } catch {
       continue; // exited while listed
     }
-    // Fields after the parenthesised command name (which may hold spaces): state, ppid, …, utime at 11.
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    const { fields: f, ticks } = ticksOf(s);
+    let main = ticks;
+    try {
+      main = ticksOf(readFileSync(`/proc/${d}/task/${d}/stat`, 'utf8')).ticks;
+    } catch {
+      // exited meanwhile: counted as one thread
+    }
     out.set(Number(d), {
       ppid: Number(f[1]),
-      self: (Number(f[11]) + Number(f[12])) / hz,
+      self: ticks / hz,
+      main: main / hz,
       reaped: (Number(f[13]) + Number(f[14])) / hz,
     });
   }
   return out;
 }
 
-/** CPU seconds of a process (`self`) and of all its descendants (`children`) over a measured interval. */
+/**
+ * CPU seconds of a process (`self`) and of all its descendants (`children`) over a measured interval;
+ * `childrenMain` is the part of `children` spent on the descendants' main threads (for Node processes the
+ * JavaScript thread, the rest being V8's GC and compiler threads and libuv's pool; a descendant that exited
+ * in the interval counts as main thread only).
+ */
 export interface TreeCpu {
   self: number;
   children: number;
+  childrenMain: number;
 }
 
 /**
@@ -147,21 +168,29 @@ export function measureTreeCpu(
       return undefined;
     };
     const out: Record<string, TreeCpu> = {};
-    for (const name of Object.keys(roots)) out[name] = { self: 0, children: 0 };
+    for (const name of Object.keys(roots)) out[name] = { self: 0, children: 0, childrenMain: 0 };
     for (const [pid, e] of end) {
       const name = rootOf(pid, end);
       if (!name) continue;
       const s = start.get(pid);
       const own = e.self - (s?.self ?? 0);
+      const reaped = e.reaped - (s?.reaped ?? 0);
       if (roots[name] === pid) out[name].self += own;
-      else out[name].children += own;
-      out[name].children += e.reaped - (s?.reaped ?? 0);
+      else {
+        out[name].children += own;
+        out[name].childrenMain += e.main - (s?.main ?? 0);
+      }
+      out[name].children += reaped;
+      out[name].childrenMain += reaped;
     }
     // A descendant gone by the end was counted whole in its parent's cutime: take off what it had used before.
     for (const [pid, s] of start) {
       if (end.has(pid)) continue;
       const name = rootOf(pid, start);
-      if (name && roots[name] !== pid) out[name].children -= s.self + s.reaped;
+      if (name && roots[name] !== pid) {
+        out[name].children -= s.self + s.reaped;
+        out[name].childrenMain -= s.self + s.reaped;
+      }
     }
     return out;
   };
