@@ -19,6 +19,15 @@ beforeAll(async () => {
 
 afterAll(() => pool.close());
 
+/** Five steps with even, uneven and partly idle shards on 2 threads (batches of 3, 2, 1, 3, 2). */
+const unevenBatches = <T>(samples: T[]) => [
+  samples.slice(0, 3),
+  samples.slice(3, 5),
+  samples.slice(5, 6),
+  samples.slice(1, 4),
+  samples.slice(2, 4),
+];
+
 const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-12);
 
 test('shards are contiguous and as even as possible', () => {
@@ -58,13 +67,7 @@ test.each(['bc', 'uq', 'mixed'] as const)(
     })();
     const before = tf.memory().numTensors;
     await pool.loadModel(model); // same starting weights on both sides
-    const batches = [
-      samples.slice(0, 3),
-      samples.slice(3, 5),
-      samples.slice(5, 6),
-      samples.slice(1, 4),
-      samples.slice(2, 4),
-    ];
+    const batches = unevenBatches(samples);
     await pool.beginStage(stage, 2e-3);
     const parallel: number[] = [];
     for (const b of batches) parallel.push(await pool.step(b));
@@ -99,13 +102,7 @@ test.each(['bc', 'uq', 'mixed'] as const)(
 
 test('2 threads are reproducible bitwise: the same start weights and batches twice give the same losses and weights (a thread reading a shared buffer while another rewrites it would show here)', async () => {
   const { model, samples } = tinyModel(7, 12, 6);
-  const batches = [
-    samples.slice(0, 3),
-    samples.slice(3, 5),
-    samples.slice(5, 6),
-    samples.slice(1, 4),
-    samples.slice(2, 4),
-  ];
+  const batches = unevenBatches(samples);
   const runs: { losses: number[]; weights: Float32Array[] }[] = [];
   for (let rep = 0; rep < 2; rep++) {
     await pool.loadModel(model);
