@@ -10,6 +10,7 @@ import type { ModelConfig } from './config.js';
 import { InputEncoder } from './encoder.js';
 import type { RawSample } from './features.js';
 import type { NormalizationStats } from './normalization.js';
+import { withSeededRandom } from './seededRandom.js';
 import { buildUqNet } from './uqNet.js';
 import { axisWindows, exactHalo, extractWindow, TiledNetworks, type TileOptions } from './tiling.js';
 
@@ -72,8 +73,20 @@ export class MixedModel {
     this.encoder = new InputEncoder(config, stats, grid.periodic);
   }
 
-  /** Fresh, untrained networks for this configuration and grid. */
-  static create(config: ModelConfig, stats: NormalizationStats, grid: ModelGrid): MixedModel {
+  /**
+   * Fresh, untrained networks for this configuration and grid. With `seed`, the initial weights are a function
+   * of it (the same bits run to run); without, tfjs's initialisers draw from Math.random.
+   */
+  static create(
+    config: ModelConfig,
+    stats: NormalizationStats,
+    grid: ModelGrid,
+    o: { seed?: number } = {},
+  ): MixedModel {
+    if (o.seed !== undefined) {
+      const seed = o.seed;
+      return withSeededRandom(seed, () => MixedModel.create(config, stats, grid));
+    }
     const pad = new InputEncoder(config, stats, grid.periodic);
     const { height, width } = pad.padding;
     const T = config.targets.length;

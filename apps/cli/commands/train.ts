@@ -92,7 +92,7 @@ export function registerTrain(program: Command): void {
     .option('--coslat', 'cos(latitude)-weighted losses')
     .option('--lcn-bias-init <how>', 'zero | mean-residual', 'zero')
     .option('--max-samples <n>', 'use at most n training samples')
-    .option('--seed <n>', 'training seed (sample order; the weight initialisers are not seeded)', '1')
+    .option('--seed <n>', 'training seed (initial weights and sample order)', '1')
     .option('--emos-only', 'only fit global EMOS on the train split into <out>/emos/<target>.nc')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the result as JSON')

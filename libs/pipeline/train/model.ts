@@ -18,6 +18,7 @@ import { MixedModel } from '../../model/mixedModel.js';
 import { NormalizationFitter } from '../../model/normalization.js';
 import { TensorThreadPool } from '../../model/parallel/pool.js';
 import { ParallelStageTrainer } from '../../model/parallel/stageTrainer.js';
+import { mulberry32 } from '../../model/seededRandom.js';
 import { addValidationSums, validationScores, type ValidationSums } from '../../model/stageLoss.js';
 import { archiveGrid, indexArchive, type ArchiveIndex } from '../dataset/index.js';
 import { batchesOf, splitInits, streamSamples, type ArchiveInit } from '../dataset/index.js';
@@ -87,13 +88,7 @@ export interface TrainResult {
 
 /** Seeded Fisher–Yates shuffle (mulberry32). */
 function shuffled<T>(xs: T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const r = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = mulberry32(seed);
   const out = [...xs];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(r() * (i + 1));
@@ -203,7 +198,8 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       },
     ))
       fit.add(s.raw);
-    model = MixedModel.create(cfg, fit.finish(), grid);
+    // The initial weights are a function of the seed (tfjs's initialisers draw from Math.random, seeded here).
+    model = MixedModel.create(cfg, fit.finish(), grid, { seed });
     if (o.lcnBiasInit === 'mean-residual')
       lcnLayer(model.bc).setBias(await meanResidualMap(model, index, train, cfg));
   }

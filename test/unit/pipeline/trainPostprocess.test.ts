@@ -178,3 +178,32 @@ test('a forecast without the model variables is refused with the list of what is
     }),
   ).rejects.toThrow(/needs variables\/levels z, t, 850 hPa/);
 });
+
+test('epp train --seed: the same seed repeats a run bit for bit (initial weights included), another seed starts elsewhere', async () => {
+  const run = async (seed: number, name: string) => {
+    const out = path.join(dir, name);
+    await trainModel({
+      dataDir: path.join(dir, 'tb'),
+      outDir: out,
+      task: 'bc',
+      epochs: 1,
+      maxTrainSamples: 2,
+      seed,
+      threads: 1,
+      config: small,
+    });
+    const { model } = await loadModelFolder(out);
+    const weights = [...model.bc.getWeights(), ...model.uq.getWeights()].map((w) => w.dataSync());
+    model.dispose();
+    return weights;
+  };
+  const a = await run(5, 'seed5a');
+  const b = await run(5, 'seed5b');
+  const c = await run(6, 'seed6');
+  // One step from the initial weights (the first loss alone would not show them: the LCN kernel starts at zero,
+  // so the U-Net's initial weights reach the loss only through the update).
+  const same = (x: ArrayLike<number>, y: ArrayLike<number>) =>
+    x.length === y.length && Array.from(x).every((v, k) => Object.is(v, y[k]));
+  expect(a.every((w, i) => same(w, b[i]))).toBe(true);
+  expect(a.every((w, i) => same(w, c[i]))).toBe(false);
+}, 300_000);
