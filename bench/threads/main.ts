@@ -1,5 +1,5 @@
 /**
- * `npm run -s bench -- threads [--json] [--threads 1,2 (0 = StageTrainer in this thread)] [--steps 5] [--warmup 1] [--network recipe|default] [--predict 8]`
+ * `npm run -s bench -- threads [--json] [--threads 1,2 (0 = StageTrainer in this thread)] [--steps 5] [--warmup 1] [--network recipe|default] [--predict 8] [--seed 1]`
  *
  * Data-parallel training and parallel inference of the mixed model on tensor threads (libs/model/parallel),
  * side by side with one thread — training on one tensor thread (the same code as N threads: `epp train --threads 1`
@@ -7,7 +7,8 @@
  * `--threads 0,…`, training in this thread as well (StageTrainer, tfjs-layers' batch norm: the old
  * single-thread path, kept as a row for comparison); speed-ups are against 1. On the 3° global
  * grid (61 × 120, padded to 64 × 128) with batch 2 — the default recipe's shape (scripts/train-default.sh:
- * `--network recipe`) or the library defaults (`--network default`). Every run starts from the same weights;
+ * `--network recipe`) or the library defaults (`--network default`). Every run starts from the same weights,
+ * drawn from `--seed` (default 1; the same seed gives the same weights in every bench run);
  * the losses of the 5 steps are compared with the single-thread ones (relative difference). Timings are the
  * median step after `--warmup` (default one) warm-up steps; the load average is printed with them (the machine is
  * shared). A second table breaks each step down in CPU time (./profile.ts): each thread's CPU, the V8 helper
@@ -163,6 +164,8 @@ export async function run(argv: string[]): Promise<void> {
     throw new InvalidArgumentError(`--warmup must be an integer ≥ 1, got ${warmup}`);
   const nPredict = Number(arg(argv, 'predict', '8'));
   const network = arg(argv, 'network', 'recipe');
+  const seed = Number(arg(argv, 'seed', '1'));
+  if (!Number.isInteger(seed)) throw new InvalidArgumentError(`--seed must be an integer, got ${seed}`);
   await selectBackend('wasm');
   const cfg = networkConfig(network);
   const data = samples(cfg, 2 * (steps + warmup));
@@ -170,10 +173,10 @@ export async function run(argv: string[]): Promise<void> {
   data.forEach((s) => fit.add(s));
   const stats = fit.finish();
   const batches = Array.from({ length: steps + warmup }, (_, i) => data.slice(2 * i, 2 * i + 2));
-  const initial = MixedModel.create(cfg, stats, grid());
+  const initial = MixedModel.create(cfg, stats, grid(), { seed });
   const initialWeights = [...initial.bc.getWeights(), ...initial.uq.getWeights()].map((w) => w.clone());
   const fresh = () => {
-    const m = MixedModel.create(cfg, stats, grid());
+    const m = MixedModel.create(cfg, stats, grid(), { seed });
     const nb = m.bc.getWeights().length;
     m.bc.setWeights(initialWeights.slice(0, nb));
     m.uq.setWeights(initialWeights.slice(nb));
@@ -371,6 +374,8 @@ export async function run(argv: string[]): Promise<void> {
         ),
       ]),
     ),
+    /** Seed of the initial weights (every run starts from them). */
+    seed,
     loadAverage1m: { before: load0, after: load1, cpus: os.cpus().length },
     peakRssMiB: await peakRssMiB(),
   };
