@@ -8,7 +8,17 @@ import { selectBackend } from '../../../libs/model/backend.js';
 import { TensorThreadPool, shardRanges } from '../../../libs/model/parallel/pool.js';
 import { ParallelStageTrainer } from '../../../libs/model/parallel/stageTrainer.js';
 import { StageTrainer } from '../../../libs/pipeline/train/index.js';
-import { rng, tinyModel } from './helpers.js';
+import { resolveModelConfig } from '../../../libs/model/config.js';
+import { MixedModel } from '../../../libs/model/mixedModel.js';
+import { NormalizationFitter } from '../../../libs/model/normalization.js';
+import { TINY, grid, randomSamples, rng, tinyModel } from './helpers.js';
+
+const samples16 = randomSamples(resolveModelConfig(TINY), 16, 7, 12);
+const stats16 = (() => {
+  const fit = new NormalizationFitter(true);
+  samples16.forEach((s) => fit.add(s));
+  return fit.finish();
+})();
 
 let pool: TensorThreadPool;
 
@@ -171,6 +181,52 @@ test('ParallelStageTrainer driven like the training loop (lr decay, validation, 
   single.forEach((x, i) => expect(relDiff(parallel[i], x)).toBeLessThan(1e-4));
   a.dispose();
   b.dispose();
+}, 60_000);
+
+test('1 tensor thread (epp train --threads 1 on wasm) through the training loop equals StageTrainer: losses, validation, and the weights and batch-norm moving statistics validation used', async () => {
+  const make = () => MixedModel.create(resolveModelConfig(TINY), stats16, grid(7, 12), { seed: 3 });
+  const a = make();
+  const b = make();
+  const p1 = await TensorThreadPool.start({ threads: 1, backend: 'wasm', timeoutMs: 30_000 });
+  try {
+    await p1.loadModel(b);
+    const single = new StageTrainer(a, { stage: 'bc', learningRate: 2e-3 });
+    const pooled = new ParallelStageTrainer(p1, b, { stage: 'bc', learningRate: 2e-3 });
+    for (let epoch = 0; epoch < 2; epoch++) {
+      single.setLearningRate(2e-3 * 0.7 ** epoch);
+      pooled.setLearningRate(2e-3 * 0.7 ** epoch);
+      for (let s = 0; s < 12; s += 2) {
+        const [la, lb] = [
+          await single.step(samples16.slice(s, s + 2)),
+          await pooled.step(samples16.slice(s, s + 2)),
+        ];
+        expect(relDiff(lb, la)).toBeLessThan(1e-4);
+      }
+      const va = await single.validate(samples16.slice(12), 2);
+      const vb = await pooled.validate(samples16.slice(12), 2);
+      expect(relDiff(vb.crpsScaled, va.crpsScaled)).toBeLessThan(1e-4);
+      expect(relDiff(vb.rmseScaled, va.rmseScaled)).toBeLessThan(1e-4);
+      // The main model (what validation's snapshot and checkpoint keep) holds the thread's weights, bit for bit.
+      const main = [...b.bc.getWeights(), ...b.uq.getWeights()].map((w) => w.dataSync());
+      const [thread] = await p1.threadWeights();
+      expect(main.flatMap((w, i) => (w.every((v, k) => Object.is(v, thread[i][k])) ? [] : [i]))).toEqual([]);
+      // Moving means and variances as tfjs-layers' batch norm leaves them (the same float tolerance as above).
+      const ref = [...a.bc.weights, ...a.uq.weights];
+      ref.forEach((w, i) => {
+        if (!/moving/.test(w.originalName)) return;
+        const r = w.read().dataSync();
+        let scale = 1e-3;
+        for (const v of r) scale = Math.max(scale, Math.abs(v));
+        for (let k = 0; k < r.length; k++) expect(Math.abs(r[k] - main[i][k]) / scale).toBeLessThan(1e-4);
+      });
+    }
+    single.dispose();
+    pooled.dispose();
+  } finally {
+    await p1.close();
+    a.dispose();
+    b.dispose();
+  }
 }, 60_000);
 
 test('a thread that fails mid-step releases the other with an error instead of a hang', async () => {
