@@ -29,7 +29,12 @@ run() { # name dir variable allK halfK trainTo testFrom testTo hasExtras
     # the hurdle log-normal (logistic P(Y > 0) + log-normal amounts) for the probability of precipitation
     epp sites fit "${common[@]}" --method emos --members "$all" --distribution hurdle-lognormal --out "$OUT/$name-emos-seasonal-hurdle" >/dev/null
     models+=(emos-seasonal-hurdle)
+    # the censored GEV (Scheuerer 2014): Henzi, Ziegel & Gneiting's (2021) best method at Frankfurt (ENS + HRES)
+    epp sites fit "${common[@]}" --method emos --members "$all" --distribution censored-gev --out "$OUT/$name-emos-seasonal-gev" >/dev/null
+    models+=(emos-seasonal-gev)
   fi
+  local emos_dirs
+  emos_dirs=$(printf "$OUT/$name-%s," "${models[@]}")
   epp sites fit "${common[@]}" --method drn --members "$half" --out "$OUT/$name-drn" >/dev/null
   models+=(drn)
   if [ "$precip" = yes ]; then # the DRN with the hurdle family (wet probability corrected by the network too)
@@ -37,7 +42,9 @@ run() { # name dir variable allK halfK trainTo testFrom testTo hasExtras
     models+=(drn-hurdle)
   fi
   for m in "${models[@]}"; do
-    epp sites evaluate --model "$OUT/$name-$m" --forecast "$F" --observations "$O" --from "$from" --to "$end" --json >"$OUT/$name-$m.eval.json"
+    local cmp=()
+    case $m in drn*) cmp=(--compare "${emos_dirs%,}") ;; esac # the DRN's paired skill against every EMOS
+    epp sites evaluate --model "$OUT/$name-$m" --forecast "$F" --observations "$O" --from "$from" --to "$end" "${cmp[@]}" --json >"$OUT/$name-$m.eval.json"
   done
   epp sites predict --model "$OUT/$name-drn" --forecast "$F" --from "$from" --to "$end" --out "$OUT/$name-drn-pred.nc" --json >/dev/null
 }

@@ -49,6 +49,11 @@ for (const [archive, rows] of Object.entries(byArchive)) {
     console.log(
       `\nDRN skill vs raw all (fair): ${ci(drn.skill.vsRawAllFair)}; vs EMOS seasonal (+extras) all members refitted by evaluate: ${ci(drn.skill.vsEmosAll)}`,
     );
+    // Paired skill against each EMOS of the archive (sites evaluate --compare; same pairs, same day resamples).
+    for (const c of drn.compare ?? [])
+      console.log(
+        `DRN skill vs ${c.label.split('/').pop()} (${c.family}, ${c.members} members, CRPS ${ci(c.crps)}): ${ci(c.skillOfModel)}`,
+      );
     console.log(`DRN PIT (10 bins): ${drn.pit.map((p) => p.toFixed(3)).join(' ')}`);
     for (const b of drn.brier) {
       console.log(

@@ -4,9 +4,10 @@
  * Wilks 2014, MWR 142), whose point mass at 0 is Λ(−μ/σ), and `censored-shifted-gamma` (Scheuerer & Hamill
  * 2015, MWR 143): a gamma of mean μ and sd σ shifted left by δ (`shift`) and censored at 0, and
  * `hurdle-lognormal`: Y = 0 with probability 1 − π, else log-normal (μ, σ of log Y) — a two-part ("hurdle")
- * model whose dry probability is not tied to the amount distribution.
+ * model whose dry probability is not tied to the amount distribution, and `censored-gev`: a generalised extreme
+ * value distribution GEV(μ, σ, ξ) left-censored at 0 (Scheuerer 2014, QJRMS 140).
  * Every function takes the family's (μ, σ) and the third parameter `shift`: the CSG shift δ, the hurdle's wet
- * probability π (ignored by the other families).
+ * probability π, the GEV shape ξ (ignored by the other families).
  */
 import jStat from 'jstat';
 import { normCdf, normPdf, normalQuantile } from '../ensemble/normal.js';
@@ -66,6 +67,7 @@ export function crpsAndGrad(
   if (family === 'normal') return crpsGaussianAndGrad(mu, sigma, y, grad);
   if (family === 'censored-logistic') return crpsCensoredLogisticAndGrad(mu, sigma, y, grad);
   if (family === 'hurdle-lognormal') return crpsHurdleAndGrad(mu, sigma, shift, y, grad);
+  if (family === 'censored-gev') return crpsGevAndGrad(mu, sigma, shift, y, grad);
   return crpsCsgAndGrad(mu, sigma, shift, y, grad);
 }
 
@@ -74,6 +76,7 @@ export function crps(family: SiteFamily, mu: number, sigma: number, y: number, s
   if (family === 'normal') return crpsGaussianAndGrad(mu, sigma, y, scratch);
   if (family === 'censored-logistic') return crpsCensoredLogisticAndGrad(mu, sigma, y, scratch);
   if (family === 'hurdle-lognormal') return crpsHurdleAndGrad(mu, sigma, shift, y, scratch);
+  if (family === 'censored-gev') return crpsGev(mu, sigma, shift, y);
   return crpsCsg(mu, sigma, shift, y);
 }
 
@@ -83,6 +86,7 @@ const scratch = new Float64Array(2);
 export function cdf(family: SiteFamily, mu: number, sigma: number, x: number, shift = 0): number {
   if (family === 'normal') return normCdf((x - mu) / sigma);
   if (family === 'censored-shifted-gamma') return cdfCsg(mu, sigma, shift, x);
+  if (family === 'censored-gev') return x < 0 ? 0 : Math.exp(-gevT(mu, sigma, shift, x));
   if (family === 'hurdle-lognormal')
     return x < 0 ? 0 : 1 - shift + (x > 0 ? shift * normCdf((Math.log(x) - mu) / sigma) : 0);
   return x < 0 ? 0 : logistic((x - mu) / sigma);
@@ -92,6 +96,7 @@ export function cdf(family: SiteFamily, mu: number, sigma: number, x: number, sh
 export function quantile(family: SiteFamily, mu: number, sigma: number, p: number, shift = 0): number {
   if (family === 'normal') return normalQuantile(p, mu, sigma);
   if (family === 'censored-shifted-gamma') return quantileCsg(mu, sigma, shift, p);
+  if (family === 'censored-gev') return quantileGev(mu, sigma, shift, p);
   if (family === 'hurdle-lognormal') {
     const q = (p - (1 - shift)) / shift;
     return q <= 0 ? 0 : Math.exp(mu + sigma * normalQuantile(Math.min(q, 1 - 1e-12), 0, 1));
@@ -108,6 +113,7 @@ export function quantile(family: SiteFamily, mu: number, sigma: number, p: numbe
 export function meanStd(family: SiteFamily, mu: number, sigma: number, shift = 0): [number, number] {
   if (family === 'normal') return [mu, sigma];
   if (family === 'censored-shifted-gamma') return meanStdCsg(mu, sigma, shift);
+  if (family === 'censored-gev') return meanStdGev(mu, sigma, shift);
   if (family === 'hurdle-lognormal') {
     // E[Y] = π e^{μ+σ²/2}, E[Y²] = π e^{2μ+2σ²} (log-normal moments).
     const m1 = shift * Math.exp(mu + 0.5 * sigma * sigma);
@@ -274,4 +280,116 @@ export function crpsHurdleAndGrad(
   grad[1] = pi * dEzySigma - pi * (1 - pi) * sigma * m - 0.5 * pi * pi * dEzzSigma;
   if (grad.length > 2) grad[2] = -yy + ezy - (1 - 2 * pi) * m - pi * ezz;
   return below + value;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Censored GEV (Scheuerer 2014, QJRMS 140, "Probabilistic quantitative precipitation forecasting using ensemble
+// model output statistics"): Y = max(0, X), X ~ GEV(μ, σ, ξ), F(x) = exp(−t(x)), t(x) = (1 + ξ(x − μ)/σ)^(−1/ξ)
+// (Gumbel e^{−(x−μ)/σ} at ξ = 0). T = t(X) is standard exponential and X = a + b T^{−ξ} with a = μ − σ/ξ,
+// b = σ/ξ. Formulas in 1/ξ cancel near ξ = 0: for |ξ| below a threshold they are replaced by the cubic through
+// four nodes ±h, ±2h (error O(h⁴)); Γ(x) = exp(jStat.gammaln(x)) (jStat's gammafn is only ~1e-7 accurate).
+
+/** The largest |ξ| the site EMOS fits (ξ = GEV_XI_MAX·tanh(c)): ξ < ½ keeps the variance finite. */
+export const GEV_XI_MAX = 0.45;
+const GEV_H_CRPS = 1e-3;
+const GEV_H_MOMENTS = 1e-2;
+
+const gammaFn = (x: number) => Math.exp(jStat.gammaln(x));
+
+/** t(x) of GEV(μ, σ, ξ): +∞ below the support (ξ > 0), 0 above it (ξ < 0). */
+export function gevT(mu: number, sigma: number, xi: number, x: number): number {
+  const z = (x - mu) / sigma;
+  if (xi === 0) return Math.exp(-z);
+  const u = xi * z;
+  if (u <= -1) return xi > 0 ? Infinity : 0;
+  return Math.exp(-Math.log1p(u) / xi);
+}
+
+/** f(ξ) for |ξ| < h by the cubic through f(±h), f(±2h) (Lagrange), else f(ξ). */
+function nearZero(xi: number, h: number, f: (x: number) => number): number {
+  if (Math.abs(xi) >= h) return f(xi);
+  const nodes = [-2 * h, -h, h, 2 * h];
+  let acc = 0;
+  for (let k = 0; k < 4; k++) {
+    let w = 1;
+    for (let j = 0; j < 4; j++) if (j !== k) w *= (xi - nodes[j]) / (nodes[k] - nodes[j]);
+    acc += w * f(nodes[k]);
+  }
+  return acc;
+}
+
+/**
+ * CRPS of GEV(μ, σ, ξ) censored at 0, at y ≥ 0, for ξ ≠ 0, ξ < 1. Uncensored (Friederichs & Thorarinsdottir
+ * 2012, Environmetrics 23, eq. 9): (μ − y − σ/ξ)(1 − 2F(y)) − (σ/ξ)[2^ξ Γ(1 − ξ) − 2Γ_l(1 − ξ, −log F(y))];
+ * censoring removes ∫_{−∞}^{0} F(z)² dz = E[(−X₂)⁺], X₂ ~ F² = GEV(μ + σ(2^ξ − 1)/ξ, σ2^ξ, ξ) (max-stability),
+ * = (σ/ξ − μ)F(0)² − (σ2^ξ/ξ) Γ_u(1 − ξ, −2 log F(0)) (from X₂ = a₂ + b₂T^{−ξ}; derived in the i12-gev note).
+ */
+function crpsGevRaw(mu: number, sigma: number, xi: number, y: number): number {
+  const a = 1 - xi;
+  const G = gammaFn(a);
+  const ty = gevT(mu, sigma, xi, y);
+  const t0 = gevT(mu, sigma, xi, 0);
+  const Fy = Math.exp(-ty);
+  const F0 = Math.exp(-t0);
+  const s = sigma / xi;
+  const p2 = 2 ** xi;
+  const full = (mu - y - s) * (1 - 2 * Fy) - s * G * (p2 - 2 * gammaP(a, ty));
+  const below = F0 === 0 ? 0 : (s - mu) * F0 * F0 - s * p2 * G * (1 - gammaP(a, 2 * t0));
+  return full - below;
+}
+
+/** CRPS of the censored GEV at y (y < 0 is scored as 0 plus −y, as the other censored families). */
+export function crpsGev(mu: number, sigma: number, xi: number, y: number): number {
+  const below = y < 0 ? -y : 0;
+  const yy = y < 0 ? 0 : y;
+  return below + nearZero(xi, GEV_H_CRPS, (x) => crpsGevRaw(mu, sigma, x, yy));
+}
+
+/**
+ * CRPS of the censored GEV and its gradient (∂/∂μ, ∂/∂σ, ∂/∂ξ → grad[0..2]). ∂/∂μ = 1 − 2F(y) + F(0)² (the
+ * derivative of a location family's CRPS is −∂/∂y = 1 − 2F(y); of the removed ∫_{−∞}^{0} F(z − μ)² dz it is
+ * −F(0)²); ∂/∂σ from the CRPS being homogeneous of degree 1 in (μ, σ, y): σ∂σ = CRPS − μ∂μ − y(2F(y) − 1);
+ * ∂/∂ξ by a central difference (step 1e-5).
+ */
+export function crpsGevAndGrad(mu: number, sigma: number, xi: number, y: number, grad: Float64Array): number {
+  const yy = y < 0 ? 0 : y;
+  const c = crpsGev(mu, sigma, xi, y);
+  const cc = c - (y < 0 ? -y : 0);
+  const Fy = Math.exp(-gevT(mu, sigma, xi, yy));
+  const F0 = Math.exp(-gevT(mu, sigma, xi, 0));
+  const dmu = 1 - 2 * Fy + F0 * F0;
+  grad[0] = dmu;
+  grad[1] = (cc - mu * dmu - yy * (2 * Fy - 1)) / sigma;
+  if (grad.length > 2) {
+    const h = 1e-5;
+    grad[2] = (crpsGev(mu, sigma, xi + h, yy) - crpsGev(mu, sigma, xi - h, yy)) / (2 * h);
+  }
+  return c;
+}
+
+/** p-quantile of the censored GEV: 0 for p ≤ F(0), else μ + σ((−log p)^{−ξ} − 1)/ξ (expm1 form, stable at ξ → 0). */
+export function quantileGev(mu: number, sigma: number, xi: number, p: number): number {
+  if (p <= Math.exp(-gevT(mu, sigma, xi, 0))) return 0;
+  const l = Math.log(-Math.log(p));
+  const q = xi === 0 ? mu - sigma * l : mu + (sigma * Math.expm1(-xi * l)) / xi;
+  return Math.max(q, 0);
+}
+
+/**
+ * Mean and standard deviation of the censored GEV (ξ < ½). With L = t(0), X > 0 ⟺ T < L, so
+ * E[Y] = a(1 − e^{−L}) + bΓ_l(1 − ξ, L), E[Y²] = a²(1 − e^{−L}) + 2abΓ_l(1 − ξ, L) + b²Γ_l(1 − 2ξ, L).
+ */
+export function meanStdGev(mu: number, sigma: number, xi: number): [number, number] {
+  const moment = (n: 1 | 2) => (x: number) => {
+    const L = gevT(mu, sigma, x, 0);
+    const a = mu - sigma / x;
+    const b = sigma / x;
+    const e = L === Infinity ? 1 : -Math.expm1(-L);
+    const g1 = gammaFn(1 - x) * gammaP(1 - x, L);
+    if (n === 1) return a * e + b * g1;
+    return a * a * e + 2 * a * b * g1 + b * b * gammaFn(1 - 2 * x) * gammaP(1 - 2 * x, L);
+  };
+  const m1 = Math.max(nearZero(xi, GEV_H_MOMENTS, moment(1)), 0);
+  const m2 = nearZero(xi, GEV_H_MOMENTS, moment(2));
+  return [m1, Math.sqrt(Math.max(m2 - m1 * m1, 0))];
 }

@@ -363,6 +363,10 @@ export class SiteDrn {
 
   constructor(o: Partial<SiteDrnOptions> & Pick<SiteDrnOptions, 'family' | 'extras'>) {
     const opts = { ...DRN_DEFAULTS, ...o };
+    if (opts.family === 'censored-gev')
+      throw new InvalidArgumentError(
+        'drn: distribution censored-gev is EMOS only; use normal, censored-logistic, censored-shifted-gamma or hurdle-lognormal',
+      );
     for (const k of ['hidden', 'seeds', 'maxEpochs', 'patience', 'batchSize'] as const)
       if (!(Number.isInteger(opts[k]) && opts[k] > 0))
         throw new InvalidArgumentError(`drn ${k} must be a positive integer, got ${opts[k]}`);

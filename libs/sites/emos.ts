@@ -9,10 +9,20 @@
  * §7.7): logit π = c·[1, frac of dry members, √mean, √extras…, sin, cos] fitted by maximum likelihood
  * (logistic regression), then the log-normal of the wet amounts, μ = a·[1, log(mean + ε), log(extras + ε)…,
  * sin, cos], log σ = b·[1, log(sd + ε), log(mean + ε), sin, cos], by minimum CRPS on the wet pairs.
+ * Censored GEV (Scheuerer 2014, QJRMS 140): μ and log σ as the censored logistic's, one shape for all pairs,
+ * ξ = GEV_XI_MAX·tanh(c) (|ξ| < ½: finite variance), by minimum CRPS.
  */
 import { DataError, InvalidArgumentError } from '../contracts/errors.js';
 import { bfgs } from '../emos/bfgs.js';
-import { crps, crpsAndGrad, crpsHurdleAndGrad, isCensored, logistic, softplus } from './distributions.js';
+import {
+  GEV_XI_MAX,
+  crps,
+  crpsAndGrad,
+  crpsHurdleAndGrad,
+  isCensored,
+  logistic,
+  softplus,
+} from './distributions.js';
 import type { PairFeatures } from './features.js';
 import { SITE_FAMILIES, type SiteFamily } from './types.js';
 
@@ -97,6 +107,8 @@ interface Design {
   n: number;
   /** CSG: μ = softplus(a·x) and a trailing shift coefficient δ = exp(c). */
   csg: boolean;
+  /** Censored GEV: a trailing shape coefficient, ξ = GEV_XI_MAX·tanh(c). */
+  gev: boolean;
   /** Hurdle: standardised wet-probability columns (intercept implicit; coefficients after a and b). */
   wet: Float64Array[] | null;
 }
@@ -110,7 +122,14 @@ function design(x: PairFeatures, p: DesignBase): Design {
   const wet = isHurdle(p.family)
     ? wetColumns(x, p.extras, p.seasonal).map((c, j) => c.map((v) => (v - p.wetCentre![j]) / p.wetScale![j]))
     : null;
-  return { loc, scale, n: x.n, csg: p.family === 'censored-shifted-gamma', wet };
+  return {
+    loc,
+    scale,
+    n: x.n,
+    csg: p.family === 'censored-shifted-gamma',
+    gev: p.family === 'censored-gev',
+    wet,
+  };
 }
 
 /** Linear predictor of the wet probability (logit π) of pair i. */
@@ -133,13 +152,14 @@ function etaSigma(d: Design, theta: ArrayLike<number>, i: number): [number, numb
 
 /** Number of coefficients of a design. */
 function nCoef(d: Design): number {
-  return d.loc.length + 1 + d.scale.length + 1 + (d.csg ? 1 : 0) + (d.wet ? d.wet.length + 1 : 0);
+  return d.loc.length + 1 + d.scale.length + 1 + (d.csg || d.gev ? 1 : 0) + (d.wet ? d.wet.length + 1 : 0);
 }
 
-/** μ, σ, δ (CSG) or π (hurdle) of pair i. */
+/** μ, σ, δ (CSG), π (hurdle) or ξ (GEV) of pair i. */
 function muSigma(d: Design, theta: ArrayLike<number>, i: number): [number, number, number] {
   const [eta, sigma] = etaSigma(d, theta, i);
   if (d.wet) return [eta, Math.min(sigma, HURDLE_MAX_SIGMA), logistic(wetEta(d, theta, i))];
+  if (d.gev) return [eta, sigma, GEV_XI_MAX * Math.tanh(theta[nCoef(d) - 1])];
   if (!d.csg) return [eta, sigma, 0];
   return [softplus(eta), sigma, Math.exp(theta[nCoef(d) - 1])];
 }
@@ -230,7 +250,8 @@ function fitSubset(
     for (const i of rows) {
       const [eta, sigma] = etaSigma(d, theta, i);
       const mu = d.csg ? softplus(eta) : eta;
-      const delta = d.csg ? Math.exp(theta[last]) : 0;
+      const th = d.gev ? Math.tanh(theta[last]) : 0;
+      const delta = d.csg ? Math.exp(theta[last]) : d.gev ? GEV_XI_MAX * th : 0;
       if (!Number.isFinite(mu) || !(sigma > 0) || !Number.isFinite(sigma) || !Number.isFinite(delta))
         return Infinity;
       if (d.csg && !(mu > 1e-9 && sigma > 1e-9)) return Infinity;
@@ -238,6 +259,7 @@ function fitSubset(
       const dmu = d.csg ? g2[0] * logistic(eta) : g2[0]; // ∂softplus(η)/∂η = Λ(η)
       const dls = g2[1] * sigma; // ∂σ/∂(log σ) = σ
       if (d.csg) grad[last] += g2[2] * delta; // ∂δ/∂c = δ
+      if (d.gev) grad[last] += g2[2] * GEV_XI_MAX * (1 - th * th); // ∂ξ/∂c
       grad[0] += dmu;
       for (let j = 0; j < d.loc.length; j++) grad[1 + j] += dmu * d.loc[j][i];
       grad[pl] += dls;
@@ -247,8 +269,9 @@ function fitSubset(
     for (let j = 0; j < grad.length; j++) grad[j] /= n;
     return total / n;
   };
-  // The CSG gradient in (μ, σ) is a central difference (≈ 1e-7 relative error): a looser gradient tolerance.
-  return bfgs(objective, theta0, { gradTol: d.csg ? 1e-5 : 1e-7, fTol: 1e-12, maxIterations: maxIt });
+  // The CSG gradient in (μ, σ) and the GEV's in ξ are central differences: a looser gradient tolerance.
+  const loose = d.csg || d.gev;
+  return bfgs(objective, theta0, { gradTol: loose ? 1e-5 : 1e-7, fTol: 1e-12, maxIterations: maxIt });
 }
 
 /** Configure once (family, seasonality, predictors), then `process(features, obs, station)`. */
@@ -301,6 +324,7 @@ export class SiteEmos {
       theta0[d.loc.length + 1] = Math.log(ySd);
       theta0[nCoef(d) - 1] = Math.log(0.1 * ySd);
     }
+    if (d.gev) theta0[nCoef(d) - 1] = Math.atanh(0.1 / GEV_XI_MAX); // ξ₀ = 0.1
     if (d.wet) {
       const logs = Array.from(y).flatMap((v) => (v > 0 ? [Math.log(v)] : []));
       const lm = logs.reduce((a, b) => a + b, 0) / Math.max(logs.length, 1);
@@ -345,7 +369,7 @@ export class SiteEmos {
   }
 }
 
-/** Predictive parameters of pairs: μ, σ and the CSG shift δ (0 for the other families). */
+/** Predictive parameters of pairs: μ, σ and the third parameter (CSG shift δ, hurdle π, GEV ξ; else 0). */
 export interface SiteParameters {
   mu: Float64Array;
   sigma: Float64Array;

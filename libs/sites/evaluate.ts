@@ -3,8 +3,10 @@
  * ensemble with all members and with the model's K members (standard and fair estimators, Ferro 2014), and of a
  * seasonal EMOS with the extra forecasts fitted on the model's own training period with all and with K members;
  * Brier scores and reliability tables per threshold; a randomised PIT histogram; bootstrap 95 % intervals
- * obtained by resampling days (validity times) with replacement.
+ * obtained by resampling days (validity times) with replacement. Other fitted models (`compare`) are scored on
+ * the same pairs, with the model's paired skill against each.
  */
+import { InvalidArgumentError } from '../contracts/errors.js';
 import { ensembleCrpsSorted } from '../scoring/crps.js';
 import { cdf, crps, pit } from './distributions.js';
 import { fitSiteModel, defaultThresholds, modelParameters, toModelUnits, type SiteModel } from './model.js';
@@ -49,6 +51,18 @@ export interface SiteEvaluation {
   /** Randomised PIT histogram of the model (10 equal bins, relative frequencies). */
   pit: number[];
   emosNote?: string;
+  /** Other models on the same pairs: their CRPS and the model's skill against each (1 − CRPS_model / CRPS_other). */
+  compare?: ComparedModel[];
+}
+
+/** A model scored next to the evaluated one (`sites evaluate --compare`). */
+export interface ComparedModel {
+  label: string;
+  method: SiteModel['method'];
+  family: SiteModel['family'];
+  members: number;
+  crps: Interval;
+  skillOfModel: Interval;
 }
 
 /** Deterministic PRNG for the bootstrap and the randomised PIT (mulberry32). */
@@ -173,7 +187,13 @@ export function evaluateSiteModel(
   obs: SiteObservations,
   period: Period,
   thresholds?: number[],
+  compare: { label: string; model: SiteModel }[] = [],
 ): SiteEvaluation {
+  for (const c of compare)
+    if (c.model.variable !== m.variable || c.model.units !== m.units)
+      throw new InvalidArgumentError(
+        `--compare ${c.label}: model of ${c.model.variable} [${c.model.units}], the evaluated one is of ${m.variable} [${m.units}]`,
+      );
   const f = toModelUnits(m, fc);
   const allMembers = [...f.members.keys()];
   const kMembers = m.members.map((id) => f.members.indexOf(id));
@@ -247,6 +267,18 @@ export function evaluateSiteModel(
     emosNote = `EMOS baselines not fitted: ${(err as Error).message}`;
   }
   const bs = (v: Float64Array, ref?: Float64Array) => bootstrap(days, nDays, v, ref);
+  const compared = compare.map(({ label, model }): ComparedModel => {
+    const p = modelParameters(model, f, pairs.time, pairs.station);
+    const s = Float64Array.from(pairs.obs, (y, i) => crps(model.family, p.mu[i], p.sigma[i], y, p.shift[i]));
+    return {
+      label,
+      method: model.method,
+      family: model.family,
+      members: model.members.length,
+      crps: bs(s),
+      skillOfModel: bs(sModel, s),
+    };
+  });
   const sq = (p: Float64Array, o: Float64Array) => Float64Array.from(p, (x, i) => (x - o[i]) ** 2);
   return {
     period: {
@@ -273,5 +305,6 @@ export function evaluateSiteModel(
     })),
     pit: Array.from(pitHist, (c) => c / n),
     ...(emosNote ? { emosNote } : {}),
+    ...(compared.length ? { compare: compared } : {}),
   };
 }

@@ -62,6 +62,8 @@ export interface EvaluateSiteFilesOptions {
   observations: string;
   period: Period;
   thresholds?: number[];
+  /** Other site model folders scored on the same pairs. */
+  compare?: string[];
 }
 
 export async function evaluateSiteFiles(
@@ -72,5 +74,6 @@ export async function evaluateSiteFiles(
   mustExist(o.observations, '--observations');
   const f = await readSiteForecast(o.forecast, model.variable);
   const obs = await readSiteObservations(o.observations, model.variable, f.units);
-  return { evaluation: evaluateSiteModel(model, f, obs, o.period, o.thresholds), model, hash };
+  const others = (o.compare ?? []).map((dir) => ({ label: dir, model: loadSiteModel(dir).model }));
+  return { evaluation: evaluateSiteModel(model, f, obs, o.period, o.thresholds, others), model, hash };
 }

@@ -20,6 +20,10 @@ export function formatEvaluation(e: SiteEvaluation, method: string): string {
     ...e.brier.map((b) => `Brier > ${b.threshold}: model ${ci(b.model)}, raw all ${ci(b.rawAll)}`),
     `PIT histogram (10 bins): ${e.pit.map((p) => p.toFixed(3)).join(' ')}`,
   ];
+  for (const c of e.compare ?? [])
+    lines.push(
+      `  ${c.method} ${c.family} (${c.members} members) ${c.label}: CRPS ${ci(c.crps)}; skill of ${method} vs it ${ci(c.skillOfModel)}`,
+    );
   if (e.emosNote) lines.push(e.emosNote);
   return lines.join('\n') + '\n';
 }

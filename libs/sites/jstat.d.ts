@@ -5,6 +5,8 @@ declare module 'jstat' {
     lowRegGamma(a: number, x: number): number;
     /** Inverse of P(·, a) in x: the p-quantile of the standard gamma of shape a. */
     gammapinv(p: number, a: number): number;
+    /** log Γ(x), x > 0. */
+    gammaln(x: number): number;
     /** log B(x, y). */
     betaln(x: number, y: number): number;
   }

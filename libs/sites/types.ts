@@ -58,13 +58,16 @@ export interface SitePairs {
 
 /**
  * Predictive distribution families: Gaussian; logistic left-censored at 0 (Messner et al. 2014); censored
- * shifted gamma (Scheuerer & Hamill 2015); hurdle log-normal (P(Y > 0) = π, log-normal amounts when wet).
+ * shifted gamma (Scheuerer & Hamill 2015); hurdle log-normal (P(Y > 0) = π, log-normal amounts when wet);
+ * GEV left-censored at 0 (Scheuerer 2014; EMOS only).
  */
-export type SiteFamily = 'normal' | 'censored-logistic' | 'censored-shifted-gamma' | 'hurdle-lognormal';
+export type SiteFamily =
+  'normal' | 'censored-logistic' | 'censored-shifted-gamma' | 'hurdle-lognormal' | 'censored-gev';
 
 export const SITE_FAMILIES: readonly SiteFamily[] = [
   'normal',
   'censored-logistic',
   'censored-shifted-gamma',
   'hurdle-lognormal',
+  'censored-gev',
 ];

@@ -215,6 +215,7 @@ export function registerSites(program: Command): void {
     .requiredOption('--from <iso>', 'first validity time (inclusive)', parseIso('--from'))
     .requiredOption('--to <iso>', 'end validity time (exclusive)', parseIso('--to'))
     .option('--thresholds <list>', 'Brier thresholds', parseNumberList('--thresholds'))
+    .option('--compare <dirs>', 'other site model folders (comma-separated) scored on the same pairs')
     .option('--json', 'print the evaluation as JSON')
     .exitOverride()
     .action(
@@ -225,6 +226,7 @@ export function registerSites(program: Command): void {
         from: number;
         to: number;
         thresholds?: number[];
+        compare?: string;
         json?: boolean;
       }) => {
         if (!(o.from < o.to)) throw new InvalidArgumentError('--from must be before --to');
@@ -234,6 +236,7 @@ export function registerSites(program: Command): void {
           observations: o.observations,
           period: { from: o.from, to: o.to },
           thresholds: o.thresholds,
+          compare: o.compare?.split(',').filter((d) => d !== ''),
         });
         process.stdout.write(
           o.json
