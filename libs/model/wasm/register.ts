@@ -11,6 +11,8 @@
  * - Slice: correct but copies its whole input to a fresh ArrayBuffer at every call (readSync) → reads the heap in
  *   place (./slice.ts); the garbage it made kept V8's collector busy on a second core (bench threads).
  *   SplitV and Unpack, which call the native slice internally, likewise.
+ * - Tile: correct but computes every output value's source index on its own (~20–30 ms per broadcast of a scalar
+ *   onto the LCN kernel) → block copies on the heap (./tile.ts). tf.broadcastTo and the Sum/Mean gradients use it.
  * Everything else ran natively and matches the cpu backend (ResizeBilinearGrad, Softplus, Erf, Step, …).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,6 +22,7 @@ import {
   MaxPoolGrad,
   Slice,
   SplitV,
+  Tile,
   Unpack,
   type KernelFunc,
 } from '@tensorflow/tfjs-core';
@@ -27,6 +30,7 @@ import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput.js';
 import { maxPoolGradKernel } from './maxPoolGrad.js';
 import { sliceKernel, splitVKernel, unpackKernel } from './slice.js';
+import { tileKernel } from './tile.js';
 
 /** Marks our kernel functions so a second call (or a second module instance) does not wrap them again. */
 const OURS = Symbol.for('epp.wasmTrainingKernel');
@@ -51,7 +55,8 @@ export function registerWasmTrainingKernels(): string[] {
   wrapNative(Slice, sliceKernel);
   wrapNative(SplitV, splitVKernel);
   wrapNative(Unpack, unpackKernel);
-  return [Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, Slice, SplitV, Unpack];
+  wrapNative(Tile, tileKernel);
+  return [Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, Slice, SplitV, Unpack, Tile];
 }
 
 /** Replaces a native wasm kernel by `make(native)`, keeping its setup (it binds the wasm function at init). */
