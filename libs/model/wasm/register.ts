@@ -13,6 +13,8 @@
  *   SplitV and Unpack, which call the native slice internally, likewise.
  * - Tile: correct but computes every output value's source index on its own (~20–30 ms per broadcast of a scalar
  *   onto the LCN kernel) → block copies on the heap (./tile.ts). tf.broadcastTo and the Sum/Mean gradients use it.
+ * - StridedSlice: correct but per-value index arithmetic too (~9 ms per pooling tap in MaxPoolGrad at batch 2) →
+ *   row copies on the heap (./stridedSlice.ts).
  * Everything else ran natively and matches the cpu backend (ResizeBilinearGrad, Softplus, Erf, Step, …).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,6 +24,7 @@ import {
   MaxPoolGrad,
   Slice,
   SplitV,
+  StridedSlice,
   Tile,
   Unpack,
   type KernelFunc,
@@ -30,6 +33,7 @@ import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput.js';
 import { maxPoolGradKernel } from './maxPoolGrad.js';
 import { sliceKernel, splitVKernel, unpackKernel } from './slice.js';
+import { stridedSliceKernel } from './stridedSlice.js';
 import { tileKernel } from './tile.js';
 
 /** Marks our kernel functions so a second call (or a second module instance) does not wrap them again. */
@@ -56,7 +60,8 @@ export function registerWasmTrainingKernels(): string[] {
   wrapNative(SplitV, splitVKernel);
   wrapNative(Unpack, unpackKernel);
   wrapNative(Tile, tileKernel);
-  return [Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, Slice, SplitV, Unpack, Tile];
+  wrapNative(StridedSlice, stridedSliceKernel);
+  return [Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, Slice, SplitV, Unpack, Tile, StridedSlice];
 }
 
 /** Replaces a native wasm kernel by `make(native)`, keeping its setup (it binds the wasm function at init). */
