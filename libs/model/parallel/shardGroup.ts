@@ -203,8 +203,17 @@ export class ShardGroup {
    * `local` is this thread's gradient (null when it holds no samples). Each thread sums one contiguous chunk, then
    * all read the whole sum. The returned view stays valid until this thread's next call: the sum slot is only
    * rewritten after the next call's first barrier, which every thread passes only once it is done reading.
+   *
+   * With `apply`, each thread calls apply(lo, hi, sum) on the chunk it summed, right after summing it and before
+   * the barrier that publishes the sum (e.g. an optimizer turning the chunk's gradient into new weights in place):
+   * the returned view then holds what `apply` wrote for every chunk. With one thread it is applied to all of it.
    */
-  reduceGradients(local: Float32Array | null, length: number, active: number): Float32Array {
+  reduceGradients(
+    local: Float32Array | null,
+    length: number,
+    active: number,
+    apply?: (lo: number, hi: number, sum: Float32Array) => void,
+  ): Float32Array {
     const P = this.memory.params;
     if (length > P) throw new ThreadPoolError(`gradient of ${length} values exceeds the group's ${P}`);
     const N = this.size;
@@ -212,10 +221,15 @@ export class ShardGroup {
     const inSlot =
       local !== null && local.buffer === this.grads.buffer && local.byteOffset === this.rank * P * 4;
     if (N === 1) {
-      if (inSlot) return local.subarray(0, length);
-      if (local) this.grads.set(local.subarray(0, length), sumBase);
-      else this.grads.fill(0, sumBase, sumBase + length);
-      return this.grads.subarray(sumBase, sumBase + length);
+      let out: Float32Array;
+      if (inSlot) out = local.subarray(0, length);
+      else {
+        if (local) this.grads.set(local.subarray(0, length), sumBase);
+        else this.grads.fill(0, sumBase, sumBase + length);
+        out = this.grads.subarray(sumBase, sumBase + length);
+      }
+      apply?.(0, length, out);
+      return out;
     }
     if (local && !inSlot) this.grads.set(local.subarray(0, length), this.rank * P);
     this.barrier('all', N);
@@ -228,8 +242,10 @@ export class ShardGroup {
       for (let r = 0; r < active; r++) s += g[r * P + i];
       g[sumBase + i] = s;
     }
+    const sum = g.subarray(sumBase, sumBase + length);
+    apply?.(lo, hi, sum);
     this.barrier('all', N);
-    return g.subarray(sumBase, sumBase + length);
+    return sum;
   }
 
   /** Thread 0's `values` to every thread (all take part; others pass null and receive a copy). */

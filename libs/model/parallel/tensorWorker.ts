@@ -14,7 +14,6 @@ import type { MixedModel } from '../mixedModel.js';
 import { modelFromFiles } from '../serialize.js';
 import { readInto, tensorFromView } from '../wasm/heap.js';
 import {
-  ScheduledAdam,
   disposeStageBatch,
   stageBatch,
   stageLoss,
@@ -22,6 +21,7 @@ import {
   validationSums,
   type TrainStage,
 } from '../stageLoss.js';
+import { FlatAdam } from './flatAdam.js';
 import type { RequestProfile, WorkerMessage, WorkerReply, WorkerRequest } from './protocol.js';
 import { ShardGroup } from './shardGroup.js';
 import { synchroniseBatchNorm } from './syncBatchNorm.js';
@@ -29,10 +29,16 @@ import { PhaseClock, threadClockExact, threadTaskId } from './threadClock.js';
 
 interface Stage {
   stage: TrainStage;
-  optimizer: ScheduledAdam;
+  optimizer: FlatAdam;
   vars: tf.Variable[];
+  /** Latitude weights of the loss. */
   weights: tf.Tensor4D | undefined;
   length: number;
+  /**
+   * This thread's copy of the flat trainable parameters, of which it updates its chunk (FlatAdam in the gradient
+   * reduction); null when the variables were set from outside (stage start, setWeights) and must be read again.
+   */
+  params: Float32Array | null;
 }
 
 let rank = 0;
@@ -56,7 +62,6 @@ function needModel(): MixedModel {
 
 function endStage(): void {
   if (!stage) return;
-  stage.optimizer.dispose();
   stage.weights?.dispose();
   stage = null;
 }
@@ -81,14 +86,18 @@ function beginStage(s: TrainStage, learningRate: number): void {
   const length = vars.reduce((n, v) => n + v.size, 0);
   stage = {
     stage: s,
-    optimizer: new ScheduledAdam(learningRate),
+    optimizer: new FlatAdam(length, learningRate, tf.backend().epsilon()),
     vars,
     weights: m.config.coslatWeights ? latitudeWeights(m.grid.latitudes, m.grid.ny, m.grid.nx) : undefined,
     length,
+    params: null,
   };
 }
 
-/** Gradients of this shard, summed over the group, applied by every thread identically. */
+/**
+ * Gradients of this shard, summed over the group; each thread turns its chunk of the sum into new weights (Adam,
+ * ./flatAdam.ts, bitwise tfjs's) and every thread then sets its variables from the whole new vector.
+ */
 function step(samples: RawSample[], activeThreads: number, globalBatch: number): number {
   const m = needModel();
   const st = stage;
@@ -101,7 +110,8 @@ function step(samples: RawSample[], activeThreads: number, globalBatch: number):
     const b = stageBatch(m, st.stage, samples, () => mark('inputs'));
     mark('frozen');
     try {
-      const { value, grads } = st.optimizer.computeGradients(
+      // What tfjs's Optimizer.computeGradients does (the update is FlatAdam's, below).
+      const { value, grads } = tf.variableGrads(
         () => stageLoss(m, st.stage, b, st.weights, samples.length / globalBatch),
         st.vars,
       );
@@ -123,22 +133,40 @@ function step(samples: RawSample[], activeThreads: number, globalBatch: number):
     }
     mark('gradRead');
   }
-  const sum = group.reduceGradients(local, st.length, activeThreads);
+  const params = st.params ?? readParams(st.vars, st.length);
+  st.params = params;
+  // Each thread's chunk: summed gradient → Adam → new weights, in place in the sum slot.
+  const next = group.reduceGradients(local, st.length, activeThreads, (lo, hi, sum) =>
+    st.optimizer.update(lo, hi, params, sum, sum),
+  );
+  st.optimizer.finish();
   mark('reduce');
-  const named: { name: string; tensor: tf.Tensor }[] = [];
   let o = 0;
   for (const v of st.vars) {
-    named.push({ name: v.name, tensor: tensorFromView(sum.subarray(o, o + v.size), v.shape) });
+    const t = tensorFromView(next.subarray(o, o + v.size), v.shape);
+    v.assign(t);
+    t.dispose();
     o += v.size;
   }
-  st.optimizer.applyGradients(named);
-  tf.dispose(named.map((n) => n.tensor));
+  // The chunks other threads updated are in the variables now, not in `params`: keep them equal.
+  params.set(next);
   mark('adam');
   if (activeThreads < group.size) {
     shareMovingStatistics(m, group);
     mark('bnShare');
   }
   return loss;
+}
+
+/** The flat vector of `vars` (in order), read from the backend. */
+function readParams(vars: tf.Variable[], length: number): Float32Array {
+  const out = new Float32Array(length);
+  let o = 0;
+  for (const v of vars) {
+    readInto(v, out, o);
+    o += v.size;
+  }
+  return out;
 }
 
 /**
@@ -185,6 +213,7 @@ function setWeights(values: Float32Array[]): void {
   m.bc.setWeights(ts.slice(0, nb));
   m.uq.setWeights(ts.slice(nb));
   tf.dispose(ts);
+  if (stage) stage.params = null;
 }
 
 async function handle(req: WorkerRequest): Promise<unknown> {
