@@ -1,5 +1,9 @@
 import { jest } from '@jest/globals';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { buildProgram, runCli } from '../../../apps/cli/program.js';
+import { describeRealData, realSiteFile } from '../../helpers/realData.js';
 
 /** Run `epp sites …` in process; returns the exit status and what went to stderr. */
 async function epp(args: string[]): Promise<{ code: number; stderr: string }> {
@@ -91,3 +95,89 @@ describe('epp sites: every option validated (one line, exit 2)', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describeRealData(
+  'epp sites on a real archive: refused combinations (one line, exit 2, nothing written)',
+  () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'epp-sites-cli-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const fc = () => realSiteFile('ecmwf-frankfurt-precip/forecast.nc');
+    const obs = () => realSiteFile('ecmwf-frankfurt-precip/observation.csv');
+
+    test('fit --method drn --distribution censored-gev', async () => {
+      const out = path.join(dir, 'gev-drn');
+      const r = await epp([
+        'sites',
+        'fit',
+        '--forecast',
+        fc(),
+        '--observations',
+        obs(),
+        '--variable',
+        'precipitation_amount',
+        '--method',
+        'drn',
+        '--members',
+        '26',
+        '--distribution',
+        'censored-gev',
+        '--train-to',
+        '2013-01-01',
+        '--out',
+        out,
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/INVALID_ARGUMENT: drn: distribution censored-gev is EMOS only/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(out)).toBe(false);
+    });
+
+    test('evaluate --compare with a folder that holds no site model', async () => {
+      const model = path.join(dir, 'emos');
+      const fit = await epp([
+        'sites',
+        'fit',
+        '--forecast',
+        fc(),
+        '--observations',
+        obs(),
+        '--variable',
+        'precipitation_amount',
+        '--method',
+        'emos',
+        '--members',
+        '5',
+        '--train-from',
+        '2011-01-01',
+        '--train-to',
+        '2012-01-01',
+        '--out',
+        model,
+        '--json',
+      ]);
+      expect(fit.code).toBe(0);
+      const r = await epp([
+        'sites',
+        'evaluate',
+        '--model',
+        model,
+        '--forecast',
+        fc(),
+        '--observations',
+        obs(),
+        '--from',
+        '2012-01-01',
+        '--to',
+        '2012-02-01',
+        '--compare',
+        `${model},/nonexistent`,
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/\/nonexistent: not a site model folder/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    });
+  },
+);
