@@ -4,10 +4,20 @@
  * errors keep their code, children are reused, and a killed child is replaced for the next check. Also
  * the quarantine sweep of stale partial uploads.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileGuard, type GuardTask } from '../../../libs/service/file-guard.js';
+import type { ForecastRequest } from '../../../libs/contracts/jobs.js';
+import { FileGuard, fileIdentity, type GuardTask } from '../../../libs/service/file-guard.js';
 import { QUARANTINE_DIR, quarantineName, sweepQuarantine } from '../../../libs/service/quarantine.js';
 
 const CHILD = path.resolve('test/fixtures/guard/child.mjs');
@@ -58,6 +68,55 @@ describe('FileGuard', () => {
     expect(all.map((v) => v.path)).toEqual(['x', 'y', 'z']);
     expect(() => new FileGuard({ timeoutMs: 10, memoryMb: 256 })).toThrow(/timeoutMs/);
     expect(() => new FileGuard({ timeoutMs: 1000, memoryMb: 1 })).toThrow(/memoryMb/);
+  });
+});
+
+describe('FileGuard.resolveVariable memo', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'epp-guard-memo-'));
+  const guard = new FileGuard({ timeoutMs: 1500, memoryMb: 256, slots: 1, childScript: CHILD });
+  afterAll(() => {
+    guard.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const req = (variable: string, file = 'f.nc') =>
+    ({ source: { path: file }, variable }) as unknown as ForecastRequest;
+
+  test('an unchanged file is answered without the child; a rewritten one, another name or a failure is not', async () => {
+    const file = path.join(dir, 'f.nc');
+    writeFileSync(file, 'aaaa');
+    // The fixture child answers `<name>#<how many resolves it ran>`.
+    expect(await guard.resolveVariable(dir, req('t'))).toBe('t#1');
+    expect(await guard.resolveVariable(dir, req('t'))).toBe('t#1');
+    expect(await guard.resolveVariable(dir, req('u'))).toBe('u#2');
+    // Same size, same mtime set back: the status-change time still differs, so the child is asked again.
+    const before = fileIdentity(file);
+    const { mtime } = statSync(file);
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(file, 'bbbb');
+    utimesSync(file, mtime, mtime);
+    expect(fileIdentity(file)).not.toBe(before);
+    expect(await guard.resolveVariable(dir, req('t'))).toBe('t#3');
+    expect(await guard.resolveVariable(dir, req('t'))).toBe('t#3');
+    // Replaced by a rename (a new inode): asked again.
+    writeFileSync(path.join(dir, 'g.nc'), 'bbbb');
+    renameSync(path.join(dir, 'g.nc'), file);
+    expect(await guard.resolveVariable(dir, req('t'))).toBe('t#4');
+    // Failures are typed and never remembered.
+    for (let k = 0; k < 2; k++)
+      await expect(guard.resolveVariable(dir, req('nope'))).rejects.toMatchObject({
+        code: 'NOT_FOUND_IN_FILE',
+      });
+    expect(await guard.resolveVariable(dir, req('t'))).toBe('t#4');
+    expect(await guard.resolveVariable(dir, req('u'))).toBe('u#7');
+  });
+
+  test('paths are still confined: a missing file or one outside the root is the typed error, not a memo', async () => {
+    await expect(guard.resolveVariable(dir, req('t', 'missing.nc'))).rejects.toMatchObject({
+      code: 'FILE_ACCESS',
+    });
+    await expect(guard.resolveVariable(dir, req('t', '../x.nc'))).rejects.toMatchObject({
+      code: 'PATH_OUTSIDE_ROOT',
+    });
   });
 });
 
