@@ -28,7 +28,16 @@
  * unit of wall time, which was half of what 2 workers appeared to cost); each job's view is read once.
  * Needs the real data (EPP_REAL_DATA, default ../shared/data/real) and `redis-server` on PATH.
  */
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -212,6 +221,8 @@ interface Throughput {
   jobMsMedian: number;
   /** CPU ms per job by process (Linux /proc), when measured. */
   cpuMsPerJob?: Record<string, number>;
+  /** The whole machine's busy and stolen CPU ms per job over the same interval (/proc/stat), when measured. */
+  machineMsPerJob?: { busy: number; steal: number };
 }
 
 /** The process trees to account CPU to: the API, Redis and each worker process (pids). */
@@ -219,6 +230,18 @@ interface CpuRoots {
   api: number | undefined;
   redis?: number | undefined;
   workers?: (number | undefined)[];
+}
+
+/**
+ * The machine's CPU time so far (Linux /proc/stat, all cores, ms): busy (user, nice, system, irq, softirq)
+ * and stolen by the hypervisor; null elsewhere. Over a round, busy minus the measured processes' CPU is what
+ * other work on the machine took (a round is an idle figure only when that is near zero).
+ */
+function machineCpu(): { busy: number; steal: number } | null {
+  if (!existsSync('/proc/stat')) return null;
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const hz = 100; // USER_HZ of /proc/stat (the same on every Linux build in use; bench/common/redis.ts)
+  return { busy: ((f[0] + f[1] + f[2] + f[5] + f[6]) * 1000) / hz, steal: ((f[7] ?? 0) * 1000) / hz };
 }
 
 /** CPU ms per job by part, from the trees' CPU over the interval and the bench's own (the polling client). */
@@ -264,6 +287,7 @@ async function throughput(
       }
     : {};
   const stopCpu = roots ? measureTreeCpu(trees) : null;
+  const machine0 = roots ? machineCpu() : null;
   const client0 = process.cpuUsage();
   const t0 = Date.now();
   const ids: string[] = [];
@@ -274,6 +298,7 @@ async function throughput(
   }
   const views = events ? await events.views(url, ids) : await waitAll(url, ids, 250);
   const cpu = stopCpu?.();
+  const machine1 = machine0 ? machineCpu() : null;
   const client = process.cpuUsage(client0);
   const finished = views.map((v) => Date.parse(v.finishedAt)).sort((a, b) => a - b);
   const seconds = (finished[n - 1] - t0) / 1000;
@@ -289,6 +314,14 @@ async function throughput(
     runMsMedian: median(views.map((v) => Date.parse(v.finishedAt) - Date.parse(v.startedAt))),
     jobMsMedian: median(views.map((v) => v.result.summary.durationMs as number)),
     ...(cpu ? { cpuMsPerJob: cpuPerJob(cpu, client, n, nWorkers) } : {}),
+    ...(machine0 && machine1
+      ? {
+          machineMsPerJob: {
+            busy: Math.round(((machine1.busy - machine0.busy) / n) * 10) / 10,
+            steal: Math.round(((machine1.steal - machine0.steal) / n) * 10) / 10,
+          },
+        }
+      : {}),
   };
 }
 
@@ -342,6 +375,13 @@ function throughputRows(title: string, r: Throughput): (string | number)[][] {
       [c.job_processes, c.worker_processes, c.api, c.api_children, c.redis, c.bench_client, c.total].join(
         ' / ',
       ),
+    ]);
+  const m = r.machineMsPerJob;
+  if (c && m)
+    rows.push([
+      '',
+      'machine CPU ms/job: all processes / outside the measured ones / stolen by the host',
+      `${m.busy} / ${Math.round((m.busy - c.total) * 10) / 10} / ${m.steal}`,
     ]);
   if (c?.job_main_thread !== undefined && c.job_processes > 0)
     rows.push([
