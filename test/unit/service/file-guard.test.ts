@@ -120,6 +120,83 @@ describe('FileGuard.resolveVariable memo', () => {
   });
 });
 
+describe('FileGuard.preflight memo', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'epp-guard-preflight-'));
+  const guard = new FileGuard({ timeoutMs: 1500, memoryMb: 256, slots: 1, childScript: CHILD });
+  afterAll(() => {
+    guard.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // How many preflights the fixture child has run.
+  const ran = () => guard.run<number>({ kind: 'describe', dataDir: dir, path: 'preflights' });
+  const req = (over: Partial<ForecastRequest> = {}): ForecastRequest => ({
+    source: { path: 'f.nc' },
+    variable: 't',
+    level: 850,
+    method: 'raw',
+    model: 'default',
+    products: ['mean', 'std', 'percentiles', 'probabilities'],
+    percentiles: [10, 50, 90],
+    thresholds: [273.15],
+    ...over,
+  });
+  const manifest = path.join(dir, 'models/m1/v1/manifest.json');
+  mkdirSync(path.dirname(manifest), { recursive: true });
+  writeFileSync(manifest, '{}');
+  mkdirSync(path.join(dir, QUARANTINE_DIR), { recursive: true });
+  writeFileSync(path.join(dir, 'f.nc'), 'aaaa');
+  writeFileSync(path.join(dir, 'a.nc'), 'aaaa');
+  writeFileSync(path.join(dir, QUARANTINE_DIR, 'q.part'), 'aaaa');
+
+  test('raw: other thresholds/percentiles share a passed check; another field, a changed file or a failure do not', async () => {
+    await guard.preflight(dir, req());
+    await guard.preflight(dir, req({ thresholds: [250, 260], percentiles: [5] }));
+    expect(await ran()).toBe(1);
+    await guard.preflight(dir, req({ level: 500 }));
+    await guard.preflight(dir, req({ time: 1 }));
+    expect(await ran()).toBe(3);
+    writeFileSync(path.join(dir, 'f.nc'), 'bbbb'); // same size, new mtime/ctime
+    await guard.preflight(dir, req({ thresholds: [1] }));
+    expect(await ran()).toBe(4);
+    for (let k = 0; k < 2; k++)
+      await expect(guard.preflight(dir, req({ variable: 'nope' }))).rejects.toMatchObject({
+        code: 'NOT_FOUND_IN_FILE',
+      });
+    expect(await ran()).toBe(6);
+  });
+
+  test('mixed: keyed by the model version and the identities of its manifest and the analysis file', async () => {
+    const mixed = (over: Partial<ForecastRequest> = {}) => req({ method: 'mixed', model: 'm1@v1', ...over });
+    const n0 = await ran();
+    await guard.preflight(dir, mixed());
+    await guard.preflight(dir, mixed({ thresholds: [300] }));
+    expect(await ran()).toBe(n0 + 1);
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(manifest, '{ }');
+    await guard.preflight(dir, mixed());
+    expect(await ran()).toBe(n0 + 2);
+    const withAnalysis = mixed({ analysis: { path: 'a.nc' } });
+    await guard.preflight(dir, withAnalysis);
+    await guard.preflight(dir, withAnalysis);
+    expect(await ran()).toBe(n0 + 3);
+    renameSync(path.join(dir, 'f.nc'), path.join(dir, 'g.nc'));
+    writeFileSync(path.join(dir, 'a.nc'), 'cccc');
+    renameSync(path.join(dir, 'g.nc'), path.join(dir, 'f.nc'));
+    await guard.preflight(dir, withAnalysis);
+    expect(await ran()).toBe(n0 + 4);
+  });
+
+  test('emos, uploads in quarantine and missing files always go to the child', async () => {
+    const n0 = await ran();
+    for (let k = 0; k < 2; k++) {
+      await guard.preflight(dir, req({ method: 'emos', model: 'm1@v1' }));
+      await guard.preflight(dir, req({ source: { path: `${QUARANTINE_DIR}/q.part` } }));
+      await guard.preflight(dir, req({ source: { path: 'missing.nc' } }));
+    }
+    expect(await ran()).toBe(n0 + 6);
+  });
+});
+
 describe('quarantine sweep', () => {
   test('removes partial uploads of dead processes of this host and anything a day old; keeps live ones', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'epp-quarantine-'));
