@@ -2,7 +2,8 @@
  * The phase breakdown of data-parallel steps (pool started with `profile: true`), in CPU time so that it means
  * the same on a loaded machine as on an idle one.
  *
- * - Per phase (inputs, frozen, forwardBackward, gradRead, reduce, adam, bnShare, rest): CPU ms per step of each
+ * - Per phase (inputs, frozen, forwardBackward, gradRead, penalty, reduce (+ Adam on the thread's chunk), adam
+ *   (variables set from the new weights), bnShare, rest): CPU ms per step of each
  *   thread, and its wall, run-queue wait (runnable, no CPU free) and barrier sleep (waiting for the other thread).
  * - Critical path: a step is a sequence of stretches between barriers (batch-norm all-reduces, gradient
  *   reduction); on an idle machine each stretch lasts as long as its slowest thread's CPU time, so
@@ -76,7 +77,17 @@ export interface StepBreakdown {
   tids: number[];
 }
 
-const PHASES = ['inputs', 'frozen', 'forwardBackward', 'gradRead', 'reduce', 'adam', 'bnShare', 'rest'];
+const PHASES = [
+  'inputs',
+  'frozen',
+  'forwardBackward',
+  'gradRead',
+  'penalty',
+  'reduce',
+  'adam',
+  'bnShare',
+  'rest',
+];
 
 /** Breakdown of the `step` requests in `threads` (each thread's records in order) and the calling thread's. */
 export function stepBreakdown(threads: RequestProfile[][], main: MainProfile[]): StepBreakdown {

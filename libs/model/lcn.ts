@@ -122,3 +122,74 @@ export class LocallyConnected1x1 extends layers.Layer {
 }
 
 tf.serialization.registerClass(LocallyConnected1x1);
+
+/**
+ * One array's part of `smoothnessPenalty()` and its gradient, in JavaScript on the flat values (the tensor threads
+ * compute it on their chunk of the summed gradient instead of taping it on every thread). `v` is the whole array
+ * (row-major `shape`, latitude axis `latAxis`, longitude the next one), `weight` the penalty weight λ. For every
+ * element e in lo…hi−1 it adds to grad[e] the derivative of λ·(mean |Δ_lat| + mean |Δ_lon|), with tfjs's
+ * derivative of |d| (step(d, −1): +1 for d > 0, else −1, so d = 0 gives −1 as autodiff does); it returns the
+ * penalty of the differences whose first element lies in lo…hi−1 (so disjoint ranges add up to the whole).
+ * Same value and gradient as autodiff of smoothnessPenalty() up to float32 rounding (sums in another order).
+ */
+export function addSmoothnessPart(
+  v: Float32Array,
+  shape: number[],
+  latAxis: number,
+  weight: number,
+  lo: number,
+  hi: number,
+  grad: Float32Array,
+): number {
+  const h = shape[latAxis];
+  const w = shape[latAxis + 1];
+  const colStride = shape.slice(latAxis + 2).reduce((a, b) => a * b, 1);
+  const rowStride = w * colStride;
+  const size = v.length;
+  // Mean over each term's differences: (h − 1)·w·rest and h·(w − 1)·rest of them.
+  const cLat = h > 1 ? weight / ((size / h) * (h - 1)) : 0;
+  const cLon = w > 1 ? weight / ((size / w) * (w - 1)) : 0;
+  // d > 0 ? +c : −c is c · step(d, −1).
+  let sumLat = 0;
+  let sumLon = 0;
+  // Indices of element lo along latitude (i), longitude (j) and the axes after (k), then counted up.
+  let k = lo % colStride;
+  let j = Math.floor(lo / colStride) % w;
+  let i = Math.floor(lo / rowStride) % h;
+  for (let e = lo; e < hi; e++) {
+    const x = v[e];
+    let g = 0;
+    // Differences of float32 values in float64: the sign and whether it is 0 are those of the float32 difference.
+    if (i > 0) g += x - v[e - rowStride] > 0 ? cLat : -cLat;
+    if (i < h - 1) {
+      const d = v[e + rowStride] - x;
+      if (d > 0) {
+        g -= cLat;
+        sumLat += d;
+      } else {
+        g += cLat;
+        sumLat -= d;
+      }
+    }
+    if (j > 0) g += x - v[e - colStride] > 0 ? cLon : -cLon;
+    if (j < w - 1) {
+      const d = v[e + colStride] - x;
+      if (d > 0) {
+        g -= cLon;
+        sumLon += d;
+      } else {
+        g += cLon;
+        sumLon -= d;
+      }
+    }
+    grad[e] += g;
+    if (++k === colStride) {
+      k = 0;
+      if (++j === w) {
+        j = 0;
+        if (++i === h) i = 0;
+      }
+    }
+  }
+  return sumLat * cLat + sumLon * cLon;
+}

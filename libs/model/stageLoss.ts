@@ -75,6 +75,8 @@ export function disposeStageBatch(b: StageBatch): void {
  * The loss of a batch (taped; call inside optimizer.minimize / computeGradients). `share` is this batch's fraction
  * of the global batch when the batch is split over threads: the shards' scaled losses (penalty included) then sum
  * to the global batch's loss, and so do their gradients. 1 (single thread) leaves the loss as it is.
+ * `lcnPenalty: false` leaves out the LCN smoothness penalty (bc and mixed): the tensor threads add it and its
+ * gradient themselves, once per step for the whole batch (lcn.ts addSmoothnessPart).
  */
 export function stageLoss(
   model: MixedModel,
@@ -82,16 +84,18 @@ export function stageLoss(
   b: StageBatch,
   weights: tf.Tensor | undefined,
   share = 1,
+  lcnPenalty = true,
 ): tf.Scalar {
   let loss: tf.Scalar;
   if (stage === 'bc') {
     const r = model.bcResidual(b.bc, true);
-    loss = tf.add(mseLoss(r, b.y, weights), lcnLayer(model.bc).smoothnessPenalty());
+    const mse = mseLoss(r, b.y, weights);
+    loss = lcnPenalty ? tf.add(mse, lcnLayer(model.bc).smoothnessPenalty()) : mse;
   } else {
     const r = b.frozen ?? model.bcResidual(b.bc, true);
     const s = model.uqSigma(b.uq, b.spread, true);
     const crps = gaussianCrpsLoss(r, s, b.y, weights);
-    loss = stage === 'mixed' ? tf.add(crps, lcnLayer(model.bc).smoothnessPenalty()) : crps;
+    loss = stage === 'mixed' && lcnPenalty ? tf.add(crps, lcnLayer(model.bc).smoothnessPenalty()) : crps;
   }
   return share === 1 ? loss : tf.mul(loss, share);
 }

@@ -60,17 +60,21 @@ export class FlatAdam {
    */
   update(lo: number, hi: number, weights: Float32Array, grads: Float32Array, out: Float32Array): void {
     const { m, v, beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon, negLearningRate } = this;
-    const oneMinusAcc1 = f(1 - this.accBeta1);
-    const oneMinusAcc2 = f(1 - this.accBeta2);
+    const oneMinusAcc1 = Math.fround(1 - this.accBeta1);
+    const oneMinusAcc2 = Math.fround(1 - this.accBeta2);
     for (let i = lo; i < hi; i++) {
       const g = grads[i];
-      const mi = f(f(m[i] * beta1) + f(g * oneMinusBeta1));
-      const vi = f(f(v[i] * beta2) + f(f(g * g) * oneMinusBeta2));
+      const mi = Math.fround(Math.fround(m[i] * beta1) + Math.fround(g * oneMinusBeta1));
+      const vi = Math.fround(Math.fround(v[i] * beta2) + Math.fround(Math.fround(g * g) * oneMinusBeta2));
       m[i] = mi;
       v[i] = vi;
-      const mHat = f(mi / oneMinusAcc1);
-      const vHat = f(vi / oneMinusAcc2);
-      const w = f(f(f(mHat / f(f(Math.sqrt(vHat)) + epsilon)) * negLearningRate) + weights[i]);
+      const mHat = Math.fround(mi / oneMinusAcc1);
+      const vHat = Math.fround(vi / oneMinusAcc2);
+      const w = Math.fround(
+        Math.fround(
+          Math.fround(mHat / Math.fround(Math.fround(Math.sqrt(vHat)) + epsilon)) * negLearningRate,
+        ) + weights[i],
+      );
       weights[i] = w;
       out[i] = w;
     }

@@ -9,6 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EppError, ModelError } from '../../contracts/errors.js';
 import { selectBackend } from '../backend.js';
 import type { RawSample } from '../features.js';
+import { lcnLayer } from '../bcNet.js';
+import { addSmoothnessPart } from '../lcn.js';
 import { latitudeWeights } from '../losses.js';
 import type { MixedModel } from '../mixedModel.js';
 import { modelFromFiles } from '../serialize.js';
@@ -39,6 +41,9 @@ interface Stage {
    * reduction); null when the variables were set from outside (stage start, setWeights) and must be read again.
    */
   params: Float32Array | null;
+  /** The LCN smoothness penalty's arrays in the flat vector (bc and mixed with a penalty weight), and its weight. */
+  penalty: { offset: number; size: number; shape: number[]; latAxis: number }[];
+  penaltyWeight: number;
 }
 
 let rank = 0;
@@ -84,6 +89,19 @@ function beginStage(s: TrainStage, learningRate: number): void {
   const m = needModel();
   const vars = stageVariables(m, s);
   const length = vars.reduce((n, v) => n + v.size, 0);
+  // The arrays smoothnessPenalty() reads (kernel [t, h, w, c], bias [h, w, t]), located in the flat vector.
+  const lcn = lcnLayer(m.bc);
+  const penalty: Stage['penalty'] = [];
+  if (s !== 'uq' && lcn.smoothness !== 0) {
+    const offsets = new Map<tf.Variable, number>();
+    vars.reduce((o, v) => (offsets.set(v, o), o + v.size), 0);
+    for (const w of lcn.trainableWeights) {
+      const v = w.read() as tf.Variable;
+      const offset = offsets.get(v);
+      if (offset === undefined) throw new ModelError(`tensor thread: LCN weight ${w.name} is not trained`);
+      penalty.push({ offset, size: v.size, shape: v.shape, latAxis: v.rank === 4 ? 1 : 0 });
+    }
+  }
   stage = {
     stage: s,
     optimizer: new FlatAdam(length, learningRate, tf.backend().epsilon()),
@@ -91,6 +109,8 @@ function beginStage(s: TrainStage, learningRate: number): void {
     weights: m.config.coslatWeights ? latitudeWeights(m.grid.latitudes, m.grid.ny, m.grid.nx) : undefined,
     length,
     params: null,
+    penalty,
+    penaltyWeight: lcn.smoothness,
   };
 }
 
@@ -110,9 +130,10 @@ function step(samples: RawSample[], activeThreads: number, globalBatch: number):
     const b = stageBatch(m, st.stage, samples, () => mark('inputs'));
     mark('frozen');
     try {
-      // What tfjs's Optimizer.computeGradients does (the update is FlatAdam's, below).
+      // What tfjs's Optimizer.computeGradients does (the update is FlatAdam's, below), without the LCN penalty
+      // (added below, once for the whole batch).
       const { value, grads } = tf.variableGrads(
-        () => stageLoss(m, st.stage, b, st.weights, samples.length / globalBatch),
+        () => stageLoss(m, st.stage, b, st.weights, samples.length / globalBatch, false),
         st.vars,
       );
       loss = value.dataSync()[0];
@@ -135,7 +156,28 @@ function step(samples: RawSample[], activeThreads: number, globalBatch: number):
   }
   const params = st.params ?? readParams(st.vars, st.length);
   st.params = params;
-  // Each thread's chunk: summed gradient → Adam → new weights, in place in the sum slot.
+  if (local && st.penalty.length > 0) {
+    // The LCN penalty and its gradient, once for the whole batch: each sample-holding thread takes its share of
+    // every penalised array and adds that part's gradient to its own slot (the reduction sums it in) and its
+    // part of the penalty to its loss.
+    for (const p of st.penalty) {
+      const chunk = Math.ceil(p.size / activeThreads);
+      const lo = Math.min(p.size, group.rank * chunk);
+      const hi = Math.min(p.size, lo + chunk);
+      const end = p.offset + p.size;
+      loss += addSmoothnessPart(
+        params.subarray(p.offset, end),
+        p.shape,
+        p.latAxis,
+        st.penaltyWeight,
+        lo,
+        hi,
+        local.subarray(p.offset, end),
+      );
+    }
+    mark('penalty');
+  }
+  // Each thread's chunk of the summed gradient → Adam → new weights, in place in the sum slot.
   const next = group.reduceGradients(local, st.length, activeThreads, (lo, hi, sum) =>
     st.optimizer.update(lo, hi, params, sum, sum),
   );
