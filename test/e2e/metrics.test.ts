@@ -104,7 +104,15 @@ describeRealData('e2e: metrics pass promtool', () => {
         );
         expect(text).toMatch(/epp_worker_job_duration_seconds_count\{queue="forecast",state="completed"\} 1/);
         expect(text).toMatch(/epp_build_info\{version="[^"]+",tf_backend="auto",role="worker"\} 1/);
-        const apiText = (await api.req('GET', '/metrics', { key: null })).text;
+        // The API counts finished jobs from the queue's events (BullJobQueues.onFinished): soon, not at once.
+        let apiText = '';
+        for (let k = 0; k < 50; k++) {
+          apiText = (await api.req('GET', '/metrics', { key: null })).text;
+          if (/epp_jobs_finished_total\{queue="forecast",state="completed",code=""\} 1/.test(apiText)) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(apiText).toMatch(/epp_jobs_finished_total\{queue="forecast",state="completed",code=""\} 1/);
+        expect(apiText).toMatch(/epp_job_duration_seconds_count\{queue="forecast",state="completed"\} 1/);
         expect(promtool(apiText).status).toBe(0);
       } finally {
         await worker?.stop('SIGTERM');
