@@ -44,6 +44,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { QueueEvents } from 'bullmq';
 import {
+  clockTicks,
   launch,
   measureTreeCpu,
   ROOT,
@@ -240,7 +241,7 @@ interface CpuRoots {
 function machineCpu(): { busy: number; steal: number } | null {
   if (!existsSync('/proc/stat')) return null;
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const hz = 100; // USER_HZ of /proc/stat (the same on every Linux build in use; bench/common/redis.ts)
+  const hz = clockTicks();
   return { busy: ((f[0] + f[1] + f[2] + f[5] + f[6]) * 1000) / hz, steal: ((f[7] ?? 0) * 1000) / hz };
 }
 

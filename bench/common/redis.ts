@@ -82,8 +82,8 @@ export function startWorkers(n: number, env: Record<string, string>): Promise<La
   );
 }
 
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux build in use). */
-function clockTicks(): number {
+/** Clock ticks per second of /proc/<pid>/stat and /proc/stat times (USER_HZ; 100 on every Linux build in use). */
+export function clockTicks(): number {
   try {
     const v = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
     return Number.isFinite(v) && v > 0 ? v : 100;

@@ -10,7 +10,7 @@ import {
 } from '../../../libs/sites/distributions.js';
 import { SiteDrn } from '../../../libs/sites/drn.js';
 import { SiteEmos, predictSiteEmos } from '../../../libs/sites/emos.js';
-import { evaluateSiteModel } from '../../../libs/sites/evaluate.js';
+import { evaluateSiteModel, rng } from '../../../libs/sites/evaluate.js';
 import type { PairFeatures } from '../../../libs/sites/features.js';
 import { fitSiteModel, loadSiteModel, predictSiteModel, saveSiteModel } from '../../../libs/sites/model.js';
 import { readSiteForecast, readSiteObservations } from '../../../libs/sites/read.js';
@@ -134,18 +134,6 @@ describe('censored GEV: CRPS, gradient, CDF, quantiles, moments', () => {
   });
 });
 
-/** Deterministic uniform numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('censored-GEV EMOS', () => {
   /** Pairs whose truth is a censored GEV with μ = 0.8 m − 0.5, σ = 0.6 + 0.3 m, ξ = 0.25, m the ensemble mean. */
   function synthetic(n: number, seed: number): { x: PairFeatures; y: Float64Array } {
@@ -206,6 +194,21 @@ describe('censored-GEV EMOS', () => {
   });
 });
 
+/** The ECMWF Frankfurt precipitation forecasts and their observations (in the forecasts' units). */
+async function frankfurt() {
+  const f = await readSiteForecast(
+    realSiteFile('ecmwf-frankfurt-precip/forecast.nc'),
+    'precipitation_amount',
+  );
+  const obs = await readSiteObservations(
+    realSiteFile('ecmwf-frankfurt-precip/observation.nc'),
+    'precipitation_amount',
+    f.units,
+  );
+  return { f, obs };
+}
+const iso = (s: string) => Date.parse(s) / 1000;
+
 describeRealData('censored-GEV EMOS on Frankfurt (real ENS + HRES): fit, save, load, predict', () => {
   let dir: string;
   beforeAll(() => {
@@ -214,16 +217,7 @@ describeRealData('censored-GEV EMOS on Frankfurt (real ENS + HRES): fit, save, l
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('monotone percentiles, exceedance probabilities falling with the threshold, same after a reload', async () => {
-    const f = await readSiteForecast(
-      realSiteFile('ecmwf-frankfurt-precip/forecast.nc'),
-      'precipitation_amount',
-    );
-    const obs = await readSiteObservations(
-      realSiteFile('ecmwf-frankfurt-precip/observation.nc'),
-      'precipitation_amount',
-      f.units,
-    );
-    const iso = (s: string) => Date.parse(s) / 1000;
+    const { f, obs } = await frankfurt();
     const model = fitSiteModel(f, obs, {
       method: 'emos',
       members: 10,
@@ -249,16 +243,7 @@ describeRealData('censored-GEV EMOS on Frankfurt (real ENS + HRES): fit, save, l
     }
   });
   test('evaluate --compare: other models scored on the same pairs, with the paired skill against each', async () => {
-    const f = await readSiteForecast(
-      realSiteFile('ecmwf-frankfurt-precip/forecast.nc'),
-      'precipitation_amount',
-    );
-    const obs = await readSiteObservations(
-      realSiteFile('ecmwf-frankfurt-precip/observation.nc'),
-      'precipitation_amount',
-      f.units,
-    );
-    const iso = (s: string) => Date.parse(s) / 1000;
+    const { f, obs } = await frankfurt();
     const fit = (family: 'censored-gev' | 'censored-logistic') =>
       fitSiteModel(f, obs, {
         method: 'emos',
