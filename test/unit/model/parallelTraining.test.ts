@@ -147,6 +147,28 @@ test('pullWeights brings the threads’ weights into the main model; predict spr
   model.dispose();
 });
 
+test('predict hands out batches to whichever thread is free: same results in input order for any batch size', async () => {
+  const { model, samples } = tinyModel(7, 12, 7);
+  await pool.loadModel(model);
+  const local = await model.predict(samples);
+  for (const batchSize of [1, 3, 7]) {
+    const fromPool = await pool.predict(samples, batchSize);
+    expect(fromPool).toHaveLength(samples.length);
+    fromPool.forEach((f, i) => {
+      for (let k = 0; k < f.mu[0].length; k++) {
+        expect(f.mu[0][k]).toBeCloseTo(local[i].mu[0][k], 4);
+        expect(f.sigma[0][k]).toBeCloseTo(local[i].sigma[0][k], 4);
+      }
+    });
+  }
+  // One sample per request: each sample's forecast does not depend on the thread that ran it.
+  const a = await pool.predict(samples, 1);
+  const b = await pool.predict(samples, 1);
+  a.forEach((f, i) => expect(f.mu[0].every((v, k) => Object.is(v, b[i].mu[0][k]))).toBe(true));
+  await expect(pool.predict(samples, 0)).rejects.toThrow(/batch size must be an integer >= 1/);
+  model.dispose();
+});
+
 test('ParallelStageTrainer driven like the training loop (lr decay, validation, restore between stages) equals StageTrainer', async () => {
   const { model: a, samples } = tinyModel(7, 12, 6);
   const { model: b } = tinyModel(7, 12, 6);
