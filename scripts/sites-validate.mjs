@@ -9,6 +9,7 @@
 //            | uwme (one fold: fit before 2004-02-01, score 2004-02-01 .. 2004-02-15)
 //   METHOD: emos | drn; JSON_OPTIONS: {"family": ..., "members": K, ...drn options (libs/sites/drn.ts)}
 //   e.g. node scripts/sites-validate.mjs frankfurt drn '{"l2":0.001}'
+//        node scripts/sites-validate.mjs frankfurt drn '{"output":"bernstein","degree":12}' (BQN; exact CRPS)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,11 +48,12 @@ const label = (fold) => new Date(fold[0] * 1000).toISOString().slice(0, fold[1] 
 const score = () => ({ crps: 0, brier: 0, n: 0, p: [], o: [] });
 const rows = { model: score(), base: score(), blend: score() };
 const per = [];
-const add = (acc, fam, mu, sigma, shift, y) => {
-  acc.crps += S.crps(fam, mu, sigma, y, shift);
+/** Score pair i of SiteParameters `par` (closed-form CRPS; a BQN: its exact CRPS, bernstein.ts). */
+const add = (acc, fam, par, i, y) => {
+  acc.crps += S.pairCrps(fam, par, i, y);
   acc.n++;
   if (S.isCensored(fam)) {
-    const p = 1 - S.cdf(fam, mu, sigma, 0.1, shift);
+    const p = 1 - S.pairCdf(fam, par, i, 0.1);
     acc.brier += (p - (y > 0.1 ? 1 : 0)) ** 2;
     acc.p.push(p);
     acc.o.push(y > 0.1 ? 1 : 0);
@@ -79,22 +81,19 @@ for (const fold of folds) {
         pr.station,
       )
     : null;
-  const blendable = m.family === 'normal' || m.family === 'censored-logistic';
+  const blendable = (m.family === 'normal' || m.family === 'censored-logistic') && !par.bernstein;
+  const blend = base && {
+    mu: par.mu.map((v, i) => (v + base.mu[i]) / 2),
+    sigma: par.sigma.map((v, i) => (v + base.sigma[i]) / 2),
+    shift: par.shift,
+  };
   let c = 0;
   for (let i = 0; i < pr.n; i++) {
     const before = rows.model.crps;
-    add(rows.model, m.family, par.mu[i], par.sigma[i], par.shift[i], pr.obs[i]);
+    add(rows.model, m.family, par, i, pr.obs[i]);
     c += rows.model.crps - before;
-    if (base) add(rows.base, m.family, base.mu[i], base.sigma[i], base.shift[i], pr.obs[i]);
-    if (base && blendable)
-      add(
-        rows.blend,
-        m.family,
-        (par.mu[i] + base.mu[i]) / 2,
-        (par.sigma[i] + base.sigma[i]) / 2,
-        par.shift[i],
-        pr.obs[i],
-      );
+    if (base) add(rows.base, m.family, base, i, pr.obs[i]);
+    if (base && blendable) add(rows.blend, m.family, blend, i, pr.obs[i]);
   }
   const epochs = m.drn ? ` epochs ${m.drn.nets.map((x) => x.epochs).join(',')}` : '';
   per.push(`${label(fold)}: CRPS ${(c / pr.n).toFixed(4)}${epochs}`);

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError, InvalidArgumentError, ModelError } from '../contracts/errors.js';
 import { gaussianCrpsElementwise } from '../model/losses.js';
+import { BQN_LEVELS, baseShape, bernsteinBasis, bernsteinMeanStd } from './bernstein.js';
 import { crpsAndGrad, isCensored } from './distributions.js';
 import {
   HURDLE_MAX_SIGMA,
@@ -34,6 +35,13 @@ export interface SiteDrnOptions {
   learningRate: number;
   /** L2 penalty on the hidden-layer weights. */
   l2: number;
+  /**
+   * 'parametric': the family's location and scale (corrections of the base EMOS); 'bernstein': the d + 1
+   * coefficients of a Bernstein quantile function (BQN, libs/sites/bernstein.ts), trained on the quantile loss.
+   */
+  output: 'parametric' | 'bernstein';
+  /** Degree d of the Bernstein quantile function (output 'bernstein'). */
+  degree: number;
 }
 
 export const DRN_DEFAULTS: Omit<SiteDrnOptions, 'family' | 'extras'> = {
@@ -45,6 +53,8 @@ export const DRN_DEFAULTS: Omit<SiteDrnOptions, 'family' | 'extras'> = {
   batchSize: 64,
   learningRate: 0.001,
   l2: 0,
+  output: 'parametric',
+  degree: 12,
 };
 
 /** One trained network: weights as flat arrays (JSON-serialisable). */
@@ -76,6 +86,9 @@ export interface SiteDrnParams {
   /** The seasonal EMOS (fitted on the whole training period) whose μ and log σ the network corrects. */
   base: SiteEmosParams;
   nets: DrnWeights[];
+  /** Present for a Bernstein quantile network (absent = parametric, the format before it). */
+  output?: 'bernstein';
+  degree?: number;
 }
 
 /** Feature matrix [n, F] (unstandardised): mean, log(sd+ε), sd, frac ≤ 0, member quantiles, extras, sin, cos. */
@@ -223,13 +236,17 @@ function glorot(rng: () => number, fanIn: number, fanOut: number): Float32Array 
   return Float32Array.from({ length: fanIn * fanOut }, () => (2 * rng() - 1) * lim);
 }
 
-/** Network outputs: location and scale corrections, and (hurdle) the wet-probability logit correction. */
-const outputsOf = (family: SiteFamily) => (family === 'hurdle-lognormal' ? 3 : 2);
+/**
+ * Network outputs: location and scale corrections, and (hurdle) the wet-probability logit correction; a BQN:
+ * the d + 1 raw Bernstein coefficients (α_0 and the increments before their softplus).
+ */
+const outputsOf = (p: Pick<SiteDrnParams, 'family' | 'output' | 'degree'>) =>
+  p.output === 'bernstein' ? p.degree! + 1 : p.family === 'hurdle-lognormal' ? 3 : 2;
 
 /** Variables are created inside tidy so their initial-value tensors are released. */
 function makeVars(p: SiteDrnParams, rng: () => number): Vars {
   const inW = p.inputs + p.embedding;
-  const nOut = outputsOf(p.family);
+  const nOut = outputsOf(p);
   return tf.tidy(
     () =>
       ({
@@ -277,6 +294,105 @@ export function embeddingLookup(emb: tf.Tensor2D, st: tf.Tensor1D): tf.Tensor2D 
   return op(emb) as tf.Tensor2D;
 }
 
+/** The raw network outputs [n, outputs]: MLP (one ReLU hidden layer) plus the linear skip connection. */
+function network(
+  v: Pick<Vars, 'w1' | 'b1' | 'w2' | 'b2' | 'wl' | 'emb'>,
+  x: tf.Tensor2D,
+  st: tf.Tensor1D | null,
+): tf.Tensor2D {
+  let input: tf.Tensor = x;
+  if (v.emb && st) input = tf.concat([x, embeddingLookup(v.emb as tf.Tensor2D, st)], 1);
+  const h = tf.relu(tf.add(tf.matMul(input as tf.Tensor2D, v.w1 as tf.Tensor2D), v.b1));
+  return tf.add<tf.Tensor2D>(
+    tf.add(tf.matMul(h as tf.Tensor2D, v.w2 as tf.Tensor2D), v.b2),
+    tf.matMul(input, v.wl),
+  );
+}
+
+/**
+ * BQN coefficients α [n, d+1] from raw outputs o: the base EMOS's quantile function μ + σ Σ c_j B_{j,d}
+ * (bernstein.ts baseShape) corrected as α_0 = μ + σc_0 + s_y·o_0, α_j = α_{j−1} + softplus(softplus⁻¹(σΔc_j) + o_j)
+ * (Schulz & Lerch 2022 §2c: α_0 free, positive increments), so α is non-decreasing for any o and o = 0 is the base.
+ */
+export function bqnCoefficients(
+  p: Pick<SiteDrnParams, 'degree' | 'family' | 'yScale'>,
+  out: tf.Tensor2D,
+  muBase: tf.Tensor1D,
+  logSigmaBase: tf.Tensor1D,
+): tf.Tensor2D {
+  const d = p.degree!;
+  const c = baseShape(d, p.family as 'normal' | 'censored-logistic');
+  const sig = tf.reshape(tf.exp(logSigmaBase), [-1, 1]);
+  const [o0, oi] = tf.split(out, [1, d], 1);
+  const a0 = tf.add(tf.add(tf.reshape(muBase, [-1, 1]), tf.mul(sig, c[0])), tf.mul(o0, p.yScale));
+  const dc = tf.tensor2d(
+    Float32Array.from({ length: d }, (_, j) => c[j + 1] - c[j]),
+    [1, d],
+  );
+  // softplus⁻¹(v) = v + log(1 − e^{−v}): finite for every v > 0 in float32 (log(expm1 v) overflows at v > 88).
+  const v = tf.mul(sig, dc);
+  const inc = tf.softplus(tf.add(tf.add(v, tf.log(tf.neg(tf.expm1(tf.neg(v))))), oi));
+  return tf.cumsum<tf.Tensor2D>(tf.concat([a0, inc], 1), 1);
+}
+
+/**
+ * The BQN training loss: 2 × the mean quantile (pinball) loss of Q⁺ = max(Q, 0) (censored families) over the
+ * levels τ_k = k/100, an approximation of the CRPS = 2∫QS_τ dτ (Gneiting & Ranjan 2011, JBES 29). A tfjs op
+ * computed on the CPU with its gradient ∂/∂α_ij = (2/nN) Σ_k B_{j,d}(τ_k)(1{y_i < Q⁺_ik} − τ_k)·1{Q_ik > 0}
+ * (the pinball loss's derivative; tfjs-cpu's broadcast ops made the tensor form ~4× the cost of a DRN step).
+ */
+export function bqnLoss(alpha: tf.Tensor2D, y: tf.Tensor1D, censored: boolean): tf.Scalar {
+  const op = tf.customGrad(((a: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    const av = a.dataSync();
+    const yv = y.dataSync();
+    const [n, D] = a.shape;
+    const N = BQN_LEVELS.length;
+    const basis = levelBasis(D - 1);
+    const grad = new Float32Array(n * D);
+    const w = 2 / (n * N);
+    let loss = 0;
+    const dq = new Float64Array(N);
+    for (let i = 0; i < n; i++) {
+      const yi = yv[i];
+      for (let k = 0; k < N; k++) {
+        let q = 0;
+        for (let j = 0; j < D; j++) q += av[i * D + j] * basis[j * N + k];
+        const active = !censored || q > 0;
+        const qp = active ? q : 0;
+        const ind = yi < qp ? 1 : 0;
+        loss += (ind - BQN_LEVELS[k]) * (qp - yi);
+        dq[k] = active ? w * (ind - BQN_LEVELS[k]) : 0;
+      }
+      for (let j = 0; j < D; j++) {
+        let g = 0;
+        for (let k = 0; k < N; k++) g += basis[j * N + k] * dq[k];
+        grad[i * D + j] = g;
+      }
+    }
+    const gT = tf.tensor2d(grad, [n, D]);
+    save([gT]);
+    return {
+      value: tf.scalar(w * loss),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, saved[0])],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(alpha) as tf.Scalar;
+}
+
+const levelBases = new Map<number, Float32Array>();
+
+/** B_{j,d}(τ_k) as a [d+1, levels] matrix (cached per degree). */
+function levelBasis(d: number): Float32Array {
+  const hit = levelBases.get(d);
+  if (hit) return hit;
+  const N = BQN_LEVELS.length;
+  const basis = new Float32Array((d + 1) * N);
+  BQN_LEVELS.forEach((t, k) => bernsteinBasis(d, t).forEach((b, j) => (basis[j * N + k] = b)));
+  levelBases.set(d, basis);
+  return basis;
+}
+
+/** μ, σ [n] in target units and the third parameter (CSG: the base δ; hurdle: π; else the base's 0). */
 /** μ, σ [n] in target units and the third parameter (CSG: the base δ; hurdle: π; else the base's 0). */
 function forward(
   p: SiteDrnParams,
@@ -287,14 +403,8 @@ function forward(
   logSigmaBase: tf.Tensor1D,
   thirdBase: tf.Tensor1D,
 ): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  let input: tf.Tensor = x;
-  if (v.emb && st) input = tf.concat([x, embeddingLookup(v.emb as tf.Tensor2D, st)], 1);
-  const h = tf.relu(tf.add(tf.matMul(input as tf.Tensor2D, v.w1 as tf.Tensor2D), v.b1));
-  const out = tf.add(
-    tf.add(tf.matMul(h as tf.Tensor2D, v.w2 as tf.Tensor2D), v.b2),
-    tf.matMul(input as tf.Tensor2D, v.wl as tf.Tensor2D),
-  );
-  const [o0, o1, o2] = tf.split(out, outputsOf(p.family), 1);
+  const out = network(v, x, st);
+  const [o0, o1, o2] = tf.split(out, outputsOf(p), 1);
   // μ = μ_EMOS + s_y·o₀, σ = σ_EMOS·exp(o₁): the network learns a correction of the base EMOS
   // (CSG: μ = softplus(softplus⁻¹ μ_EMOS + s_y·o₀)).
   const loc = tf.add(muBase, tf.mul(tf.reshape(o0, [-1]), p.yScale));
@@ -326,6 +436,23 @@ function lossOf(
           ? hurdleCrps(mu, sigma, delta, y)
           : csgCrps(mu, sigma, y, delta);
   return tf.mean(c);
+}
+
+/** The training / validation loss of a batch: the closed-form CRPS of the family, or the BQN quantile loss. */
+function pairLoss(
+  p: SiteDrnParams,
+  v: Pick<Vars, 'w1' | 'b1' | 'w2' | 'b2' | 'wl' | 'emb'>,
+  x: tf.Tensor2D,
+  st: tf.Tensor1D | null,
+  muBase: tf.Tensor1D,
+  logSigmaBase: tf.Tensor1D,
+  thirdBase: tf.Tensor1D,
+  y: tf.Tensor1D,
+): tf.Scalar {
+  if (p.output === 'bernstein')
+    return bqnLoss(bqnCoefficients(p, network(v, x, st), muBase, logSigmaBase), y, isCensored(p.family));
+  const [mu, sigma, third] = forward(p, v, x, st, muBase, logSigmaBase, thirdBase);
+  return lossOf(p, mu, sigma, y, third);
 }
 
 function snapshot(v: Vars): Omit<DrnWeights, 'epochs' | 'validationCrps'> {
@@ -362,7 +489,25 @@ export class SiteDrn {
   readonly options: SiteDrnOptions;
 
   constructor(o: Partial<SiteDrnOptions> & Pick<SiteDrnOptions, 'family' | 'extras'>) {
+    const known = new Set(['family', 'extras', ...Object.keys(DRN_DEFAULTS)]);
+    const unknown = Object.keys(o).filter((k) => !known.has(k));
+    if (unknown.length)
+      throw new InvalidArgumentError(
+        `drn: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...known].join(', ')})`,
+      );
     const opts = { ...DRN_DEFAULTS, ...o };
+    if (opts.output !== 'parametric' && opts.output !== 'bernstein')
+      throw new InvalidArgumentError(
+        `drn output must be parametric or bernstein, got "${String(opts.output)}"`,
+      );
+    if (opts.output === 'bernstein') {
+      if (!(Number.isInteger(opts.degree) && opts.degree >= 1 && opts.degree <= 30))
+        throw new InvalidArgumentError(`drn degree must be an integer from 1 to 30, got ${opts.degree}`);
+      if (opts.family !== 'normal' && opts.family !== 'censored-logistic')
+        throw new InvalidArgumentError(
+          `drn: output bernstein corrects a normal or censored-logistic base EMOS, got distribution ${opts.family}`,
+        );
+    }
     if (opts.family === 'censored-gev')
       throw new InvalidArgumentError(
         'drn: distribution censored-gev is EMOS only; use normal, censored-logistic, censored-shifted-gamma or hurdle-lognormal',
@@ -418,6 +563,7 @@ export class SiteDrn {
       sdEps,
       base: undefined as unknown as SiteEmosParams,
       nets: [],
+      ...(o.output === 'bernstein' ? { output: 'bernstein' as const, degree: o.degree } : {}),
     };
     const emos = new SiteEmos({ family: o.family, seasonal: true, extras: o.extras, perStation: false });
     const F = cols.length;
@@ -499,7 +645,7 @@ export class SiteDrn {
         const db = tf.tensor1d(Float32Array.from(idx.map((r) => d.db[r])));
         const sb = vars.emb ? tf.tensor1d(Int32Array.from(idx.map((r) => d.s[r])), 'int32') : null;
         const cost = opt.minimize(() => {
-          const [mu, sigma, third] = forward(
+          const loss = pairLoss(
             p,
             vars,
             xb,
@@ -507,8 +653,8 @@ export class SiteDrn {
             tf.tensor1d(Float32Array.from(idx.map((r) => d.mb[r]))),
             tf.tensor1d(Float32Array.from(idx.map((r) => d.lb[r]))),
             db,
+            yb,
           );
-          const loss = lossOf(p, mu, sigma, yb, third);
           return o.l2 > 0 ? tf.add(loss, tf.mul(tf.sum(tf.square(vars.w1)), o.l2)) : loss;
         }, true);
         cost?.dispose();
@@ -565,8 +711,7 @@ export class SiteDrn {
       for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
         this.epoch(p, run, d);
         const loss = tf.tidy(() => {
-          const [mu, sigma, third] = forward(p, run.vars, xv, sv, mbv, lbv, dbv);
-          return lossOf(p, mu, sigma, yv, third).dataSync()[0];
+          return pairLoss(p, run.vars, xv, sv, mbv, lbv, dbv, yv).dataSync()[0];
         });
         tick(epoch, loss);
         if (loss < bestLoss - 1e-6) {
@@ -589,11 +734,29 @@ export class SiteDrn {
 }
 
 /**
- * Predictive (μ, σ, δ) of every pair: the seeds' parameters averaged (δ is the base EMOS shift). Station
- * indices refer to the training file.
+ * Predictive (μ, σ, δ) of every pair: the seeds' parameters averaged (δ is the base EMOS shift). A BQN: the
+ * seeds' Bernstein coefficients averaged, in `bernstein`, with μ, σ its mean and standard deviation (δ NaN).
+ * Station indices refer to the training file.
  */
 export function predictSiteDrn(p: SiteDrnParams, x: PairFeatures, station: Int32Array): SiteParameters {
-  if (x.n === 0) return { mu: new Float64Array(0), sigma: new Float64Array(0), shift: new Float64Array(0) };
+  const bqn = p.output === 'bernstein';
+  if (bqn && !(Number.isInteger(p.degree) && p.degree! >= 1 && p.degree! <= 30))
+    throw new ModelError(`drn model field 'degree' must be an integer from 1 to 30, got ${p.degree}`);
+  if (x.n === 0)
+    return {
+      mu: new Float64Array(0),
+      sigma: new Float64Array(0),
+      shift: new Float64Array(0),
+      ...(bqn
+        ? {
+            bernstein: {
+              degree: p.degree!,
+              censored: isCensored(p.family),
+              coefficients: new Float64Array(0),
+            },
+          }
+        : {}),
+    };
   const legacy = p as { inputKind?: string; baseKind?: string };
   if ((legacy.inputKind ?? 'basic') !== 'basic' || (legacy.baseKind ?? 'emos') !== 'emos')
     throw new ModelError(
@@ -611,17 +774,41 @@ export function predictSiteDrn(p: SiteDrnParams, x: PairFeatures, station: Int32
   const hurdle = p.family === 'hurdle-lognormal';
   const third = hurdle ? new Float64Array(x.n) : base.shift;
   const inW = p.inputs + p.embedding;
-  const nOut = outputsOf(p.family);
+  const nOut = outputsOf(p);
+  const weightsOf = (w: DrnWeights) => ({
+    w1: tf.tensor2d(w.w1, [inW, p.hidden]),
+    b1: tf.tensor1d(w.b1),
+    w2: tf.tensor2d(w.w2, [p.hidden, nOut]),
+    b2: tf.tensor1d(w.b2),
+    wl: tf.tensor2d(w.wl, [inW, nOut]),
+    emb: w.emb ? tf.tensor2d(w.emb, [p.stations, p.embedding]) : null,
+  });
+  if (bqn) {
+    // Quantile averaging over seeds (the coefficients' mean; Schulz & Lerch 2022 §3): still non-decreasing.
+    const coefficients = new Float64Array(x.n * nOut);
+    for (const w of p.nets) {
+      const a = tf.tidy(() => {
+        const vars = weightsOf(w);
+        const st = vars.emb ? tf.tensor1d(station, 'int32') : null;
+        const out = network(vars as unknown as Vars, tf.tensor2d(X, [x.n, p.inputs]), st);
+        return bqnCoefficients(p, out, tf.tensor1d(mb), tf.tensor1d(lb)).dataSync().slice();
+      });
+      for (let k = 0; k < a.length; k++) coefficients[k] += a[k] / p.nets.length;
+    }
+    const censored = isCensored(p.family);
+    const d = p.degree!;
+    for (let i = 0; i < x.n; i++)
+      [mu[i], sigma[i]] = bernsteinMeanStd({ a: coefficients, off: i * (d + 1), d, censored });
+    return {
+      mu,
+      sigma,
+      shift: new Float64Array(x.n).fill(NaN),
+      bernstein: { degree: d, censored, coefficients },
+    };
+  }
   for (const w of p.nets) {
     const [m, s, t] = tf.tidy(() => {
-      const vars = {
-        w1: tf.tensor2d(w.w1, [inW, p.hidden]),
-        b1: tf.tensor1d(w.b1),
-        w2: tf.tensor2d(w.w2, [p.hidden, nOut]),
-        b2: tf.tensor1d(w.b2),
-        wl: tf.tensor2d(w.wl, [inW, nOut]),
-        emb: w.emb ? tf.tensor2d(w.emb, [p.stations, p.embedding]) : null,
-      };
+      const vars = weightsOf(w);
       const st = vars.emb ? tf.tensor1d(station, 'int32') : null;
       const [a, b, c] = forward(
         p,

@@ -374,6 +374,8 @@ export interface SiteParameters {
   mu: Float64Array;
   sigma: Float64Array;
   shift: Float64Array;
+  /** A Bernstein quantile network's forecasts (drn output 'bernstein'): coefficients [pair, degree + 1]. */
+  bernstein?: { degree: number; censored: boolean; coefficients: Float64Array };
 }
 
 /** Predictive (μ, σ, δ) of every pair under fitted parameters. */

@@ -8,9 +8,9 @@
  */
 import { InvalidArgumentError } from '../contracts/errors.js';
 import { ensembleCrpsSorted } from '../scoring/crps.js';
-import { cdf, crps, pit } from './distributions.js';
 import { fitSiteModel, defaultThresholds, modelParameters, toModelUnits, type SiteModel } from './model.js';
 import { pairSites, requirePairs, type Period } from './pairing.js';
+import { pairCdf, pairCrps, pairPit } from './predictive.js';
 import type { SiteForecast, SiteObservations, SitePairs } from './types.js';
 
 export interface Interval {
@@ -207,7 +207,7 @@ export function evaluateSiteModel(
     return dayIndex.get(t)!;
   });
   const nDays = dayIndex.size;
-  const { mu, sigma, shift } = modelParameters(m, f, pairs.time, pairs.station);
+  const par = modelParameters(m, f, pairs.time, pairs.station);
   const S = f.stations.id.length;
   const M = f.members.length;
   const sAll = { standard: new Float64Array(n), fair: new Float64Array(n) };
@@ -234,11 +234,11 @@ export function evaluateSiteModel(
     sAll.fair[i] = a.fair;
     sK.standard[i] = b.crps;
     sK.fair[i] = b.fair;
-    sModel[i] = crps(m.family, mu[i], sigma[i], y, shift[i]);
-    const v = pit(m.family, mu[i], sigma[i], y, u(), shift[i]);
+    sModel[i] = pairCrps(m.family, par, i, y);
+    const v = pairPit(m.family, par, i, y, u());
     pitHist[Math.min(9, Math.floor(v * 10))]++;
     th.forEach((t, j) => {
-      pModel[j][i] = 1 - cdf(m.family, mu[i], sigma[i], t, shift[i]);
+      pModel[j][i] = 1 - pairCdf(m.family, par, i, t);
       let above = 0;
       for (let k = 0; k < M; k++) if (bufAll[k] > t) above++;
       pRaw[j][i] = above / M;
@@ -255,7 +255,7 @@ export function evaluateSiteModel(
       seasonal: true,
     });
     const p = modelParameters(e, f, pairs.time, pairs.station);
-    return Float64Array.from(pairs.obs, (y, i) => crps(m.family, p.mu[i], p.sigma[i], y, p.shift[i]));
+    return Float64Array.from(pairs.obs, (y, i) => pairCrps(m.family, p, i, y));
   };
   let emosAll: Float64Array | null = null;
   let emosK: Float64Array | null = null;
@@ -269,7 +269,7 @@ export function evaluateSiteModel(
   const bs = (v: Float64Array, ref?: Float64Array) => bootstrap(days, nDays, v, ref);
   const compared = compare.map(({ label, model }): ComparedModel => {
     const p = modelParameters(model, f, pairs.time, pairs.station);
-    const s = Float64Array.from(pairs.obs, (y, i) => crps(model.family, p.mu[i], p.sigma[i], y, p.shift[i]));
+    const s = Float64Array.from(pairs.obs, (y, i) => pairCrps(model.family, p, i, y));
     return {
       label,
       method: model.method,

@@ -21,7 +21,8 @@
  *   fitSiteFiles / predictSiteFiles / evaluateSiteFiles: the same from file paths.
  * Families: 'normal' (temperature), 'censored-logistic' and 'censored-shifted-gamma' (precipitation,
  * left-censored at 0), chosen from the standard_name (familyFor) and overridable; closed-form CRPS in
- * distributions.ts.
+ * distributions.ts. A DRN can instead output a Bernstein quantile function (drn option output 'bernstein',
+ * bernstein.ts); pairCrps / pairCdf / … (predictive.ts) score either kind.
  */
 export * from './types.js';
 export {
@@ -35,6 +36,17 @@ export {
 export { pairSites, selectMembers, alignObservations, type Period } from './pairing.js';
 export { crps, crpsAndGrad, cdf, quantile, meanStd, pit, isCensored } from './distributions.js';
 export { pairFeatures, type PairFeatures } from './features.js';
+export {
+  bernsteinCrps,
+  bernsteinCdf,
+  bernsteinQuantile,
+  bernsteinMeanStd,
+  bernsteinPit,
+  monotoneCoefficients,
+  BQN_LEVELS,
+  type BernsteinForecast,
+} from './bernstein.js';
+export { pairCrps, pairCdf, pairQuantile, pairMeanStd, pairPit } from './predictive.js';
 export { SiteEmos, predictSiteEmos, type SiteEmosOptions, type SiteEmosParams } from './emos.js';
 export {
   SiteDrn,

@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, InvalidArgumentError, MismatchError, ModelError } from '../contracts/errors.js';
-import { meanStd, quantile, cdf, isCensored } from './distributions.js';
+import { isCensored } from './distributions.js';
 import { SiteDrn, predictSiteDrn, type DrnProgress, type SiteDrnOptions, type SiteDrnParams } from './drn.js';
 import { SiteEmos, predictSiteEmos, type SiteEmosParams, type SiteParameters } from './emos.js';
 import { pairFeatures } from './features.js';
+import { pairCdf, pairMeanStd, pairQuantile } from './predictive.js';
 import { inPeriod, pairSites, requirePairs, selectMembers, type Period } from './pairing.js';
 import type { SiteFamily, SiteForecast, SiteObservations, SitePairs } from './types.js';
 import { canonicalUnits, unitConverter } from './units.js';
@@ -235,24 +236,20 @@ export function predictSiteModel(
   const mu = new Float64Array(N).fill(NaN);
   const sigma = new Float64Array(N).fill(NaN);
   const shift = new Float64Array(N).fill(NaN);
-  slot.forEach((k, i) => {
-    mu[k] = par.mu[i];
-    sigma[k] = par.sigma[i];
-    shift[k] = par.shift[i];
-  });
   const th = thresholds ?? defaultThresholds(m);
   const P = PERCENTILES.length;
   const quantiles = new Float32Array(P * N).fill(NaN);
   const probabilities = new Float32Array(th.length * N).fill(NaN);
   const mean = new Float32Array(N).fill(NaN);
   const std = new Float32Array(N).fill(NaN);
-  for (let k = 0; k < N; k++) {
-    if (!Number.isFinite(mu[k])) continue;
-    [mean[k], std[k]] = meanStd(m.family, mu[k], sigma[k], shift[k]);
-    for (let p = 0; p < P; p++)
-      quantiles[p * N + k] = quantile(m.family, mu[k], sigma[k], PERCENTILES[p] / 100, shift[k]);
-    th.forEach((t, j) => (probabilities[j * N + k] = 1 - cdf(m.family, mu[k], sigma[k], t, shift[k])));
-  }
+  slot.forEach((k, i) => {
+    mu[k] = par.mu[i];
+    sigma[k] = par.sigma[i];
+    shift[k] = par.shift[i];
+    [mean[k], std[k]] = pairMeanStd(m.family, par, i);
+    for (let p = 0; p < P; p++) quantiles[p * N + k] = pairQuantile(m.family, par, i, PERCENTILES[p] / 100);
+    th.forEach((t, j) => (probabilities[j * N + k] = 1 - pairCdf(m.family, par, i, t)));
+  });
   return {
     variable: m.variable,
     units: m.units,

@@ -23,6 +23,13 @@ import { writeNetcdf } from '../netcdf/write.js';
 import type { FileSpec, VariableSpec } from '../netcdf/types.js';
 import type { SiteModel, SitePrediction } from './model.js';
 
+/** The predictive distribution as named in the products: the family, or a DRN's Bernstein quantile function. */
+export function distributionOf(m: SiteModel): string {
+  if (m.drn?.output === 'bernstein')
+    return `bernstein-quantile-function (degree ${m.drn.degree}, ${m.family === 'normal' ? 'uncensored' : 'censored at 0'})`;
+  return m.family;
+}
+
 export interface PredictionProvenance {
   model: SiteModel;
   modelHash: string;
@@ -41,7 +48,7 @@ export function predictionSpec(p: SitePrediction, prov: PredictionProvenance): F
   const m = prov.model;
   const lab: ProductLabel = {
     name,
-    label: methodLabel(m.method, m.family, m.members.length),
+    label: methodLabel(m.method, distributionOf(m), m.members.length),
     units: p.units,
     standardName: name,
   };
@@ -162,7 +169,7 @@ export function predictionSpec(p: SitePrediction, prov: PredictionProvenance): F
       history: `${new Date().toISOString()} epp sites predict`,
       provenance: {
         method: m.method,
-        distribution: m.family,
+        distribution: distributionOf(m),
         members_used: m.members.join(','),
         members_in_training_file: m.membersInFile,
         extra_predictors: m.extras.join(',') || 'none',

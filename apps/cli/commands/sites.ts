@@ -4,6 +4,7 @@ import { loadConfig } from '../../../libs/contracts/config.js';
 import { selectBackend } from '../../../libs/model/backend.js';
 import { evaluateSiteFiles, fitSiteFiles, predictSiteFiles } from '../../../libs/sites/files.js';
 import { formatEvaluation } from '../../../libs/sites/format.js';
+import { distributionOf } from '../../../libs/sites/predictionFile.js';
 import { SITE_FAMILIES, type SiteFamily } from '../../../libs/sites/types.js';
 import { parseNumberList } from './score.js';
 
@@ -74,6 +75,15 @@ export function registerSites(program: Command): void {
     )
     .option('--seeds <n>', 'drn: networks averaged', parsePositiveInt('--seeds'))
     .option('--epochs <n>', 'drn: maximum epochs', parsePositiveInt('--epochs'))
+    .option(
+      '--output <kind>',
+      "drn: parametric (the distribution's parameters, default) or bernstein (a Bernstein quantile network)",
+    )
+    .option(
+      '--degree <d>',
+      'drn --output bernstein: degree of the quantile function (default 12)',
+      parsePositiveInt('--degree'),
+    )
     .option('--json', 'print a JSON summary')
     .exitOverride()
     .action(
@@ -92,6 +102,8 @@ export function registerSites(program: Command): void {
         perStation?: string;
         seeds?: number;
         epochs?: number;
+        output?: string;
+        degree?: number;
         json?: boolean;
       }) => {
         if (o.method !== 'emos' && o.method !== 'drn')
@@ -100,6 +112,12 @@ export function registerSites(program: Command): void {
           throw new InvalidArgumentError(
             `--distribution must be one of ${SITE_FAMILIES.join(', ')}, got "${String(o.distribution)}"`,
           );
+        if (o.output !== undefined && o.output !== 'parametric' && o.output !== 'bernstein')
+          throw new InvalidArgumentError(`--output must be parametric or bernstein, got "${o.output}"`);
+        if ((o.output !== undefined || o.degree !== undefined) && o.method !== 'drn')
+          throw new InvalidArgumentError('--output and --degree are drn options (--method drn)');
+        if (o.degree !== undefined && o.output !== 'bernstein')
+          throw new InvalidArgumentError('--degree needs --output bernstein');
         if (o.perStation !== undefined && o.perStation !== 'yes' && o.perStation !== 'no')
           throw new InvalidArgumentError(`--per-station must be yes or no, got "${o.perStation}"`);
         if (o.method === 'drn') {
@@ -120,7 +138,12 @@ export function registerSites(program: Command): void {
           seasonal: o.seasonal,
           useExtras: o.extras,
           perStation: o.perStation === undefined ? undefined : o.perStation === 'yes',
-          drn: { ...(o.seeds ? { seeds: o.seeds } : {}), ...(o.epochs ? { maxEpochs: o.epochs } : {}) },
+          drn: {
+            ...(o.seeds ? { seeds: o.seeds } : {}),
+            ...(o.epochs ? { maxEpochs: o.epochs } : {}),
+            ...(o.output ? { output: o.output } : {}),
+            ...(o.degree ? { degree: o.degree } : {}),
+          },
           onProgress: (p) => {
             const frac = p.epoch / p.maxEpochs;
             const bar = '#'.repeat(Math.round(frac * 20)).padEnd(20, '.');
@@ -134,7 +157,7 @@ export function registerSites(program: Command): void {
           out: o.out,
           model_hash: hash,
           method: model.method,
-          distribution: model.family,
+          distribution: distributionOf(model),
           members: model.members,
           extras: model.extras,
           train_from: model.trainFrom,
@@ -148,7 +171,7 @@ export function registerSites(program: Command): void {
         process.stdout.write(
           o.json
             ? JSON.stringify(summary, null, 2) + '\n'
-            : `wrote ${o.out}: ${model.method} (${model.family}), ${model.members.length} members, ${model.training.pairs} training pairs${model.emos ? `, training CRPS ${model.emos.trainingCrps.toFixed(4)}` : ''}${model.drn ? `, epochs ${summary.drn_epochs!.join(',')}` : ''}\n`,
+            : `wrote ${o.out}: ${model.method} (${distributionOf(model)}), ${model.members.length} members, ${model.training.pairs} training pairs${model.emos ? `, training CRPS ${model.emos.trainingCrps.toFixed(4)}` : ''}${model.drn ? `, epochs ${summary.drn_epochs!.join(',')}` : ''}\n`,
         );
       },
     );

@@ -135,6 +135,20 @@ describeRealData(
       expect(existsSync(out)).toBe(false);
     });
 
+    test('fit --degree without --output bernstein, and --output with emos', async () => {
+      const out = path.join(dir, 'bqn-bad');
+      const base = ['sites', 'fit', '--forecast', fc(), '--observations', obs()];
+      const rest = ['--variable', 'precipitation_amount', '--members', '26', '--train-to', '2013-01-01'];
+      const r = await epp([...base, ...rest, '--method', 'drn', '--degree', '8', '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/INVALID_ARGUMENT: --degree needs --output bernstein/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      const e = await epp([...base, ...rest, '--method', 'emos', '--output', 'bernstein', '--out', out]);
+      expect(e.code).toBe(2);
+      expect(e.stderr).toMatch(/INVALID_ARGUMENT: --output and --degree are drn options/);
+      expect(existsSync(out)).toBe(false);
+    });
+
     test('evaluate --compare with a folder that holds no site model', async () => {
       const model = path.join(dir, 'emos');
       const fit = await epp([
