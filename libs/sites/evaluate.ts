@@ -4,7 +4,9 @@
  * seasonal EMOS with the extra forecasts fitted on the model's own training period with all and with K members;
  * Brier scores and reliability tables per threshold; a randomised PIT histogram; bootstrap 95 % intervals
  * obtained by resampling days (validity times) with replacement. Other fitted models (`compare`) are scored on
- * the same pairs, with the model's paired skill against each.
+ * the same pairs, with the model's paired skill against each. A Bernstein quantile network (drn output
+ * 'bernstein') is scored by its exact CRPS (bernstein.ts: the quantile-score integral in closed form) and its PIT
+ * F(y) by inverting Q⁺, randomised in the point mass at 0.
  */
 import { InvalidArgumentError } from '../contracts/errors.js';
 import { ensembleCrpsSorted } from '../scoring/crps.js';
