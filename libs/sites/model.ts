@@ -156,6 +156,11 @@ export interface SitePrediction {
   thresholds: number[];
   /** P(Y > threshold), [threshold, time, station]. */
   probabilities: Float32Array;
+  /**
+   * A Bernstein quantile network's forecasts (drn output 'bernstein'): coefficients [time, station, degree + 1],
+   * NaN where the forecast is missing. Then μ, σ are its mean and sd, not parameters of `family`: score with these.
+   */
+  bernstein?: { degree: number; censored: boolean; coefficients: Float64Array };
 }
 
 /** (μ, σ, δ) of given (time, station) pairs of a forecast under the model (forecast already in model units). */
@@ -242,7 +247,19 @@ export function predictSiteModel(
   const probabilities = new Float32Array(th.length * N).fill(NaN);
   const mean = new Float32Array(N).fill(NaN);
   const std = new Float32Array(N).fill(NaN);
+  const bq = par.bernstein;
+  const bernstein = bq
+    ? {
+        degree: bq.degree,
+        censored: bq.censored,
+        coefficients: new Float64Array(N * (bq.degree + 1)).fill(NaN),
+      }
+    : undefined;
   slot.forEach((k, i) => {
+    if (bq && bernstein) {
+      const w = bq.degree + 1;
+      bernstein.coefficients.set(bq.coefficients.subarray(i * w, (i + 1) * w), k * w);
+    }
     mu[k] = par.mu[i];
     sigma[k] = par.sigma[i];
     shift[k] = par.shift[i];
@@ -267,6 +284,7 @@ export function predictSiteModel(
     quantiles,
     thresholds: th,
     probabilities,
+    ...(bernstein ? { bernstein } : {}),
   };
 }
 

@@ -12,7 +12,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { EppError } from '../../contracts/errors.js';
+import { DataError, EppError } from '../../contracts/errors.js';
 import {
   SITE_PARAMETERS_FILE,
   normaliseSitePredictRequest,
@@ -21,6 +21,7 @@ import {
 } from '../../contracts/sites.js';
 import { isModelId } from '../../contracts/jobs.js';
 import { ensembleCrpsSorted } from '../../scoring/crps.js';
+import { bernsteinCrps } from '../../sites/bernstein.js';
 import { crps } from '../../sites/distributions.js';
 import { loadSiteModel, toModelUnits } from '../../sites/model.js';
 import { alignObservations } from '../../sites/pairing.js';
@@ -156,6 +157,8 @@ interface Parameters {
   mu: (number | null)[];
   sigma: (number | null)[];
   shift: (number | null)[];
+  /** A Bernstein quantile network's coefficients [time, station, degree + 1] (libs/sites/model.ts). */
+  bernstein?: { degree: number; censored: boolean; coefficients: (number | null)[] };
 }
 
 /**
@@ -174,6 +177,20 @@ export async function verifySitePrediction(
   const par = JSON.parse(
     readFileSync(path.join(path.dirname(abs(entry.output!)), SITE_PARAMETERS_FILE), 'utf8'),
   ) as Parameters;
+  const bq = par.bernstein;
+  if (
+    bq &&
+    !(
+      Number.isInteger(bq.degree) &&
+      bq.degree >= 1 &&
+      Array.isArray(bq.coefficients) &&
+      bq.coefficients.length === par.times.length * par.stations.length * (bq.degree + 1)
+    )
+  )
+    throw new DataError(
+      `${entry.output}: field 'bernstein' of ${SITE_PARAMETERS_FILE} must hold degree + 1 coefficients per time and station`,
+    );
+  const coefficients = bq ? Float64Array.from(bq.coefficients, (v) => v ?? NaN) : null;
   const { model } = loadSiteModel(
     siteModelFolder(resolveModel(dataDir, entry.model, bundledModels).dir, entry.model),
   );
@@ -208,7 +225,15 @@ export async function verifySitePrediction(
       for (let m = 0; m < M; m++) all[m] = f.data[(t * S + s) * M + m];
       kPos.forEach((p, j) => (sub[j] = all[p]));
       if (!all.every(Number.isFinite)) return;
-      sm += crps(par.family, mu, sigma, obsValue, par.shift[k] ?? 0);
+      // A BQN scores its own quantile function (exact CRPS, bernstein.ts); μ, σ are only its mean and sd.
+      const c =
+        bq && coefficients
+          ? bernsteinCrps(
+              { a: coefficients, off: k * (bq.degree + 1), d: bq.degree, censored: bq.censored },
+              obsValue,
+            )
+          : crps(par.family, mu, sigma, obsValue, par.shift[k] ?? 0);
+      sm += c;
       sa += ensembleCrpsSorted(Float64Array.from(all).sort(), M, obsValue).fair;
       sk += ensembleCrpsSorted(Float64Array.from(sub).sort(), sub.length, obsValue).fair;
       n++;

@@ -155,6 +155,11 @@ export function siteCaseStudy(
   const precip = /precipitation|rain|snow/.test(f.standardName ?? f.variable);
   const tail: Tail = o.tail ?? (precip ? 'upper' : 'lower');
   const methods = o.methods ?? ['emos', 'drn'];
+  // The scores below are the parametric families' closed forms (twCRPS, event probabilities: extremes.ts).
+  if (o.drn?.output === 'bernstein')
+    throw new InvalidArgumentError(
+      'drn output "bernstein": site case-study reports score parametric DRNs only (use epp sites evaluate for a BQN)',
+    );
   const all = selectMembers(f, M);
   const sub = selectMembers(f, K);
 

@@ -197,6 +197,16 @@ export async function runSitePredictJob(
         mu: list(p.mu),
         sigma: list(p.sigma),
         shift: list(p.shift),
+        // A Bernstein quantile network: μ, σ are its mean and sd; the verification scores these coefficients.
+        ...(p.bernstein
+          ? {
+              bernstein: {
+                degree: p.bernstein.degree,
+                censored: p.bernstein.censored,
+                coefficients: list(p.bernstein.coefficients),
+              },
+            }
+          : {}),
       }) + '\n',
     );
     writeFileSync(

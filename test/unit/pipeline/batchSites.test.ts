@@ -17,6 +17,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { NightlyBatch, sequentialExecutor } from '../../../libs/pipeline/batch/index.js';
+import { verifySitePrediction, type SiteLedgerEntry } from '../../../libs/pipeline/batch/sites.js';
 import { publishModelVersion } from '../../../libs/pipeline/train/store.js';
 import { runJob } from '../../../libs/service/run-job.js';
 import { crps } from '../../../libs/sites/distributions.js';
@@ -120,6 +121,79 @@ describeRealData('nightly batch: site targets', () => {
     // Verified once.
     const again = await batch().run(exec, { date: DATE });
     expect(again.sites!.verifications).toEqual([]);
+  }, 60000);
+
+  test('a Bernstein quantile network prediction is verified with its own quantile function, not its mean and sd', async () => {
+    // The job's output folder, copied, with parameters.json given BQN coefficients all equal to c: a point mass
+    // at c, whose CRPS is |y − c| (the parametric family at the same μ, σ would score otherwise).
+    const copy = path.join(path.dirname(path.dirname(output)), 'bqn-copy', path.basename(output));
+    const dirOf = (rel: string) => path.join(dataDir, path.dirname(rel));
+    mkdirSync(dirOf(copy), { recursive: true });
+    for (const name of ['parameters.json', path.basename(output)])
+      copyFileSync(path.join(dirOf(output), name), path.join(dirOf(copy), name));
+    const par = JSON.parse(readFileSync(path.join(dirOf(output), 'parameters.json'), 'utf8')) as {
+      times: string[];
+      stations: string[];
+      mu: (number | null)[];
+    };
+    const c = 1.5;
+    const degree = 4;
+    const N = par.times.length * par.stations.length;
+    const coefficients = par.mu.flatMap((mu) =>
+      new Array<number | null>(degree + 1).fill(mu === null ? null : c),
+    );
+    const write = (b: unknown) =>
+      writeFileSync(path.join(dirOf(copy), 'parameters.json'), JSON.stringify({ ...par, bernstein: b }));
+    write({ degree, censored: false, coefficients });
+    const entry: SiteLedgerEntry = {
+      stamp: 's',
+      target: 'sites:ibk',
+      status: 'processed',
+      jobId: 'x',
+      runId: 'r',
+      model: 'ibk@v1',
+      attempts: 1,
+      output: copy,
+    };
+    const cutoff = Date.parse(`${DATE}T00:00:00Z`) / 1000 + 86400;
+    const file = 'inbox/sites/ibk/forecasts/f.nc';
+    const obsFiles = ['inbox/sites/ibk/observations/obs.csv'];
+    const v = await verifySitePrediction(dataDir, file, entry, obsFiles, cutoff, null);
+    const parametric = await verifySitePrediction(
+      dataDir,
+      file,
+      { ...entry, output },
+      obsFiles,
+      cutoff,
+      null,
+    );
+    const f = await readSiteForecast(path.join(dataDir, file), 'air_temperature');
+    const obs = await readSiteObservations(path.join(dataDir, obsFiles[0]), 'air_temperature', f.units);
+    const { data: y } = alignObservations(f, obs);
+    const tIndex = new Map(Array.from(f.times, (t, i) => [t, i]));
+    let n = 0;
+    let sum = 0;
+    par.times.forEach((iso, pt) => {
+      const t = tIndex.get(Date.parse(iso) / 1000)!;
+      const ok =
+        f.times[t] < cutoff &&
+        Number.isFinite(y[t]) &&
+        par.mu[pt] !== null &&
+        Array.from({ length: 11 }, (_, m) => f.data[t * 11 + m]).every(Number.isFinite);
+      if (!ok) return;
+      sum += Math.abs(y[t] - c);
+      n++;
+    });
+    expect(v!.pairs).toBe(n);
+    expect(v!.model).toBeCloseTo(sum / n, 6);
+    expect(Math.abs(v!.model - parametric!.model)).toBeGreaterThan(0.1);
+    expect(v!.rawAllFair).toBe(parametric!.rawAllFair);
+    // Coefficients that do not match the times × stations × (degree + 1) layout fail closed, naming the field.
+    write({ degree, censored: false, coefficients: coefficients.slice(1) });
+    await expect(verifySitePrediction(dataDir, file, entry, obsFiles, cutoff, null)).rejects.toThrow(
+      /field 'bernstein' of parameters.json must hold degree \+ 1 coefficients per time and station/,
+    );
+    expect(N).toBe(par.mu.length);
   }, 60000);
 
   test('a target without a site model, and a bad site file, fail closed in the run record', async () => {

@@ -349,6 +349,15 @@ describeRealData('Bernstein quantile network on Innsbruck precipitation (a small
         expect(a.std[k]).toBeGreaterThan(0);
       }
       expect(predicted).toBeGreaterThan(100);
+      // The prediction carries the coefficients (the batch verifies with them): its median is Q⁺(0.5) of them.
+      expect(a.bernstein).toMatchObject({ degree: 10, censored: true });
+      expect(a.bernstein!.coefficients).toHaveLength(N * 11);
+      for (let k = 0; k < N; k++) {
+        const fk = { a: a.bernstein!.coefficients, off: k * 11, d: 10, censored: true };
+        if (Number.isFinite(a.mean[k]))
+          expect(bernsteinQuantile(fk, 0.5)).toBeCloseTo(a.quantiles[49 * N + k], 4);
+        else expect(Number.isNaN(a.bernstein!.coefficients[k * 11])).toBe(true);
+      }
       const e = evaluateSiteModel(back.model, f, obs, period);
       expect(e.crps.model.mean).toBeLessThan(e.crps.rawAll.fair.mean);
       expect(e.pit.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
