@@ -16,6 +16,8 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
+import { siteCaseStudy } from '../../../libs/pipeline/report/siteCase.js';
 import { NightlyBatch, sequentialExecutor } from '../../../libs/pipeline/batch/index.js';
 import { verifySitePrediction, type SiteLedgerEntry } from '../../../libs/pipeline/batch/sites.js';
 import { publishModelVersion } from '../../../libs/pipeline/train/store.js';
@@ -212,4 +214,22 @@ describeRealData('nightly batch: site targets', () => {
     expect(j.error!.code).toBe('INVALID_NETCDF');
     expect(j.error!.message).not.toMatch(/\n/);
   }, 60000);
+});
+
+describeRealData('site case study: BQN refused', () => {
+  test('a case-study report with drn output bernstein is a typed error (its scores are parametric)', async () => {
+    const f = await readSiteForecast(
+      realSiteFile('gefs-innsbruck-precip/forecast.nc'),
+      'precipitation_amount',
+    );
+    const obs = await readSiteObservations(
+      realSiteFile('gefs-innsbruck-precip/observation.nc'),
+      'precipitation_amount',
+      f.units,
+    );
+    expect(() => siteCaseStudy(f, obs, { drn: { output: 'bernstein' } })).toThrow(InvalidArgumentError);
+    expect(() => siteCaseStudy(f, obs, { drn: { output: 'bernstein' } })).toThrow(
+      /drn output "bernstein": site case-study reports score parametric DRNs only/,
+    );
+  });
 });
