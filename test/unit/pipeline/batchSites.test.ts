@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidArgumentError } from '../../../libs/contracts/errors.js';
+import { DataError, InvalidArgumentError } from '../../../libs/contracts/errors.js';
 import { siteCaseStudy } from '../../../libs/pipeline/report/siteCase.js';
 import { NightlyBatch, sequentialExecutor } from '../../../libs/pipeline/batch/index.js';
 import { verifySitePrediction, type SiteLedgerEntry } from '../../../libs/pipeline/batch/sites.js';
@@ -191,10 +191,24 @@ describeRealData('nightly batch: site targets', () => {
     expect(Math.abs(v!.model - parametric!.model)).toBeGreaterThan(0.1);
     expect(v!.rawAllFair).toBe(parametric!.rawAllFair);
     // Coefficients that do not match the times × stations × (degree + 1) layout fail closed, naming the field.
+    const layout =
+      /field 'bernstein' of parameters.json must hold a degree \(1 to 30\), 'censored' and degree \+ 1 coefficients per time and station/;
     write({ degree, censored: false, coefficients: coefficients.slice(1) });
-    await expect(verifySitePrediction(dataDir, file, entry, obsFiles, cutoff, null)).rejects.toThrow(
-      /field 'bernstein' of parameters.json must hold degree \+ 1 coefficients per time and station/,
-    );
+    await expect(verifySitePrediction(dataDir, file, entry, obsFiles, cutoff, null)).rejects.toThrow(layout);
+    write({ degree, coefficients });
+    await expect(verifySitePrediction(dataDir, file, entry, obsFiles, cutoff, null)).rejects.toThrow(layout);
+    // A decreasing (non-monotone) quantile function, or a non-number, would be scored silently wrong: refused.
+    const first = par.mu.findIndex((mu) => mu !== null);
+    for (const bad of [c - 1, 'x']) {
+      const broken = coefficients.slice();
+      broken[first * (degree + 1) + 2] = bad as number;
+      write({ degree, censored: false, coefficients: broken });
+      const err = verifySitePrediction(dataDir, file, entry, obsFiles, cutoff, null);
+      await expect(err).rejects.toThrow(DataError);
+      await expect(err).rejects.toThrow(
+        new RegExp(`pair ${first} must have all-null or finite, non-decreasing coefficients`),
+      );
+    }
     expect(N).toBe(par.mu.length);
   }, 60000);
 
