@@ -6,6 +6,7 @@
  * form, CDF by inversion, quantiles, moments and the randomised PIT. Coefficients of pair i sit at
  * values[i·(d+1) … i·(d+1) + d].
  */
+import { DataError } from '../contracts/errors.js';
 import { normalQuantile } from '../ensemble/normal.js';
 
 /** Binomial coefficient C(n, k) (exact in float64 for the degrees used here). */
@@ -38,6 +39,39 @@ export function monotoneCoefficients(raw: ArrayLike<number>): Float64Array {
   a[0] = raw[0];
   for (let j = 1; j < raw.length; j++) a[j] = a[j - 1] + softplus(raw[j]);
   return a;
+}
+
+/** Degrees a BQN may have (fit options and stored models alike). */
+export const MAX_BERNSTEIN_DEGREE = 30;
+
+/** Whether `d` is an admissible BQN degree: an integer from 1 to MAX_BERNSTEIN_DEGREE. */
+export function isBernsteinDegree(d: unknown): boolean {
+  return Number.isInteger(d) && (d as number) >= 1 && (d as number) <= MAX_BERNSTEIN_DEGREE;
+}
+
+/**
+ * Coefficients read back from a file (`where` names it): per forecast all null (no forecast → NaN) or all
+ * finite and non-decreasing, the monotone quantile function every function here assumes (the CDF and CRPS
+ * find F(y) by bisection); anything else would be scored silently wrong, so it fails closed (DataError).
+ */
+export function readBernsteinCoefficients(values: unknown[], degree: number, where: string): Float64Array {
+  const w = degree + 1;
+  const out = new Float64Array(values.length);
+  for (let k = 0; k < values.length; k += w) {
+    const isNull = values[k] === null;
+    for (let j = 0; j < w; j++) {
+      const v = values[k + j];
+      const ok = isNull
+        ? v === null
+        : typeof v === 'number' && Number.isFinite(v) && (j === 0 || v >= out[k + j - 1]);
+      if (!ok)
+        throw new DataError(
+          `${where}: pair ${k / w} must have all-null or finite, non-decreasing coefficients`,
+        );
+      out[k + j] = isNull ? NaN : (v as number);
+    }
+  }
+  return out;
 }
 
 /** The quantile levels of the training loss: τ_k = k/100, k = 1..99 (Schulz & Lerch 2022's grid). */

@@ -9,7 +9,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError, InvalidArgumentError, ModelError } from '../contracts/errors.js';
 import { gaussianCrpsElementwise } from '../model/losses.js';
-import { BQN_LEVELS, baseShape, bernsteinBasis, bernsteinMeanStd } from './bernstein.js';
+import {
+  BQN_LEVELS,
+  MAX_BERNSTEIN_DEGREE,
+  baseShape,
+  bernsteinBasis,
+  bernsteinMeanStd,
+  isBernsteinDegree,
+} from './bernstein.js';
 import { crpsAndGrad, isCensored } from './distributions.js';
 import {
   HURDLE_MAX_SIGMA,
@@ -501,8 +508,10 @@ export class SiteDrn {
         `drn output must be parametric or bernstein, got "${String(opts.output)}"`,
       );
     if (opts.output === 'bernstein') {
-      if (!(Number.isInteger(opts.degree) && opts.degree >= 1 && opts.degree <= 30))
-        throw new InvalidArgumentError(`drn degree must be an integer from 1 to 30, got ${opts.degree}`);
+      if (!isBernsteinDegree(opts.degree))
+        throw new InvalidArgumentError(
+          `drn degree must be an integer from 1 to ${MAX_BERNSTEIN_DEGREE}, got ${opts.degree}`,
+        );
       if (opts.family !== 'normal' && opts.family !== 'censored-logistic')
         throw new InvalidArgumentError(
           `drn: output bernstein corrects a normal or censored-logistic base EMOS, got distribution ${opts.family}`,
@@ -740,8 +749,10 @@ export class SiteDrn {
  */
 export function predictSiteDrn(p: SiteDrnParams, x: PairFeatures, station: Int32Array): SiteParameters {
   const bqn = p.output === 'bernstein';
-  if (bqn && !(Number.isInteger(p.degree) && p.degree! >= 1 && p.degree! <= 30))
-    throw new ModelError(`drn model field 'degree' must be an integer from 1 to 30, got ${p.degree}`);
+  if (bqn && !isBernsteinDegree(p.degree))
+    throw new ModelError(
+      `drn model field 'degree' must be an integer from 1 to ${MAX_BERNSTEIN_DEGREE}, got ${p.degree}`,
+    );
   if (x.n === 0)
     return {
       mu: new Float64Array(0),

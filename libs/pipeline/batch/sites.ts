@@ -21,7 +21,12 @@ import {
 } from '../../contracts/sites.js';
 import { isModelId } from '../../contracts/jobs.js';
 import { ensembleCrpsSorted } from '../../scoring/crps.js';
-import { bernsteinCrps } from '../../sites/bernstein.js';
+import {
+  MAX_BERNSTEIN_DEGREE,
+  bernsteinCrps,
+  isBernsteinDegree,
+  readBernsteinCoefficients,
+} from '../../sites/bernstein.js';
 import { crps } from '../../sites/distributions.js';
 import { loadSiteModel, toModelUnits } from '../../sites/model.js';
 import { alignObservations } from '../../sites/pairing.js';
@@ -162,31 +167,6 @@ interface Parameters {
 }
 
 /**
- * A BQN's coefficients as read from parameters.json: per pair all null (no forecast) or all finite and
- * non-decreasing, the monotone quantile function bernsteinCrps assumes (it finds F(y) by bisection); anything
- * else would be scored silently wrong, so it fails closed.
- */
-function bernsteinCoefficients(values: unknown[], degree: number, file: string): Float64Array {
-  const w = degree + 1;
-  const out = new Float64Array(values.length);
-  for (let k = 0; k < values.length; k += w) {
-    const isNull = values[k] === null;
-    for (let j = 0; j < w; j++) {
-      const v = values[k + j];
-      const ok = isNull
-        ? v === null
-        : typeof v === 'number' && Number.isFinite(v) && (j === 0 || v >= out[k + j - 1]);
-      if (!ok)
-        throw new DataError(
-          `${file}: field 'bernstein' of ${SITE_PARAMETERS_FILE}: pair ${k / w} must have all-null or finite, non-decreasing coefficients`,
-        );
-      out[k + j] = isNull ? NaN : (v as number);
-    }
-  }
-  return out;
-}
-
-/**
  * Score one processed site prediction against the observations valid before `cutoff` (epoch s); null when
  * no (time, station) of it has an observation yet.
  */
@@ -206,18 +186,22 @@ export async function verifySitePrediction(
   if (
     bq &&
     !(
-      Number.isInteger(bq.degree) &&
-      bq.degree >= 1 &&
-      bq.degree <= 30 &&
+      isBernsteinDegree(bq.degree) &&
       typeof bq.censored === 'boolean' &&
       Array.isArray(bq.coefficients) &&
       bq.coefficients.length === par.times.length * par.stations.length * (bq.degree + 1)
     )
   )
     throw new DataError(
-      `${entry.output}: field 'bernstein' of ${SITE_PARAMETERS_FILE} must hold a degree (1 to 30), 'censored' and degree + 1 coefficients per time and station`,
+      `${entry.output}: field 'bernstein' of ${SITE_PARAMETERS_FILE} must hold a degree (1 to ${MAX_BERNSTEIN_DEGREE}), 'censored' and degree + 1 coefficients per time and station`,
     );
-  const coefficients = bq ? bernsteinCoefficients(bq.coefficients, bq.degree, entry.output!) : null;
+  const coefficients = bq
+    ? readBernsteinCoefficients(
+        bq.coefficients,
+        bq.degree,
+        `${entry.output}: field 'bernstein' of ${SITE_PARAMETERS_FILE}`,
+      )
+    : null;
   const { model } = loadSiteModel(
     siteModelFolder(resolveModel(dataDir, entry.model, bundledModels).dir, entry.model),
   );
