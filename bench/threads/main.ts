@@ -13,7 +13,8 @@
  * median step after `--warmup` (default one) warm-up steps; the load average is printed with them (the machine is
  * shared). A second table breaks each step down in CPU time (./profile.ts): each thread's CPU, the V8 helper
  * threads' (garbage collection, optimising compiler), the critical path through the barriers, the step an idle
- * machine would show, and Amdahl's serial fraction. The tensor threads are fresh V8 isolates, so their first
+ * machine would show, and Amdahl's serial fraction. A last table gives the ceiling of data parallelism on the
+ * batch (ShardCeiling: the 1-thread 2-sample step over the 1-sample step). The tensor threads are fresh V8 isolates, so their first
  * steps also pay for optimising tfjs's JavaScript (helper CPU); `--warmup 20` shows the steady state.
  */
 import os from 'node:os';
@@ -79,6 +80,21 @@ interface StageTiming {
   losses: number[];
   /** Where the step's time goes, in CPU time (./profile.ts). */
   profile?: StageProfile;
+  /** 1 thread only: the ceiling of data parallelism on this batch (see shardCeiling). */
+  ceiling?: ShardCeiling;
+}
+
+/**
+ * The most N threads can gain on a batch of N samples (one per thread): each thread then runs a 1-sample step,
+ * so even with free barriers, no contention and no helper threads the step takes t(1), and the speed-up is at
+ * most t(2)/t(1). What does not halve (tfjs's JavaScript per kernel: the same kernels run at either batch size)
+ * is F = 2·t(1) − t(2). Median wall ms on one tensor thread, 2- and 1-sample steps alternating, after warm-up.
+ */
+interface ShardCeiling {
+  batch2Ms: number;
+  batch1Ms: number;
+  fixedMs: number;
+  ceiling: number;
 }
 
 /** Per step (medians; helpers: mean), ms of CPU unless named otherwise. */
@@ -122,6 +138,36 @@ async function timeSteps(
     cpu.push(u.cpuMs - t.cpuMs);
   }
   return { stepMs: median(ms), losses, cpu, before, after: taskCpu() };
+}
+
+/** See ShardCeiling: alternating 2- and 1-sample steps on a fresh model (their losses are not compared). */
+async function shardCeiling(
+  pool: TensorThreadPool,
+  stage: TrainStage,
+  batches: RawSample[][],
+  warmup: number,
+  steps: number,
+): Promise<ShardCeiling> {
+  await pool.beginStage(stage, 2e-3);
+  const two: number[] = [];
+  const one: number[] = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const b = batches[i % batches.length];
+    let t = performance.now();
+    await pool.step(b);
+    const t2 = performance.now() - t;
+    t = performance.now();
+    await pool.step(b.slice(0, 1));
+    const t1 = performance.now() - t;
+    if (i >= warmup) {
+      two.push(t2);
+      one.push(t1);
+    }
+  }
+  await pool.endStage();
+  const batch2Ms = median(two);
+  const batch1Ms = median(one);
+  return { batch2Ms, batch1Ms, fixedMs: 2 * batch1Ms - batch2Ms, ceiling: batch2Ms / batch1Ms };
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
@@ -270,6 +316,7 @@ export async function run(argv: string[]): Promise<void> {
         };
         await pool.endStage();
         m.dispose();
+        if (n === 1) results[key][stage].ceiling = await shardCeiling(pool, stage, batches, warmup, steps);
       }
       if (n === 1) {
         // One thread predicts in the calling thread, as the service does (libs/model/parallel/inference.ts).
@@ -475,6 +522,27 @@ export async function run(argv: string[]): Promise<void> {
       }),
     },
     false,
+  );
+  printResults(
+    null,
+    {
+      header: [
+        'stage',
+        '1 thread: 2-sample step ms',
+        '1-sample step ms',
+        'fixed F = 2·t1 − t2',
+        'ceiling t2/t1',
+      ],
+      rows: stages.flatMap((stage) => {
+        const c = base?.[stage].ceiling;
+        return c ? [[stage, c.batch2Ms, c.batch1Ms, c.fixedMs, c.ceiling]] : [];
+      }),
+    },
+    false,
+  );
+  process.stdout.write(
+    'ceiling: the most 2 threads can gain on a 2-sample batch (1 sample each): t(2)/t(1) on one tensor thread, ' +
+      '2- and 1-sample steps alternating (wall medians; F = what does not halve)\n',
   );
   process.stdout.write(
     'per step, CPU ms (Linux schedstat; under load the CPU time is what the step costs, the wall time is not): ' +
